@@ -1,0 +1,66 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config/cfg.h"
+#include "master/master.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR	"/etc"
+#endif
+#define DEFAULT_CONFIG	SYSCONFDIR "/porter/porter.conf"
+
+static void
+usage(void)
+{
+	(void)fprintf(stderr,
+	    "usage: porter [-c file] [-f] [-t] [-v]\n"
+	    "  -c file  configuration file (default %s)\n"
+	    "  -f       stay in the foreground\n"
+	    "  -t       check the configuration and exit\n"
+	    "  -v       print the version and exit\n", DEFAULT_CONFIG);
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *path = DEFAULT_CONFIG;
+	char err[CFG_ERRLEN];
+	struct cfg *cfg;
+	int ch, foreground = 0, test = 0;
+
+	while ((ch = getopt(argc, argv, "c:ftvh")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'v':
+			(void)printf("porter %s\n", PACKAGE_VERSION);
+			return (0);
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	if ((cfg = cfg_load(path, err, sizeof(err))) == NULL) {
+		(void)fprintf(stderr, "porter: %s\n", err);
+		return (1);
+	}
+	if (test) {
+		(void)printf("porter: %s: configuration OK\n", path);
+		cfg_free(cfg);
+		return (0);
+	}
+	return (master_run(cfg, foreground));
+}

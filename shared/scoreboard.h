@@ -1,0 +1,74 @@
+/*
+ * The scoreboard: one slot per possible worker. A slot is written only by
+ * the worker that owns it (and by the master before that worker is forked
+ * and after it is reaped), so it needs no lock. Readers (the master, the
+ * status page) tolerate a torn request line; counters are atomics.
+ */
+#ifndef PORTER_SHARED_SCOREBOARD_H
+#define PORTER_SHARED_SCOREBOARD_H
+
+#include <sys/types.h>
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "shared/shm.h"
+
+#define SB_LAYOUT	1
+
+enum sb_state {
+	SB_DEAD,	/* free slot */
+	SB_STARTING,	/* forked, not yet accepting */
+	SB_IDLE,	/* waiting in accept */
+	SB_READING,	/* reading a request head or body */
+	SB_UPSTREAM,	/* talking to a backend */
+	SB_WRITING,	/* sending the response */
+	SB_KEEPALIVE,	/* waiting for the client's next request */
+	SB_TUNNEL,	/* relaying a tunnel */
+	SB_GRACEFUL	/* finishing its last request before exiting */
+};
+
+struct sb_slot {			/* written only by its own worker */
+	pid_t			pid;
+	uint32_t		generation;
+	_Atomic uint8_t		state;		/* enum sb_state */
+	_Atomic uint64_t	connections;
+	_Atomic uint64_t	requests;
+	_Atomic uint64_t	bytes_in;	/* from clients */
+	_Atomic uint64_t	bytes_out;	/* to clients */
+	int64_t			started;	/* unix time of the request */
+	char			client[48];	/* "addr:port" */
+	char			request[160];	/* request line, cut */
+} __attribute__((aligned(64)));	/* no false sharing between workers */
+
+/* Bytes the scoreboard needs for n slots. */
+size_t		 sb_size(uint32_t nslots);
+uint32_t	 sb_count(const struct shm *);
+struct sb_slot	*sb_slot(const struct shm *, uint32_t i);
+/* Master: a free slot's index, or -1 when all are taken. */
+int		 sb_find_free(const struct shm *);
+/* Master: how many live slots are in state st (any generation). */
+uint32_t	 sb_count_state(const struct shm *, int st);
+
+static inline void
+sb_set_state(struct sb_slot *s, int st)
+{
+	atomic_store_explicit(&s->state, (uint8_t)st, memory_order_relaxed);
+}
+
+static inline int
+sb_get_state(const struct sb_slot *s)
+{
+	return (atomic_load_explicit(&s->state, memory_order_relaxed));
+}
+
+static inline void
+sb_add(_Atomic uint64_t *c, uint64_t n)
+{
+	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
+}
+
+const char	*sb_state_name(int st);
+
+#endif

@@ -1,0 +1,68 @@
+#include "config.h"
+
+#include <sys/mman.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "shared/shm.h"
+#include "shared/scoreboard.h"
+
+#define SHM_ALIGN	64	/* keep parts on their own cache lines */
+
+static size_t
+align_up(size_t n)
+{
+	return ((n + SHM_ALIGN - 1) & ~(size_t)(SHM_ALIGN - 1));
+}
+
+int
+shm_create(struct shm *s, const struct shm_sizes *z)
+{
+	size_t off_sb, off_pools, size;
+	void *base;
+
+	off_sb = align_up(sizeof(struct shm_header));
+	off_pools = align_up(off_sb + sb_size(z->nslots));
+	size = align_up(off_pools + (size_t)z->npools * sizeof(struct shm_pool));
+	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (base == MAP_FAILED)
+		return (-1);
+	/* Anonymous mappings come zeroed: every slot starts SB_DEAD. */
+	s->base = base;
+	s->size = size;
+	s->hdr = base;
+	s->hdr->magic = SHM_MAGIC;
+	s->hdr->layout = SHM_LAYOUT;
+	atomic_store(&s->hdr->generation, 1);
+	s->hdr->size = size;
+	s->hdr->off_scoreboard = off_sb;
+	s->hdr->nslots = z->nslots;
+	s->hdr->off_pools = off_pools;
+	s->hdr->npools = z->npools;
+	return (0);
+}
+
+void
+shm_destroy(struct shm *s)
+{
+	if (s->base != NULL)
+		(void)munmap(s->base, s->size);
+	memset(s, 0, sizeof(*s));
+}
+
+int
+shm_fits(const struct shm *s, const struct shm_sizes *z)
+{
+	return (s->base != NULL && s->hdr->nslots == z->nslots &&
+	    s->hdr->npools == z->npools);
+}
+
+struct shm_pool *
+shm_pool(const struct shm *s, uint32_t i)
+{
+	struct shm_pool *base = shm_at(s, s->hdr->off_pools);
+
+	return (&base[i]);
+}

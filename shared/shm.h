@@ -1,0 +1,61 @@
+/*
+ * The one shared-memory segment: made by the master before the first fork
+ * (MAP_SHARED|MAP_ANONYMOUS), so every worker sees it at the same address.
+ * Parts are found by offsets in the header, never by stored pointers.
+ *
+ *   header | scoreboard | pools | (later: health table, stats, cache index, arena)
+ */
+#ifndef PORTER_SHARED_SHM_H
+#define PORTER_SHARED_SHM_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SHM_MAGIC	0x726574726f70ULL	/* "porter" */
+#define SHM_LAYOUT	1
+
+struct shm_header {
+	uint64_t		magic;
+	uint32_t		layout;		/* SHM_LAYOUT */
+	_Atomic uint32_t	generation;	/* bumped by each config reload */
+	uint64_t		size;		/* of the whole segment */
+	uint64_t		off_scoreboard;
+	uint32_t		nslots;
+	uint64_t		off_pools;
+	uint32_t		npools;
+};
+
+/* Per-pool state every worker shares. */
+struct shm_pool {
+	_Atomic uint64_t	rr;		/* next round-robin position */
+} __attribute__((aligned(64)));
+
+struct shm {
+	void			*base;
+	size_t			 size;
+	struct shm_header	*hdr;
+};
+
+/* What the segment must hold; derived from the config. */
+struct shm_sizes {
+	uint32_t	nslots;		/* scoreboard slots: workers.max */
+	uint32_t	npools;
+};
+
+/* Map and lay out a fresh zeroed segment. 0, or -1 with errno set. */
+int	shm_create(struct shm *, const struct shm_sizes *);
+void	shm_destroy(struct shm *);
+/* Whether an existing segment can be kept for these sizes (reload). */
+int	shm_fits(const struct shm *, const struct shm_sizes *);
+
+/* Pool i's shared state; i < npools. */
+struct shm_pool	*shm_pool(const struct shm *, uint32_t i);
+
+static inline void *
+shm_at(const struct shm *s, uint64_t off)
+{
+	return ((char *)s->base + off);
+}
+
+#endif

@@ -1,0 +1,44 @@
+#!/bin/bash
+# b006: a pool with two servers round-robins: requests alternate between
+# them, both over separate client connections and over one.
+. "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
+
+backend_start a
+A=$BPORT
+backend_start b
+B=$BPORT
+P=$(free_port)
+# one worker: the rotation is per pool (whether kept per worker or shared)
+porter_start <<EOF
+workers = { start = 1; min_spare = 1; max_spare = 1; max = 1; max_requests = 0; };
+upstream_keepalive = 4;
+listeners = ( { listen = "127.0.0.1:$P"; mode = "reverse";
+                routes = ( { host = "*"; path = "/"; pool = "app"; } ); } );
+pools = ( { name = "app";
+            servers = ( { address = "127.0.0.1:$A"; }, { address = "127.0.0.1:$B"; } ); } );
+EOF
+U=http://127.0.0.1:$P
+
+alternates() {	# names on stdin, one a line: a b a b ... or b a b a ...
+	awk 'NR > 1 && $0 == prev { bad = 1 } { prev = $0; n[$0]++ }
+	    END { exit !(!bad && n["a"] == n["b"] && NR == n["a"] + n["b"]) }'
+}
+
+seq1=
+for i in 1 2 3 4 5 6 7 8 9 10; do seq1="$seq1$(cu "$U/rr$i") "; done
+diag "10 separate connections: $seq1"
+expect_true "10 requests on separate connections alternate a/b (5 each)" \
+    alternates < <(printf '%s\n' $seq1)
+
+urls=()
+for i in 1 2 3 4 5 6 7 8 9 10; do urls+=("$U/one$i"); done
+seq2=$(cu "${urls[@]}" | tr '\n' ' ')
+diag "10 requests on one connection: $seq2"
+expect_true "10 requests on one connection alternate a/b (5 each)" \
+    alternates < <(printf '%s\n' $seq2)
+
+expect_eq "$(backend_reqs a) $(backend_reqs b)" "10 10" "each backend got 10 requests"
+
+expect_no_alerts
+porter_stop
+done_testing

@@ -1,0 +1,331 @@
+#!/usr/bin/env python3
+"""A real HTTP/1.1 backend for porter's end-to-end tests (stdlib only).
+
+    backend.py --port P [--name NAME] [--log FILE] [--pidfile FILE]
+    backend.py --gen N          write the N deterministic bytes that
+                                /big, /chunked and /close serve, and exit
+
+Persistent connections, one thread per connection, silent on stdout and
+stderr. Every response carries X-Backend: NAME, X-Conn: ID (the id of the
+connection it was read from) and X-Path: PATH.
+
+Endpoints (any method; the request body is always read, Content-Length or
+chunked, and counted in the log):
+  /                  and anything unknown: 200 "NAME\n"
+  /sha               "LEN SHA256HEX\n" of the request body
+  /echo              the request body
+  /headers           the request headers as "name: value\n" lines (names
+                     lower-cased, in the order received)
+  /slow?s=SECONDS    sleep, then 200 "NAME\n"
+  /chunked?n=K&size=S  chunked response: K chunks of S bytes
+  /big?size=N        N bytes with Content-Length
+  /close?size=N      N bytes, no Content-Length, no chunking, then close
+  /status?code=N     status N, body "NAME N\n" (none for 1xx, 204, 304)
+  /stats             {"connections": accepted, "requests": answered so far}
+  /hop               200 with hop-by-hop headers that a proxy must drop:
+                     Connection: X-Secret, X-Secret: 1, Keep-Alive: timeout=99
+  /drop              close the connection without answering (a reset)
+  /badresp           a malformed response head, then close
+
+The log (--log) gets one JSON object per request, written before the answer:
+{"conn": ID, "method": ..., "path": ..., "version": ..., "headers":
+[[name, value], ...], "body_len": N, "body_sha256": HEX}.
+"""
+
+import argparse
+import hashlib
+import http.server
+import json
+import os
+import signal
+import socket
+import socketserver
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+
+BLOCK = 4096
+
+
+def gen_block(k):
+    """Block k of the deterministic stream (BLOCK bytes)."""
+    return hashlib.shake_256(b"porter-e2e-%d" % k).digest(BLOCK)
+
+
+def gen_pieces(start, n):
+    """Yield bytes [start, start+n) of the deterministic stream in pieces."""
+    off = start
+    end = start + n
+    while off < end:
+        k, r = divmod(off, BLOCK)
+        piece = gen_block(k)[r:r + (end - off)]
+        off += len(piece)
+        yield piece
+
+
+def gen_bytes(start, n):
+    return b"".join(gen_pieces(start, n))
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, addr, handler, name, log):
+        self.name = name
+        self.logf = open(log, "a", buffering=1) if log else None
+        self.lock = threading.Lock()
+        self.connections = 0
+        self.requests = 0
+        super().__init__(addr, handler)
+
+    def server_bind(self):
+        # allow_reuse_address only; no SO_REUSEPORT, so a busy port fails.
+        socketserver.TCPServer.server_bind(self)
+
+    def handle_error(self, request, client_address):
+        pass    # quiet: clients and proxies reset connections on purpose
+
+    def log_request(self, rec):
+        if self.logf is None:
+            return
+        line = json.dumps(rec, sort_keys=True)
+        with self.lock:
+            self.logf.write(line + "\n")
+            self.logf.flush()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "porter-e2e-backend"
+
+    def version_string(self):
+        return self.server_version
+
+    def setup(self):
+        srv = self.server
+        with srv.lock:
+            srv.connections += 1
+            self.conn_id = srv.connections
+        super().setup()
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def log_error(self, fmt, *args):
+        pass
+
+    # Any method goes to one place.
+    def __getattr__(self, name):
+        if name.startswith("do_"):
+            return self.dispatch
+        raise AttributeError(name)
+
+    # -- request body ------------------------------------------------------
+
+    def read_exact(self, n, sink):
+        while n > 0:
+            b = self.rfile.read(min(n, 65536))
+            if not b:
+                raise ConnectionError("short body")
+            sink(b)
+            n -= len(b)
+
+    def read_line(self):
+        line = self.rfile.readline(65537)
+        if not line.endswith(b"\n"):
+            raise ConnectionError("bad chunk line")
+        return line
+
+    def read_body(self):
+        """Read the whole request body; return (length, sha256hex, data or None)."""
+        h = hashlib.sha256()
+        keep = []
+        total = [0]
+        want = self.path.split("?", 1)[0] == "/echo"
+
+        def sink(b):
+            h.update(b)
+            total[0] += len(b)
+            if want:
+                keep.append(b)
+
+        te = self.headers.get("Transfer-Encoding", "")
+        cl = self.headers.get("Content-Length")
+        if te:
+            if te.strip().lower() != "chunked":
+                raise ConnectionError("unsupported transfer-encoding")
+            while True:
+                line = self.read_line()
+                size = int(line.split(b";", 1)[0].strip(), 16)
+                if size == 0:
+                    while self.read_line() not in (b"\r\n", b"\n"):
+                        pass    # trailers
+                    break
+                self.read_exact(size, sink)
+                if self.read_line() not in (b"\r\n", b"\n"):
+                    raise ConnectionError("bad chunk end")
+        elif cl is not None:
+            self.read_exact(int(cl), sink)
+        return total[0], h.hexdigest(), b"".join(keep) if want else None
+
+    # -- responses ---------------------------------------------------------
+
+    def start(self, code, headers=(), length=None):
+        self.send_response(code)
+        self.send_header("X-Backend", self.server.name)
+        self.send_header("X-Conn", str(self.conn_id))
+        self.send_header("X-Path", self.path)
+        for k, v in headers:
+            self.send_header(k, v)
+        if length is not None:
+            self.send_header("Content-Length", str(length))
+        self.end_headers()
+
+    def reply(self, code, body, ctype="text/plain", headers=()):
+        self.start(code, [("Content-Type", ctype)] + list(headers), len(body))
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def dispatch(self):
+        srv = self.server
+        try:
+            blen, bsha, data = self.read_body()
+        except (ConnectionError, ValueError):
+            self.close_connection = True
+            return
+        srv.log_request({
+            "conn": self.conn_id,
+            "method": self.command,
+            "path": self.path,
+            "version": self.request_version,
+            "headers": [[k, v] for k, v in self.headers.items()],
+            "body_len": blen,
+            "body_sha256": bsha,
+        })
+        with srv.lock:
+            srv.requests += 1
+        u = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(u.query))
+        path = u.path
+        name = srv.name.encode()
+        head = self.command == "HEAD"
+
+        if path == "/sha":
+            self.reply(200, b"%d %s\n" % (blen, bsha.encode()))
+        elif path == "/echo":
+            self.reply(200, data, "application/octet-stream")
+        elif path == "/headers":
+            text = "".join("%s: %s\n" % (k.lower(), v)
+                           for k, v in self.headers.items())
+            self.reply(200, text.encode())
+        elif path == "/slow":
+            time.sleep(float(q.get("s", "1")))
+            self.reply(200, name + b"\n")
+        elif path == "/chunked":
+            n, size = int(q.get("n", "4")), int(q.get("size", "1000"))
+            self.start(200, [("Content-Type", "application/octet-stream"),
+                             ("Transfer-Encoding", "chunked")])
+            if head:
+                return
+            for i in range(n):
+                chunk = gen_bytes(i * size, size)
+                if chunk:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+        elif path == "/big":
+            size = int(q.get("size", "1000"))
+            self.start(200, [("Content-Type", "application/octet-stream")],
+                       size)
+            if head:
+                return
+            buf = []
+            have = 0
+            for piece in gen_pieces(0, size):
+                buf.append(piece)
+                have += len(piece)
+                if have >= 65536:
+                    self.wfile.write(b"".join(buf))
+                    buf, have = [], 0
+            if buf:
+                self.wfile.write(b"".join(buf))
+        elif path == "/close":
+            size = int(q.get("size", "1000"))
+            self.close_connection = True
+            self.start(200, [("Content-Type", "application/octet-stream"),
+                             ("Connection", "close")])
+            if head:
+                return
+            for piece in gen_pieces(0, size):
+                self.wfile.write(piece)
+        elif path == "/status":
+            code = int(q.get("code", "200"))
+            if code < 200 or code in (204, 304):
+                self.start(code)
+            else:
+                self.reply(code, b"%s %d\n" % (name, code))
+        elif path == "/stats":
+            with srv.lock:
+                st = {"connections": srv.connections,
+                      "requests": srv.requests}
+            self.reply(200, (json.dumps(st) + "\n").encode(),
+                       "application/json")
+        elif path == "/hop":
+            self.reply(200, name + b"\n", headers=[
+                ("Connection", "X-Secret"), ("X-Secret", "1"),
+                ("Keep-Alive", "timeout=99")])
+        elif path == "/drop":
+            self.close_connection = True
+            try:
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+        elif path == "/badresp":
+            self.close_connection = True
+            self.wfile.write(b"HTTP/1.1 2x0 Nope\r\nContent Length: 3\r\n\r\nabc")
+        else:
+            self.reply(200, name + b"\n")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--port", type=int)
+    ap.add_argument("--name", default="backend")
+    ap.add_argument("--log")
+    ap.add_argument("--pidfile")
+    ap.add_argument("--gen", type=int, metavar="N")
+    a = ap.parse_args()
+
+    if a.gen is not None:
+        out = sys.stdout.buffer
+        for piece in gen_pieces(0, a.gen):
+            out.write(piece)
+        out.flush()
+        return 0
+    if a.port is None:
+        ap.error("--port is required")
+
+    signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
+    try:
+        srv = Server(("127.0.0.1", a.port), Handler, a.name, a.log)
+    except OSError as e:
+        sys.stderr.write("backend.py: 127.0.0.1:%d: %s\n" % (a.port, e))
+        return 2
+    if a.pidfile:
+        tmp = a.pidfile + ".tmp"
+        with open(tmp, "w") as f:
+            f.write("%d\n" % os.getpid())
+        os.rename(tmp, a.pidfile)
+    try:
+        srv.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+/*
+ * One client connection: read request heads, refuse bad ones, hand good
+ * ones to the proxy, keep the connection alive between requests and answer
+ * pipelined requests in order.
+ */
+#ifndef PORTER_WORKER_CONN_H
+#define PORTER_WORKER_CONN_H
+
+#include <sys/socket.h>
+
+#include <stdint.h>
+
+#include "config/cfg.h"
+#include "worker/http_parse.h"
+#include "worker/io.h"
+#include "worker/worker.h"
+
+struct conn {
+	struct worker			*w;
+	const struct cfg_listener	*lst;
+	struct io			 io;
+	char				 peer[46];	/* client address (INET6_ADDRSTRLEN) */
+	char				*buf;		/* client bytes [0, len) */
+	size_t				 len;
+	struct http_req			 req;
+	int				 keepalive;	/* may serve another request */
+	int				 head_done;	/* head removed from buf */
+
+	/* about the current request, for the log */
+	int				 status;	/* sent to the client */
+	uint64_t			 sent;		/* bytes to the client */
+	const char			*backend;	/* address text, or NULL */
+	const char			*why;		/* why porter answered itself */
+};
+
+/* Serve the accepted socket fd until it closes; closes fd. */
+void	conn_serve(struct worker *, const struct cfg_listener *, int fd,
+	    const struct sockaddr *, socklen_t);
+
+/*
+ * Answer the current request with an error page and log why; closing:
+ * the connection ends after it. Returns 0 if the connection may go on.
+ */
+int	conn_error(struct conn *, int status, int closing, const char *why);
+
+#endif

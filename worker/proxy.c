@@ -1,0 +1,680 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "shared/shm.h"
+#include "worker/balance.h"
+#include "worker/http_parse.h"
+#include "worker/io.h"
+#include "worker/proxy.h"
+#include "worker/respond.h"
+#include "worker/upstream.h"
+
+#define VIA_NAME	"porter"
+
+/* A head being written into a fixed buffer; overflow is sticky. */
+struct out {
+	char	*p;
+	size_t	 cap, len;
+	int	 overflow;
+};
+
+static void
+out_add(struct out *o, const char *s, size_t n)
+{
+	if (n > o->cap - o->len) {
+		o->overflow = 1;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void
+out_str(struct out *o, const char *s)
+{
+	out_add(o, s, strlen(s));
+}
+
+static void
+out_span(struct out *o, const char *buf, struct span sp)
+{
+	out_add(o, buf + sp.off, sp.len);
+}
+
+/* "Name: value\r\n" exactly as the client or backend spelled the name. */
+static void
+out_field(struct out *o, const char *buf, const struct http_hdr *h)
+{
+	out_span(o, buf, h->name);
+	out_add(o, ": ", 2);
+	out_span(o, buf, h->value);
+	out_add(o, "\r\n", 2);
+}
+
+/*
+ * Fields that several lines may carry and porter extends (Via,
+ * X-Forwarded-For) are joined into one line: "a, b, ours".
+ */
+static void
+out_joined(struct out *o, const char *name, const char *buf,
+    const struct http_head *h, int id, const char *ours)
+{
+	int i, n = 0;
+
+	out_str(o, name);
+	out_add(o, ": ", 2);
+	for (i = 0; i < h->nhdr; i++) {
+		if (h->hdr[i].id != id || h->hdr[i].value.len == 0)
+			continue;
+		out_span(o, buf, h->hdr[i].value);
+		out_add(o, ", ", 2);
+		n++;
+	}
+	out_str(o, ours);
+	out_add(o, "\r\n", 2);
+}
+
+/*
+ * Relaying a body from one socket to another through one buffer.
+ * buf[0..have) holds bytes already read from src and not yet passed on;
+ * when a relay ends, whatever followed the body is left there.
+ * pre, if set, is written in front of the first bytes (the head), so a
+ * small response leaves in one sendmsg.
+ */
+enum relay_rc { RELAY_OK, RELAY_SRC, RELAY_DST, RELAY_BAD, RELAY_TOO_BIG };
+
+struct relay {
+	struct io	*src, *dst;
+	double		 src_to, dst_to;
+	char		*buf;
+	size_t		 cap, have;
+	struct iovec	 pre;
+	uint64_t	 out;		/* body bytes written to dst */
+	uint64_t	 max;		/* chunked: largest body; 0 none */
+	int		 err;		/* errno of the failure; 0 for EOF */
+	const char	*why;
+};
+
+static int
+relay_write(struct relay *r, const char *p, size_t n)
+{
+	struct iovec iov[2];
+	int k = 0;
+
+	if (r->pre.iov_len > 0)
+		iov[k++] = r->pre;
+	iov[k].iov_base = (void *)(uintptr_t)p;
+	iov[k++].iov_len = n;
+	r->pre.iov_len = 0;
+	if (io_writev(r->dst, iov, k, clock_now() + r->dst_to) == -1) {
+		r->err = errno;
+		return (-1);
+	}
+	r->out += n;
+	return (0);
+}
+
+static int
+relay_fill(struct relay *r, size_t want)
+{
+	ssize_t k;
+
+	if (want > r->cap - r->have)
+		want = r->cap - r->have;
+	k = io_read(r->src, r->buf + r->have, want, clock_now() + r->src_to);
+	if (k <= 0) {
+		r->err = k == 0 ? 0 : errno;
+		return (-1);
+	}
+	r->have += (size_t)k;
+	return (0);
+}
+
+static void
+relay_consume(struct relay *r, size_t n)
+{
+	if (n < r->have)
+		memmove(r->buf, r->buf + n, r->have - n);
+	r->have -= n;
+}
+
+/* Exactly n bytes; never reads past them. */
+static enum relay_rc
+relay_length(struct relay *r, uint64_t n)
+{
+	while (n > 0) {
+		size_t m;
+
+		if (r->have == 0 &&
+		    relay_fill(r, n < r->cap ? (size_t)n : r->cap) == -1)
+			return (RELAY_SRC);
+		m = r->have < n ? r->have : (size_t)n;
+		if (relay_write(r, r->buf, m) == -1)
+			return (RELAY_DST);
+		relay_consume(r, m);
+		n -= m;
+	}
+	if (r->pre.iov_len > 0 && relay_write(r, NULL, 0) == -1)
+		return (RELAY_DST);
+	return (RELAY_OK);
+}
+
+static int
+dechunk_cb(void *arg, const char *p, size_t n)
+{
+	return (relay_write(arg, p, n));
+}
+
+/*
+ * A chunked body, passed on as it is (framing checked), or decoded for a
+ * client that cannot take chunked (HTTP/1.0).
+ */
+static enum relay_rc
+relay_chunked(struct relay *r, int decode, uint32_t max_trailers)
+{
+	struct http_chunked st;
+
+	http_chunked_init(&st, 4096, max_trailers);
+	for (;;) {
+		enum http_rc rc;
+		size_t used = 0;
+
+		if (r->have == 0 && relay_fill(r, r->cap) == -1)
+			return (RELAY_SRC);
+		r->err = -1;
+		rc = http_chunked_scan(&st, r->buf, r->have, &used,
+		    decode ? dechunk_cb : NULL, r);
+		if (rc == HTTP_ERROR) {
+			if (r->err != -1)
+				return (RELAY_DST);	/* the callback failed */
+			r->why = st.why;
+			return (RELAY_BAD);
+		}
+		if (r->max > 0 && st.total > r->max)
+			return (RELAY_TOO_BIG);
+		if (!decode && relay_write(r, r->buf, used) == -1)
+			return (RELAY_DST);
+		relay_consume(r, used);
+		if (rc == HTTP_OK)
+			break;
+	}
+	if (r->pre.iov_len > 0 && relay_write(r, NULL, 0) == -1)
+		return (RELAY_DST);
+	return (RELAY_OK);
+}
+
+/* Until the source closes (a response without length or chunking). */
+static enum relay_rc
+relay_close(struct relay *r)
+{
+	for (;;) {
+		if (r->have == 0 && relay_fill(r, r->cap) == -1)
+			return (r->err == 0 ? RELAY_OK : RELAY_SRC);
+		if (relay_write(r, r->buf, r->have) == -1)
+			return (RELAY_DST);
+		r->have = 0;
+	}
+}
+
+static int
+idempotent(int meth)
+{
+	switch (meth) {
+	case HTTP_M_GET: case HTTP_M_HEAD: case HTTP_M_PUT:
+	case HTTP_M_DELETE: case HTTP_M_OPTIONS: case HTTP_M_TRACE:
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+/*
+ * The absolute-form target "http://authority/path?q" as its authority and
+ * its origin-form rest; 0 if the target is not absolute-form.
+ */
+static int
+split_absolute(const char *t, size_t n, struct span *auth, struct span *rest,
+    uint32_t base)
+{
+	size_t i;
+
+	if (n < 8 || strncasecmp(t, "http://", 7) != 0)
+		return (0);
+	for (i = 7; i < n && t[i] != '/' && t[i] != '?'; i++)
+		;
+	auth->off = base + 7;
+	auth->len = (uint32_t)(i - 7);
+	rest->off = base + (uint32_t)i;
+	rest->len = (uint32_t)(n - i);
+	return (1);
+}
+
+/*
+ * The request head for the backend: origin-form target, HTTP/1.1, the
+ * client's fields less hop-by-hop ones, and porter's Via and X-Forwarded-*.
+ * Returns its length, or 0 if it does not fit in obuf.
+ */
+static size_t
+build_request(struct conn *c, const struct cfg_server *srv)
+{
+	const struct http_req *q = &c->req;
+	const char *b = c->buf;
+	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
+	struct span auth = { 0, 0 }, rest = { 0, 0 };
+	int i, absolute, have_host = q->host.len > 0;
+
+	absolute = split_absolute(b + q->target.off, q->target.len, &auth,
+	    &rest, q->target.off);
+	out_span(&o, b, q->method);
+	out_add(&o, " ", 1);
+	if (absolute) {
+		if (rest.len == 0 || b[rest.off] != '/')
+			out_add(&o, "/", 1);
+		out_span(&o, b, rest);
+	} else {
+		out_span(&o, b, q->target);
+	}
+	out_str(&o, " HTTP/1.1\r\n");
+	if (absolute) {
+		/* RFC 9112 3.2.2: the URI's authority replaces Host. */
+		out_str(&o, "Host: ");
+		out_span(&o, b, auth);
+		out_add(&o, "\r\n", 2);
+	} else if (!have_host) {
+		/* an HTTP/1.0 client may omit Host; 1.1 backends need one */
+		out_str(&o, "Host: ");
+		out_str(&o, srv->addr.text);
+		out_add(&o, "\r\n", 2);
+	}
+	for (i = 0; i < q->h.nhdr; i++) {
+		const struct http_hdr *h = &q->h.hdr[i];
+
+		switch (h->id) {
+		case HH_HOST:
+			if (absolute)
+				continue;
+			break;
+		case HH_EXPECT:
+			if (q->expect_continue)
+				continue;	/* porter answers it itself */
+			break;
+		case HH_VIA: case HH_X_FORWARDED_FOR:
+		case HH_X_FORWARDED_PROTO: case HH_X_FORWARDED_HOST:
+			continue;		/* rewritten below */
+		default:
+			break;
+		}
+		if (http_is_hop_by_hop(&q->h, b, i))
+			continue;
+		out_field(&o, b, h);
+	}
+	if (q->h.chunked)
+		out_str(&o, "Transfer-Encoding: chunked\r\n");
+	out_joined(&o, "X-Forwarded-For", b, &q->h, HH_X_FORWARDED_FOR,
+	    c->peer);
+	out_str(&o, "X-Forwarded-Proto: http\r\n");
+	if (absolute || have_host) {
+		out_str(&o, "X-Forwarded-Host: ");
+		out_span(&o, b, absolute ? auth : q->host);
+		out_add(&o, "\r\n", 2);
+	}
+	out_joined(&o, "Via", b, &q->h, HH_VIA,
+	    q->h.version == 10 ? "1.0 " VIA_NAME : "1.1 " VIA_NAME);
+	out_add(&o, "\r\n", 2);
+	return (o.overflow ? 0 : o.len);
+}
+
+/*
+ * The response head for the client. chunked: pass the backend's chunked
+ * coding on (its Transfer-Encoding line kept); ka: the client connection
+ * stays open after this response.
+ */
+static size_t
+build_response(struct conn *c, const struct http_resp *r, const char *ub,
+    int chunked, int ka)
+{
+	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
+	char line[32];
+	int i, n;
+
+	n = snprintf(line, sizeof(line), "HTTP/1.1 %03d ", r->code);
+	out_add(&o, line, (size_t)n);
+	out_span(&o, ub, r->reason);
+	out_add(&o, "\r\n", 2);
+	for (i = 0; i < r->h.nhdr; i++) {
+		const struct http_hdr *h = &r->h.hdr[i];
+
+		if (h->id == HH_TRANSFER_ENCODING) {
+			if (chunked)
+				out_field(&o, ub, h);
+			continue;
+		}
+		if (h->id == HH_VIA || http_is_hop_by_hop(&r->h, ub, i))
+			continue;
+		out_field(&o, ub, h);
+	}
+	out_joined(&o, "Via", ub, &r->h, HH_VIA,
+	    r->h.version == 10 ? "1.0 " VIA_NAME : "1.1 " VIA_NAME);
+	if (!ka)
+		out_str(&o, "Connection: close\r\n");
+	else if (c->req.h.version == 10)
+		out_str(&o, "Connection: keep-alive\r\n");
+	out_add(&o, "\r\n", 2);
+	return (o.overflow ? 0 : o.len);
+}
+
+/* Outcomes of getting a response head from a backend. */
+enum up_rc { UP_OK, UP_EARLY_EOF, UP_TIMEOUT, UP_BAD, UP_CLIENT };
+
+/*
+ * Read the backend's response head into ubuf[0..*ulen), skipping interim
+ * 1xx answers (forwarding all but 100 to an HTTP/1.1 client; porter answers
+ * 100-continue itself).
+ */
+static enum up_rc
+read_response(struct conn *c, struct up_conn *u, struct http_resp *r,
+    size_t *ulen, const char **why)
+{
+	struct worker *w = c->w;
+	int got = 0;
+
+	*ulen = 0;
+	for (;;) {
+		enum http_rc rc;
+		ssize_t k;
+
+		http_resp_init(r, (uint32_t)w->ucap);
+		rc = *ulen > 0 ? http_parse_response(r, w->ubuf, *ulen) :
+		    HTTP_AGAIN;
+		while (rc == HTTP_AGAIN) {
+			if (*ulen == w->ucap) {
+				*why = "response head too large";
+				return (UP_BAD);
+			}
+			k = io_read(&u->io, w->ubuf + *ulen, w->ucap - *ulen,
+			    clock_now() + w->cfg->timeouts.upstream);
+			if (k == 0 || (k < 0 && errno == ECONNRESET)) {
+				*why = k == 0 ? "closed before responding" :
+				    "reset before responding";
+				return (got ? UP_BAD : UP_EARLY_EOF);
+			}
+			if (k < 0) {
+				*why = strerror(errno);
+				return (errno == ETIMEDOUT ? UP_TIMEOUT :
+				    UP_BAD);
+			}
+			got = 1;
+			*ulen += (size_t)k;
+			rc = http_parse_response(r, w->ubuf, *ulen);
+		}
+		if (rc == HTTP_ERROR) {
+			*why = r->h.why;
+			return (UP_BAD);
+		}
+		if (r->code >= 200)
+			return (UP_OK);
+		if (r->code == 101) {
+			*why = "unexpected 101 Switching Protocols";
+			return (UP_BAD);
+		}
+		if (r->code != 100 && c->req.h.version == 11 &&
+		    io_write(&c->io, w->ubuf, r->h.head_len,
+		    clock_now() + w->cfg->timeouts.client_body) == -1)
+			return (UP_CLIENT);
+		*ulen -= r->h.head_len;
+		memmove(w->ubuf, w->ubuf + r->h.head_len, *ulen);
+	}
+}
+
+/* A request porter may send again if a reused connection was closed. */
+static int
+resendable(const struct http_req *q)
+{
+	return (http_req_body(q) == HTTP_BODY_NONE && idempotent(q->meth));
+}
+
+/* Open a connection to srv, reusing an idle one unless fresh. */
+static int
+upstream_open(struct conn *c, const struct cfg_server *srv, int fresh,
+    struct up_conn *u, int *reused)
+{
+	struct worker *w = c->w;
+	int fd;
+
+	if (!fresh && upstream_take(&w->up, srv, !resendable(&c->req), u)) {
+		*reused = 1;
+		return (0);
+	}
+	*reused = 0;
+	fd = io_connect((const struct sockaddr *)&srv->addr.sa,
+	    srv->addr.salen, w->cfg->timeouts.connect);
+	if (fd == -1)
+		return (-1);
+	io_init(&u->io, fd);
+	u->srv = srv;
+	return (0);
+}
+
+/* The client's body that porter could not read: the connection must end. */
+static int
+body_pending(const struct conn *c)
+{
+	return (http_req_body(&c->req) != HTTP_BODY_NONE);
+}
+
+int
+proxy_request(struct conn *c, const struct cfg_route *rt)
+{
+	struct worker *w = c->w;
+	const struct cfg *cfg = w->cfg;
+	const struct cfg_pool *pool = &cfg->pools[rt->pool];
+	const struct cfg_server *srv = NULL;
+	struct http_req *q = &c->req;
+	enum http_body qb = http_req_body(q);
+	struct http_resp r;
+	struct up_conn u;
+	struct relay rl;
+	enum relay_rc rrc;
+	enum up_rc urc;
+	const char *why = NULL;
+	size_t hlen, ulen;
+	int i, first, reused = 0, retried = 0, ka, decode, upstream_ok;
+	enum http_body rb;
+
+	u.io.fd = -1;
+	if (qb == HTTP_BODY_LENGTH && cfg->limits.max_body_size > 0 &&
+	    (uint64_t)q->h.content_length > cfg->limits.max_body_size)
+		return (conn_error(c, 413, 1, "body larger than max_body_size"));
+
+	first = balance_pick(&w->bal[rt->pool], &shm_pool(w->shm,
+	    (uint32_t)rt->pool)->rr);
+	/* Connect to the chosen server, or the next ones if it refuses. */
+	for (i = 0; i < pool->nservers; i++) {
+		srv = &pool->servers[(first + i) % pool->nservers];
+		if (upstream_open(c, srv, 0, &u, &reused) == 0)
+			break;
+		log_error("%s: backend %s: connect: %s", c->peer,
+		    srv->addr.text, strerror(errno));
+		why = errno == ETIMEDOUT ? "connect timed out" :
+		    "connect failed";
+		srv = NULL;
+	}
+	if (srv == NULL)
+		return (conn_error(c, 502, body_pending(c), why));
+	c->backend = srv->addr.text;
+	sb_set_state(w->sb, SB_UPSTREAM);
+
+	hlen = build_request(c, srv);
+	if (hlen == 0) {
+		upstream_keep(&w->up, &u);
+		return (conn_error(c, 431, 1, "request head too large to forward"));
+	}
+	/* The head is out of c->buf now; the body follows it there. */
+	c->len -= q->h.head_len;
+	memmove(c->buf, c->buf + q->h.head_len, c->len);
+	c->head_done = 1;
+
+retry:
+	memset(&rl, 0, sizeof(rl));
+	rl.src = &c->io;
+	rl.dst = &u.io;
+	rl.src_to = cfg->timeouts.client_body;
+	rl.dst_to = cfg->timeouts.upstream;
+	rl.buf = c->buf;
+	rl.cap = w->ccap;
+	rl.have = c->len;
+	rl.pre.iov_base = w->obuf;
+	rl.pre.iov_len = hlen;
+	rl.max = cfg->limits.max_body_size;
+	if (qb != HTTP_BODY_NONE && q->expect_continue && rl.have == 0 &&
+	    q->h.version == 11) {
+		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+		if (io_write(&c->io, cont, sizeof(cont) - 1,
+		    clock_now() + cfg->timeouts.client_body) == -1)
+			goto client_gone;
+	}
+	switch (qb) {
+	case HTTP_BODY_LENGTH:
+		rrc = relay_length(&rl, (uint64_t)q->h.content_length);
+		break;
+	case HTTP_BODY_CHUNKED:
+		rrc = relay_chunked(&rl, 0, cfg->limits.max_header_size);
+		break;
+	default:
+		rrc = relay_length(&rl, 0);
+		break;
+	}
+	c->len = rl.have;
+	switch (rrc) {
+	case RELAY_OK:
+		break;
+	case RELAY_SRC:
+		log_info("%s: client went away during the request body%s%s",
+		    c->peer, rl.err ? ": " : "", rl.err ? strerror(rl.err) : "");
+		goto client_gone;
+	case RELAY_BAD:
+		upstream_close(&u);
+		return (conn_error(c, 400, 1, rl.why));
+	case RELAY_TOO_BIG:
+		upstream_close(&u);
+		return (conn_error(c, 413, 1, "body larger than max_body_size"));
+	case RELAY_DST:
+		upstream_close(&u);
+		if (reused && !retried && resendable(q))
+			goto again;
+		log_error("%s: backend %s: sending request: %s", c->peer,
+		    srv->addr.text, strerror(rl.err));
+		return (conn_error(c, 502, rl.out < (uint64_t)
+		    (q->h.content_length > 0 ? q->h.content_length : 0) ||
+		    qb == HTTP_BODY_CHUNKED, "backend failed while sending"));
+	}
+
+	urc = read_response(c, &u, &r, &ulen, &why);
+	switch (urc) {
+	case UP_OK:
+		break;
+	case UP_CLIENT:
+		goto client_gone;
+	case UP_EARLY_EOF:
+		if (reused && !retried && resendable(q)) {
+			upstream_close(&u);
+			goto again;
+		}
+		/* FALLTHROUGH */
+	case UP_BAD:
+	case UP_TIMEOUT:
+		upstream_close(&u);
+		log_error("%s: backend %s: %s", c->peer, srv->addr.text, why);
+		return (conn_error(c, urc == UP_TIMEOUT ? 504 : 502, 0,
+		    urc == UP_TIMEOUT ? "backend timed out" :
+		    "bad or no response from backend"));
+	}
+
+	/* Relay the response. */
+	sb_set_state(w->sb, SB_WRITING);
+	rb = http_resp_body(&r, q->meth);
+	ka = c->keepalive && rb != HTTP_BODY_CLOSE;
+	decode = rb == HTTP_BODY_CHUNKED && q->h.version == 10;
+	if (decode)
+		ka = 0;		/* a 1.0 client learns the end from the close */
+	hlen = build_response(c, &r, w->ubuf, rb == HTTP_BODY_CHUNKED &&
+	    !decode, ka);
+	if (hlen == 0) {
+		upstream_close(&u);
+		log_error("%s: backend %s: response head too large to forward",
+		    c->peer, srv->addr.text);
+		return (conn_error(c, 502, 0, "response head too large"));
+	}
+	c->status = r.code;
+	memset(&rl, 0, sizeof(rl));
+	rl.src = &u.io;
+	rl.dst = &c->io;
+	rl.src_to = cfg->timeouts.upstream;
+	rl.dst_to = cfg->timeouts.client_body;
+	rl.buf = w->ubuf;
+	rl.cap = w->ucap;
+	rl.have = ulen - r.h.head_len;
+	memmove(w->ubuf, w->ubuf + r.h.head_len, rl.have);
+	rl.pre.iov_base = w->obuf;
+	rl.pre.iov_len = hlen;
+	switch (rb) {
+	case HTTP_BODY_LENGTH:
+		rrc = relay_length(&rl, (uint64_t)r.h.content_length);
+		break;
+	case HTTP_BODY_CHUNKED:
+		rrc = relay_chunked(&rl, decode, cfg->limits.max_header_size);
+		break;
+	case HTTP_BODY_CLOSE:
+		rrc = relay_close(&rl);
+		break;
+	default:
+		rrc = relay_length(&rl, 0);
+		break;
+	}
+	c->sent += rl.out + hlen;
+	sb_add(&w->sb->bytes_out, rl.out + hlen);
+	upstream_ok = rrc == RELAY_OK && rb != HTTP_BODY_CLOSE && rl.have == 0 &&
+	    !(r.h.conn & HTTP_CONN_CLOSE) &&
+	    (r.h.version == 11 || (r.h.conn & HTTP_CONN_KEEPALIVE));
+	if (upstream_ok)
+		upstream_keep(&w->up, &u);
+	else
+		upstream_close(&u);
+	switch (rrc) {
+	case RELAY_OK:
+		return (ka ? 0 : -1);
+	case RELAY_DST:
+		log_info("%s: client went away during the response: %s",
+		    c->peer, strerror(rl.err));
+		return (-1);
+	default:
+		/* The head is out: all porter can do is cut the client off. */
+		log_error("%s: backend %s: response body: %s", c->peer,
+		    srv->addr.text, rrc == RELAY_BAD ? rl.why :
+		    rl.err == 0 ? "closed early" : strerror(rl.err));
+		return (-1);
+	}
+
+again:
+	/* A kept-alive connection the backend had closed: once, afresh. */
+	retried = 1;
+	if (upstream_open(c, srv, 1, &u, &reused) == -1) {
+		log_error("%s: backend %s: connect: %s", c->peer,
+		    srv->addr.text, strerror(errno));
+		return (conn_error(c, 502, 0, "connect failed"));
+	}
+	goto retry;
+
+client_gone:
+	upstream_close(&u);
+	c->status = 499;	/* nginx's code for "client closed" in logs */
+	return (-1);
+}

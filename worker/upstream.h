@@ -1,0 +1,39 @@
+/*
+ * A worker's idle connections to backends, kept for reuse. They are the
+ * worker's own (a prefork worker serves one request at a time, so nothing
+ * else can want them), bounded by upstream_keepalive.
+ */
+#ifndef PORTER_WORKER_UPSTREAM_H
+#define PORTER_WORKER_UPSTREAM_H
+
+#include "config/cfg.h"
+#include "worker/io.h"
+
+struct up_conn {
+	struct io		 io;
+	const struct cfg_server	*srv;
+	double			 since;		/* idle since (clock_now) */
+};
+
+struct upstream {
+	struct up_conn	*idle;
+	int		 nidle;
+	int		 max;
+};
+
+/* 0, or -1 (out of memory). max may be 0: no reuse. */
+int	upstream_init(struct upstream *, int max);
+/*
+ * Take an idle connection to srv; 1 if one was found (in *out), 0 if none.
+ * probe: first make sure the backend has not closed it (one recv). A
+ * caller that can resend its request on a fresh connection skips that.
+ */
+int	upstream_take(struct upstream *, const struct cfg_server *, int probe,
+	    struct up_conn *out);
+/* Keep a connection whose last response ended cleanly; may close it. */
+void	upstream_keep(struct upstream *, struct up_conn *);
+void	upstream_close(struct up_conn *);
+/* Close every idle connection (worker exit). */
+void	upstream_drain(struct upstream *);
+
+#endif

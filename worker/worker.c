@@ -1,0 +1,169 @@
+#include "config.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "shared/scoreboard.h"
+#include "worker/conn.h"
+#include "worker/worker.h"
+
+/* Body relay and response head room, per direction. */
+#define WORKER_IO_BUF	(64 * 1024)
+/* Room porter adds to a forwarded head (Via, X-Forwarded-*). */
+#define WORKER_HEAD_EXTRA	4096
+
+/* epoll data: listener index, or this for the death pipe. */
+#define EV_DEATH	UINT32_MAX
+
+static void
+worker_exit(struct worker *w, int code)
+{
+	upstream_drain(&w->up);
+	sb_set_state(w->sb, SB_DEAD);
+	_exit(code);
+}
+
+static int
+worker_setup(struct worker *w, const struct worker_args *a)
+{
+	const struct cfg *cfg = a->cfg;
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->shm = a->shm;
+	w->sb = sb_slot(a->shm, a->slot);
+	w->death_fd = a->death_fd;
+	/* the client buffer must hold a whole head and a useful body read */
+	w->ccap = cfg->limits.max_header_size + WORKER_IO_BUF;
+	w->ucap = WORKER_IO_BUF;
+	w->ocap = cfg->limits.max_header_size + WORKER_HEAD_EXTRA;
+	w->cbuf = malloc(w->ccap);
+	w->ubuf = malloc(w->ucap);
+	w->obuf = malloc(w->ocap);
+	w->bal = calloc((size_t)cfg->npools, sizeof(*w->bal));
+	if (w->cbuf == NULL || w->ubuf == NULL || w->obuf == NULL ||
+	    w->bal == NULL)
+		return (-1);
+	for (i = 0; i < cfg->npools; i++)
+		if (balance_init(&w->bal[i], &cfg->pools[i]) == -1)
+			return (-1);
+	return (upstream_init(&w->up, cfg->upstream_keepalive));
+}
+
+/*
+ * One epoll set per worker. Listeners are registered EPOLLEXCLUSIVE so a
+ * new connection wakes one idle worker, not all of them (the thundering
+ * herd); the death pipe is not, so closing it wakes every worker.
+ */
+static int
+make_epoll(const struct worker_args *a)
+{
+	struct epoll_event ev;
+	int ep, i;
+
+	if ((ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return (-1);
+	for (i = 0; i < a->cfg->nlisteners; i++) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.u32 = (uint32_t)i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, a->lfds[i], &ev) == -1)
+			goto fail;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u32 = EV_DEATH;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, a->death_fd, &ev) == -1)
+		goto fail;
+	return (ep);
+fail:
+	(void)close(ep);
+	return (-1);
+}
+
+void
+worker_main(const struct worker_args *a)
+{
+	static struct worker w;
+	struct sigaction sa;
+	char who[64];
+	long served = 0;
+	int ep;
+
+	(void)snprintf(who, sizeof(who), "gen %u slot %u", a->generation,
+	    a->slot);
+	log_set_who(who);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+	/* TERM and INT are the fast stop: a worker dies where it stands. */
+	sa.sa_handler = SIG_DFL;
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+
+	if (worker_setup(&w, a) == -1) {
+		log_syserr("worker setup");
+		_exit(2);
+	}
+	if ((ep = make_epoll(a)) == -1) {
+		log_syserr("epoll");
+		_exit(2);
+	}
+	w.sb->pid = getpid();
+	w.sb->generation = a->generation;
+	sb_set_state(w.sb, SB_IDLE);
+
+	for (;;) {
+		struct epoll_event ev[8];
+		struct sockaddr_storage ss;
+		socklen_t sl;
+		int n, i, fd;
+
+		n = epoll_wait(ep, ev, 8, -1);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_syserr("epoll_wait");
+			worker_exit(&w, 2);
+		}
+		for (i = 0; i < n; i++)
+			if (ev[i].data.u32 == EV_DEATH)
+				worker_exit(&w, 0);	/* master is gone */
+		for (i = 0; i < n; i++) {
+			uint32_t li = ev[i].data.u32;
+
+			sl = sizeof(ss);
+			fd = accept4(a->lfds[li], (struct sockaddr *)&ss, &sl,
+			    SOCK_CLOEXEC);
+			if (fd == -1) {
+				/* another worker took it, or the client left */
+				if (errno == EAGAIN || errno == EWOULDBLOCK ||
+				    errno == EINTR || errno == ECONNABORTED)
+					continue;
+				log_syserr("accept on %s",
+				    a->cfg->listeners[li].addr.text);
+				if (errno == EMFILE || errno == ENFILE ||
+				    errno == ENOBUFS || errno == ENOMEM)
+					(void)usleep(100 * 1000);
+				continue;
+			}
+			conn_serve(&w, &a->cfg->listeners[li], fd,
+			    (struct sockaddr *)&ss, sl);
+			sb_set_state(w.sb, SB_IDLE);
+			served++;
+			if (a->cfg->workers.max_requests > 0 &&
+			    served >= a->cfg->workers.max_requests)
+				worker_exit(&w, 0);
+			break;	/* one connection per wake-up: be fair */
+		}
+	}
+}
