@@ -42,6 +42,7 @@ struct master {
 	double		 crash_second;	/* start of the current count */
 	int		 crashes;
 	int		 held;		/* respawns held back by the guard */
+	int		 stopping;	/* workers were told to stop */
 };
 
 static void
@@ -112,20 +113,21 @@ reap(struct master *m)
 			}
 		if (sb == NULL)
 			continue;
-		expected = WIFEXITED(st) && WEXITSTATUS(st) == 0;
-		if (WIFSIGNALED(st))
+		expected = (WIFEXITED(st) && WEXITSTATUS(st) == 0) ||
+		    (m->stopping && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
+		if (expected)
+			log_debug("worker %ld (slot %d) exited", (long)pid, i);
+		else if (WIFSIGNALED(st))
 			log_error("worker %ld (slot %d) killed by signal %d "
 			    "(%s)%s%s", (long)pid, i, WTERMSIG(st),
 			    strsignal(WTERMSIG(st)),
 			    sb->request[0] ? " while serving: " : "",
 			    sb->request);
-		else if (!expected)
+		else
 			log_error("worker %ld (slot %d) exited with status %d"
 			    "%s%s", (long)pid, i, WEXITSTATUS(st),
 			    sb->request[0] ? " while serving: " : "",
 			    sb->request);
-		else
-			log_debug("worker %ld (slot %d) exited", (long)pid, i);
 		memset(sb, 0, sizeof(*sb));	/* SB_DEAD: free again */
 		m->pids[i] = 0;
 		m->nworkers--;
@@ -174,6 +176,7 @@ stop_workers(struct master *m)
 	double deadline = clock_now() + STOP_GRACE;
 	int i;
 
+	m->stopping = 1;
 	for (i = 0; i < m->cfg->workers.max; i++)
 		if (m->pids[i] > 0)
 			(void)kill(m->pids[i], SIGTERM);

@@ -13,6 +13,7 @@
 
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "shared/scoreboard.h"
 #include "worker/conn.h"
 #include "worker/proxy.h"
@@ -184,7 +185,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int fd,
 	    cfg_accept_sndtimeo(w->cfg));
 	peer_text(sa, c.peer, sizeof(c.peer));
 	sb_add(&w->sb->connections, 1);
-	(void)snprintf(w->sb->client, sizeof(w->sb->client), "%s", c.peer);
+	(void)str_copy(w->sb->client, sizeof(w->sb->client), c.peer);
 	sb_set_state(w->sb, SB_READING);
 
 	for (;;) {
@@ -198,8 +199,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int fd,
 		sb_add(&w->sb->requests, 1);
 		w->sb->started = (int64_t)time(NULL);
 		request_line(&c, line, sizeof(line));
-		(void)snprintf(w->sb->request, sizeof(w->sb->request), "%s",
-		    line);
+		(void)str_copy(w->sb->request, sizeof(w->sb->request), line);
 		c.status = 0;
 		c.sent = 0;
 		c.backend = NULL;

@@ -1,6 +1,7 @@
 #!/bin/bash
 # b006: a pool with two servers round-robins: requests alternate between
-# them, both over separate client connections and over one.
+# them, both over separate client connections and over one, and with
+# several workers the weights hold for the pool as a whole.
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
 
 backend_start a
@@ -39,6 +40,26 @@ expect_true "10 requests on one connection alternate a/b (5 each)" \
 
 expect_eq "$(backend_reqs a) $(backend_reqs b)" "10 10" "each backend got 10 requests"
 
+expect_no_alerts
+porter_stop
+
+# Four workers: the rotation lives in shared memory, so requests taken by
+# different workers still follow it, and weights hold for the whole pool.
+porter_start <<EOF
+workers = { count = 4; };
+listeners = ( { listen = "127.0.0.1:$P"; mode = "reverse";
+                routes = ( { host = "*"; path = "/"; pool = "app"; } ); } );
+pools = ( { name = "app";
+            servers = ( { address = "127.0.0.1:$A"; weight = 3; },
+                        { address = "127.0.0.1:$B"; weight = 1; } ); } );
+EOF
+wait_workers 4
+seq3=
+for i in $(seq 1 12); do seq3="$seq3$(cu "$U/w$i") "; done
+diag "12 connections, weights 3:1, 4 workers: $seq3"
+expect_eq "$(printf '%s\n' $seq3 | grep -c '^a$')" 9 "weight 3 server got 9 of 12"
+expect_eq "$(printf '%s\n' $seq3 | grep -c '^b$')" 3 "weight 1 server got 3 of 12"
+expect_nomatch "$seq3" 'b b' "the weight-1 server never gets two in a row"
 expect_no_alerts
 porter_stop
 done_testing

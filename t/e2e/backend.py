@@ -26,6 +26,8 @@ chunked, and counted in the log):
                      Connection: X-Secret, X-Secret: 1, Keep-Alive: timeout=99
   /drop              close the connection without answering (a reset)
   /badresp           a malformed response head, then close
+  /quietclose        a normal keep-alive answer, then close the connection
+                     (as a backend whose keep-alive timeout passed)
 
 The log (--log) gets one JSON object per request, written before the answer:
 {"conn": ID, "method": ..., "path": ..., "version": ..., "headers":
@@ -284,6 +286,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             except OSError:
                 pass
+        elif path == "/quietclose":
+            # answer as if keeping the connection, then close it: what a
+            # backend does when its keep-alive timeout passes
+            self.reply(200, name + b"\n")
+            self.close_connection = True
         elif path == "/badresp":
             self.close_connection = True
             self.wfile.write(b"HTTP/1.1 2x0 Nope\r\nContent Length: 3\r\n\r\nabc")

@@ -360,7 +360,17 @@ else:
 EOF
 }
 
-_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+_port_open() { (exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1") 2>/dev/null; }
+# "HOST:PORT" from a listen setting -> "PORT ADDR" to connect to
+_listen_target() {
+	local host=${1%:*} port=${1##*:}
+	case $host in
+	"*"|"") host=127.0.0.1 ;;
+	"[::]") host=::1 ;;
+	\[*\]) host=${host#[}; host=${host%]} ;;
+	esac
+	printf '%s %s\n' "$port" "$host"
+}
 
 backend_log() { echo "$T/backend-$1.log"; }
 
@@ -439,7 +449,7 @@ porter_start() {
 		printf '%s\n' "$body"
 	} >"$_porter_conf"
 	ports=$(grep -oE 'listen[[:space:]]*[=:][[:space:]]*"[^"]*:[0-9]+"' \
-	    "$_porter_conf" | grep -oE '[0-9]+"$' | tr -d '"')
+	    "$_porter_conf" | sed -E 's/^[^"]*"//; s/"$//')
 	if [ ! -x "$PORTER" ]; then
 		not_ok "porter started" "no executable at PORTER=$PORTER"
 		[ $soft = 1 ] && return 1
@@ -452,7 +462,9 @@ porter_start() {
 	t0=$(now)
 	while :; do
 		pending=
-		for p in $ports; do _port_open "$p" || pending="$pending $p"; done
+		for p in $ports; do
+			_port_open $(_listen_target "$p") || pending="$pending $p"
+		done
 		[ -z "$pending" ] && return 0
 		if ! _alive "$_porter_pid"; then
 			wait "$_porter_pid"
