@@ -43,8 +43,8 @@ struct ctx {
  */
 static const char *const root_keys[] = {
 	"pid_file", "error_log", "access_log", "log_level", "user", "group",
-	"workers", "timeouts", "limits", "upstream_keepalive", "listeners",
-	"pools", NULL
+	"workers", "timeouts", "limits", "upstream_keepalive",
+	"shutdown_timeout", "listeners", "pools", NULL
 };
 static const char *const root_later[] = { "cache", "status", NULL };
 static const char *const workers_keys[] = {
@@ -582,6 +582,11 @@ parse_top(struct ctx *x, const config_setting_t *root)
 		return (-1);
 	if (r == 1)
 		c->upstream_keepalive = (int)n;
+
+	c->shutdown_timeout = 30.0;
+	if (get_duration(x, root, "", "shutdown_timeout",
+	    &c->shutdown_timeout) == -1)
+		return (-1);
 	return (0);
 }
 

@@ -86,6 +86,7 @@ struct cfg {
 	struct cfg_timeouts timeouts;
 	struct cfg_limits limits;
 	int		upstream_keepalive;	/* idle upstream conns kept per worker */
+	double		shutdown_timeout;	/* graceful stop (QUIT) bound, s */
 
 	struct cfg_listener *listeners;
 	int		nlisteners;

@@ -200,6 +200,15 @@ log_fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog(LOGL_ERROR, 0, fmt, ap);
 	va_end(ap);
+	/* a start that fails must say why where it was started, too */
+	if (errlog.fd != STDERR_FILENO) {
+		char msg[LOG_LINE_MAX];
+
+		va_start(ap, fmt);
+		if (vsnprintf(msg, sizeof(msg), fmt, ap) >= 0)
+			(void)fprintf(stderr, "porter: %s\n", msg);
+		va_end(ap);
+	}
 	exit(1);
 }
 

@@ -6,6 +6,7 @@
 
 #include "config/cfg.h"
 #include "master/master.h"
+#include "master/pidfile.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR	"/etc"
@@ -16,29 +17,34 @@ static void
 usage(void)
 {
 	(void)fprintf(stderr,
-	    "usage: porter [-c file] [-f] [-t] [-v]\n"
-	    "  -c file  configuration file (default %s)\n"
-	    "  -f       stay in the foreground\n"
-	    "  -t       check the configuration and exit\n"
-	    "  -v       print the version and exit\n", DEFAULT_CONFIG);
+	    "usage: porter [-c file] [-f] [-t] [-s signal] [-v]\n"
+	    "  -c file    configuration file (default %s)\n"
+	    "  -f         stay in the foreground\n"
+	    "  -t         check the configuration and exit\n"
+	    "  -s signal  tell the running master to reload, stop, quit or\n"
+	    "             reopen (its logs)\n"
+	    "  -v         print the version and exit\n", DEFAULT_CONFIG);
 	exit(1);
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char *path = DEFAULT_CONFIG;
+	const char *path = DEFAULT_CONFIG, *action = NULL;
 	char err[CFG_ERRLEN];
 	struct cfg *cfg;
 	int ch, foreground = 0, test = 0;
 
-	while ((ch = getopt(argc, argv, "c:ftvh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fs:tvh")) != -1) {
 		switch (ch) {
 		case 'c':
 			path = optarg;
 			break;
 		case 'f':
 			foreground = 1;
+			break;
+		case 's':
+			action = optarg;
 			break;
 		case 't':
 			test = 1;
@@ -62,5 +68,11 @@ main(int argc, char *argv[])
 		cfg_free(cfg);
 		return (0);
 	}
-	return (master_run(cfg, foreground));
+	if (action != NULL) {
+		int rc = pidfile_signal(cfg, action);
+
+		cfg_free(cfg);
+		return (rc);
+	}
+	return (master_run(cfg, path, foreground, argv));
 }

@@ -1,9 +1,8 @@
 #include "config.h"
 
-#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,212 +16,109 @@
 #include "config/cfg.h"
 #include "lib/clock.h"
 #include "lib/log.h"
-#include "master/listen.h"
 #include "master/master.h"
+#include "master/pidfile.h"
 #include "master/privs.h"
 #include "shared/scoreboard.h"
 #include "shared/shm.h"
-#include "worker/worker.h"
 
 /* Fast stop: how long workers get after SIGTERM before SIGKILL. */
 #define STOP_GRACE		5.0
-/* Crash loop guard: more unexpected deaths than this in one second... */
-#define CRASH_BURST		8
-
-struct master {
-	struct cfg	*cfg;
-	int		*lfds;
-	struct shm	 shm;
-	struct privs	 privs;
-	uint32_t	 generation;
-	int		 death[2];	/* workers hold [0]; closing [1] wakes all */
-	pid_t		*pids;		/* by slot; the master's own record */
-	int		 nworkers;
-	sigset_t	 oldmask;	/* restored in each child */
-	double		 crash_second;	/* start of the current count */
-	int		 crashes;
-	int		 held;		/* respawns held back by the guard */
-	int		 stopping;	/* workers were told to stop */
-};
+/* Pools counted in the segment: room for reloads that add pools. */
+#define MIN_POOL_SLOTS		64
+/* File descriptors a worker may need beyond its idle upstream ones. */
+#define FDS_PER_WORKER		64
 
 static void
-spawn(struct master *m)
+open_pod(struct master *m)
 {
-	struct worker_args a;
-	struct sb_slot *sb;
-	pid_t pid;
-	int slot = -1, i;
+	if (pipe2(m->pod, O_CLOEXEC) == -1)
+		log_fatal("pipe: %s", strerror(errno));
+}
 
-	for (i = 0; i < m->cfg->workers.max; i++)
-		if (m->pids[i] == 0) {
-			slot = i;
+void
+master_new_generation(struct master *m)
+{
+	int pod[2], i, want;
+
+	if (pipe2(pod, O_CLOEXEC) == -1) {
+		log_syserr("new generation: pipe");
+		return;
+	}
+	/* as many as the old generation had, so a busy service keeps pace */
+	want = pool_count(m, m->generation);
+	if (want < m->cfg->workers.start)
+		want = m->cfg->workers.start;
+	if (want > m->cfg->workers.max)
+		want = m->cfg->workers.max;
+	m->generation++;
+	atomic_store(&m->shm.hdr->generation, m->generation);
+	/*
+	 * Closing the old pipe wakes every idle worker of the old generation
+	 * at once. It must be closed before the new workers are forked, or
+	 * they would hold it open.
+	 */
+	(void)close(m->pod[0]);
+	(void)close(m->pod[1]);
+	m->pod[0] = pod[0];
+	m->pod[1] = pod[1];
+	m->spawn_rate = 1;
+	for (i = 0; i < want; i++)
+		if (pool_spawn(m) == -1)
 			break;
-		}
-	if (slot == -1)
-		return;
-	sb = sb_slot(&m->shm, (uint32_t)slot);
-	/* The slot is the master's until the child owns it. */
-	memset(sb, 0, sizeof(*sb));
-	sb->generation = m->generation;
-	sb_set_state(sb, SB_STARTING);
-
-	pid = fork();
-	if (pid == -1) {
-		log_syserr("fork");
-		sb_set_state(sb, SB_DEAD);
-		return;
-	}
-	if (pid == 0) {
-		(void)sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
-		(void)close(m->death[1]);
-		/* a worker never outlives its master */
-		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
-			_exit(0);
-		if (privs_apply(&m->privs) == -1) {
-			log_syserr("switching to user %s", m->privs.user);
-			_exit(3);
-		}
-		a.cfg = m->cfg;
-		a.shm = &m->shm;
-		a.slot = (uint32_t)slot;
-		a.generation = m->generation;
-		a.lfds = m->lfds;
-		a.death_fd = m->death[0];
-		worker_main(&a);
-	}
-	m->pids[slot] = pid;
-	m->nworkers++;
+	pool_retire_old(m, m->generation);
 }
 
-/* Reap every dead child; log the unexpected ones with what they served. */
-static void
-reap(struct master *m)
-{
-	pid_t pid;
-	int st, i;
-
-	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
-		struct sb_slot *sb = NULL;
-		int expected;
-
-		for (i = 0; i < m->cfg->workers.max; i++)
-			if (m->pids[i] == pid) {
-				sb = sb_slot(&m->shm, (uint32_t)i);
-				break;
-			}
-		if (sb == NULL)
-			continue;
-		expected = (WIFEXITED(st) && WEXITSTATUS(st) == 0) ||
-		    (m->stopping && WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM);
-		if (expected)
-			log_debug("worker %ld (slot %d) exited", (long)pid, i);
-		else if (WIFSIGNALED(st))
-			log_error("worker %ld (slot %d) killed by signal %d "
-			    "(%s)%s%s", (long)pid, i, WTERMSIG(st),
-			    strsignal(WTERMSIG(st)),
-			    sb->request[0] ? " while serving: " : "",
-			    sb->request);
-		else
-			log_error("worker %ld (slot %d) exited with status %d"
-			    "%s%s", (long)pid, i, WEXITSTATUS(st),
-			    sb->request[0] ? " while serving: " : "",
-			    sb->request);
-		memset(sb, 0, sizeof(*sb));	/* SB_DEAD: free again */
-		m->pids[i] = 0;
-		m->nworkers--;
-		if (!expected) {
-			double now = clock_now();
-
-			if (now - m->crash_second >= 1.0) {
-				m->crash_second = now;
-				m->crashes = 0;
-			}
-			m->crashes++;
-		}
-	}
-}
-
-/* Bring the pool back to its size, unless workers die in a loop. */
-static void
-maintain(struct master *m, int tick)
-{
-	int want = m->cfg->workers.start;
-
-	if (m->crashes > CRASH_BURST && clock_now() - m->crash_second < 1.0) {
-		if (!m->held)
-			log_error("workers are dying in a loop; respawning "
-			    "at most one a second");
-		m->held = 1;
-		if (tick && m->nworkers < want)
-			spawn(m);
-		return;
-	}
-	m->held = 0;
-	while (m->nworkers < want) {
-		int before = m->nworkers;
-
-		spawn(m);
-		if (m->nworkers == before)
-			break;		/* fork failed; try next tick */
-	}
-}
-
+/* Fast stop: TERM every worker, then KILL what is left after a grace. */
 static void
 stop_workers(struct master *m)
 {
 	sigset_t chld;
-	struct timespec ts = { 0, 100 * 1000 * 1000 };
+	struct timespec ts = { 0, 50 * 1000 * 1000 };
 	double deadline = clock_now() + STOP_GRACE;
-	int i;
 
 	m->stopping = 1;
-	for (i = 0; i < m->cfg->workers.max; i++)
-		if (m->pids[i] > 0)
-			(void)kill(m->pids[i], SIGTERM);
+	pool_signal_all(m, SIGTERM);
 	(void)sigemptyset(&chld);
 	(void)sigaddset(&chld, SIGCHLD);
 	while (m->nworkers > 0 && clock_now() < deadline) {
 		(void)sigtimedwait(&chld, NULL, &ts);
-		reap(m);
+		pool_reap(m);
 	}
-	for (i = 0; i < m->cfg->workers.max; i++)
-		if (m->pids[i] > 0) {
-			log_warnx("worker %ld did not stop; killing it",
-			    (long)m->pids[i]);
-			(void)kill(m->pids[i], SIGKILL);
-		}
+	if (m->nworkers > 0) {
+		log_warnx("%d worker(s) did not stop; killing them",
+		    m->nworkers);
+		pool_signal_all(m, SIGKILL);
+	}
 	while (m->nworkers > 0) {
 		(void)sigtimedwait(&chld, NULL, &ts);
-		reap(m);
+		pool_reap(m);
 	}
 }
 
-/* Write the pid file whole or not at all: write a temporary, rename it. */
-static int
-pidfile_write(const char *path)
+/* Graceful stop: accept no more, let requests in flight finish. */
+static void
+quit_start(struct master *m)
 {
-	char tmp[4096], buf[32];
-	int fd, n;
+	int i;
 
-	n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return (-1);
+	if (m->quitting)
+		return;
+	m->quitting = 1;
+	m->quit_deadline = clock_now() + m->cfg->shutdown_timeout;
+	log_info("graceful stop: waiting up to %.1f s for %d worker(s)",
+	    m->cfg->shutdown_timeout, m->nworkers);
+	/* the workers hold their own copies; they close them as they go */
+	for (i = 0; i < m->cfg->nlisteners; i++) {
+		(void)close(m->lfds[i]);
+		m->lfds[i] = -1;
 	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) ==
-	    -1)
-		return (-1);
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n || close(fd) == -1) {
-		(void)unlink(tmp);
-		return (-1);
-	}
-	if (rename(tmp, path) == -1) {
-		(void)unlink(tmp);
-		return (-1);
-	}
-	return (0);
+	m->generation++;
+	atomic_store(&m->shm.hdr->generation, m->generation);
+	(void)close(m->pod[0]);
+	(void)close(m->pod[1]);
+	m->pod[0] = m->pod[1] = -1;
+	pool_retire_old(m, m->generation);
 }
 
 static void
@@ -255,13 +151,47 @@ daemonize(int keep_stderr)
 		(void)close(fd);
 }
 
+/* Enough descriptors for a worker's client, backends and logs. */
 static void
-setup(struct master *m, int foreground)
+raise_nofile(const struct cfg *cfg)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)(cfg->nlisteners + cfg->upstream_keepalive +
+	    FDS_PER_WORKER);
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ?
+	    want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		log_warn("raising RLIMIT_NOFILE to %llu",
+		    (unsigned long long)want);
+	else if (rl.rlim_cur < want)
+		log_warnx("RLIMIT_NOFILE is capped at %llu; workers may run "
+		    "out of descriptors", (unsigned long long)rl.rlim_cur);
+}
+
+/* Refuse to start over a live porter named in the pid file. */
+static void
+pidfile_claim(const struct cfg *cfg)
+{
+	pid_t pid;
+
+	if (cfg->pid_file == NULL)
+		return;
+	if (pidfile_read(cfg->pid_file, &pid) == 0 && pid != getpid() &&
+	    pidfile_is_porter(pid))
+		log_fatal("porter is already running (pid %ld, pid file %s)",
+		    (long)pid, cfg->pid_file);
+}
+
+static void
+setup(struct master *m)
 {
 	struct cfg *cfg = m->cfg;
 	struct shm_sizes z;
-	char err[512];
-	int i;
+	char err[CFG_ERRLEN];
+	int inherited;
 
 	log_set_level(cfg->log_level + 1);	/* cfg levels start at error */
 	if (log_open(cfg->error_log) == -1)
@@ -269,39 +199,91 @@ setup(struct master *m, int foreground)
 	if (log_access_open(cfg->access_log) == -1)
 		log_fatal("access_log %s: %s", cfg->access_log,
 		    strerror(errno));
-	if ((m->lfds = calloc((size_t)cfg->nlisteners, sizeof(int))) == NULL)
-		log_fatal("out of memory");
-	for (i = 0; i < cfg->nlisteners; i++)
-		if ((m->lfds[i] = listen_open(cfg, &cfg->listeners[i], err,
-		    sizeof(err))) == -1)
-			log_fatal("%s", err);
+	pidfile_claim(cfg);
+	inherited = upgrade_inherited();
+	if (inherited)
+		upgrade_adopt(m);
+	else if ((m->lfds = master_listeners(cfg, NULL, 0, err,
+	    sizeof(err))) == NULL)
+		log_fatal("%s", err);
 	if (privs_resolve(cfg, &m->privs, err, sizeof(err)) == -1)
 		log_fatal("%s", err);
-	if (!foreground)
+	raise_nofile(cfg);
+	/* a new binary started by USR2 is already detached, as a child of
+	 * the old master (nginx does the same) */
+	if (!m->foreground && !inherited)
 		daemonize(strcmp(cfg->error_log, "stderr") == 0);
 	if (cfg->pid_file != NULL && pidfile_write(cfg->pid_file) == -1)
 		log_fatal("pid_file %s: %s", cfg->pid_file, strerror(errno));
-	z.nslots = (uint32_t)cfg->workers.max;
-	z.npools = (uint32_t)cfg->npools;
+	/*
+	 * Old and new workers share the scoreboard during a graceful
+	 * restart: room for two full generations.
+	 */
+	m->nslots = (uint32_t)cfg->workers.max * 2;
+	z.nslots = m->nslots;
+	z.npools = (uint32_t)(cfg->npools > MIN_POOL_SLOTS ? cfg->npools :
+	    MIN_POOL_SLOTS);
 	if (shm_create(&m->shm, &z) == -1)
 		log_fatal("shared memory: %s", strerror(errno));
-	if (pipe2(m->death, O_CLOEXEC) == -1)
-		log_fatal("pipe: %s", strerror(errno));
-	if ((m->pids = calloc((size_t)cfg->workers.max, sizeof(pid_t))) ==
-	    NULL)
+	open_pod(m);
+	m->pids = calloc(m->nslots, sizeof(*m->pids));
+	m->gens = calloc(m->nslots, sizeof(*m->gens));
+	m->retired = calloc(m->nslots, sizeof(*m->retired));
+	if (m->pids == NULL || m->gens == NULL || m->retired == NULL)
 		log_fatal("out of memory");
 	m->generation = atomic_load(&m->shm.hdr->generation);
+	m->spawn_rate = 1;
+}
+
+static void
+teardown(struct master *m)
+{
+	int i;
+
+	if (m->upgrade_pid > 0)
+		upgrade_release_pidfile(m);	/* the new master has the name */
+	else if (m->cfg->pid_file != NULL)
+		(void)unlink(m->cfg->pid_file);
+	for (i = 0; i < m->cfg->nlisteners; i++)
+		if (m->lfds[i] >= 0)
+			(void)close(m->lfds[i]);
+	if (m->pod[0] >= 0) {
+		(void)close(m->pod[0]);
+		(void)close(m->pod[1]);
+	}
+	shm_destroy(&m->shm);
+	free(m->lfds);
+	free(m->pids);
+	free(m->gens);
+	free(m->retired);
+	cfg_free(m->cfg);
 }
 
 int
-master_run(struct cfg *cfg, int foreground)
+master_run(struct cfg *cfg, const char *cfg_path, int foreground,
+    char *const argv[])
 {
+	static char exe[4096];
 	struct master m;
 	sigset_t set;
+	double last_tick;
+	ssize_t n;
 	int i, sig;
 
 	memset(&m, 0, sizeof(m));
 	m.cfg = cfg;
+	m.cfg_path = cfg_path;
+	m.foreground = foreground;
+	m.argv = argv;
+	/* the binary may be replaced on disk before USR2: remember it now */
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		/* an upgraded binary is a new file; the old name is the one */
+		if (n > 10 && strcmp(exe + n - 10, " (deleted)") == 0)
+			exe[n - 10] = '\0';
+	} else
+		(void)snprintf(exe, sizeof(exe), "%s", argv[0]);
+	m.exe = exe;
 	/*
 	 * Signals are taken synchronously with sigtimedwait: no handlers, no
 	 * races between a flag and a sleep.
@@ -318,57 +300,82 @@ master_run(struct cfg *cfg, int foreground)
 	if (sigprocmask(SIG_BLOCK, &set, &m.oldmask) == -1)
 		log_fatal("sigprocmask: %s", strerror(errno));
 
-	setup(&m, foreground);
+	setup(&m);
 	log_info("porter %s started: %d listener(s), %d worker(s)",
-	    PACKAGE_VERSION, cfg->nlisteners, cfg->workers.start);
-	maintain(&m, 1);
+	    PACKAGE_VERSION, m.cfg->nlisteners, m.cfg->workers.start);
+	for (i = 0; i < m.cfg->workers.start; i++)
+		if (pool_spawn(&m) == -1)
+			break;
+	last_tick = clock_now();
 
 	for (;;) {
-		struct timespec ts = { 1, 0 };
+		struct timespec ts = { 0, 250 * 1000 * 1000 };
+		double now;
 
 		sig = sigtimedwait(&set, NULL, &ts);
-		if (sig == -1) {
-			if (errno != EAGAIN && errno != EINTR)
-				log_syserr("sigtimedwait");
-			maintain(&m, 1);
-			continue;
-		}
-		if (sig == SIGTERM || sig == SIGINT)
+		if (sig == -1 && errno != EAGAIN && errno != EINTR)
+			log_syserr("sigtimedwait");
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("signal %d: stopping", sig);
+			stop_workers(&m);
 			break;
+		}
 		switch (sig) {
 		case SIGCHLD:
-			reap(&m);
-			maintain(&m, 0);
+			pool_reap(&m);
 			break;
 		case SIGQUIT:
-			log_warnx("SIGQUIT: graceful stop is not available "
-			    "yet; stopping now");
-			goto stop;
+			quit_start(&m);
+			break;
 		case SIGHUP:
-			log_warnx("SIGHUP: reloading is not available yet; "
-			    "keeping the running configuration");
+			if (m.quitting)
+				break;
+			log_info("SIGHUP: reloading %s", m.cfg_path);
+			if (reload_config(&m) == 0) {
+				master_new_generation(&m);
+				log_info("reloaded: generation %u",
+				    m.generation);
+			}
 			break;
 		case SIGUSR1:
+			/*
+			 * Reopen the logs here, then start a new generation of
+			 * workers, which inherit the new files (workers run as
+			 * another user and may not open them themselves).
+			 */
 			if (log_reopen() == -1)
 				log_syserr("reopening logs");
+			else if (!m.quitting)
+				master_new_generation(&m);
+			break;
+		case SIGUSR2:
+			if (!m.quitting)
+				upgrade_start(&m);
 			break;
 		default:
 			break;
 		}
+		now = clock_now();
+		if (m.quitting) {
+			pool_reap(&m);
+			if (m.nworkers == 0) {
+				log_info("graceful stop: all workers done");
+				break;
+			}
+			if (now >= m.quit_deadline) {
+				log_warnx("graceful stop: shutdown_timeout "
+				    "passed; stopping %d worker(s) now",
+				    m.nworkers);
+				stop_workers(&m);
+				break;
+			}
+		}
+		if (now - last_tick >= 1.0) {
+			last_tick = now;
+			pool_maintain(&m);
+		}
 	}
-stop:
-	log_info("signal %d: stopping", sig);
-	stop_workers(&m);
-	if (cfg->pid_file != NULL)
-		(void)unlink(cfg->pid_file);
-	for (i = 0; i < cfg->nlisteners; i++)
-		(void)close(m.lfds[i]);
-	(void)close(m.death[0]);
-	(void)close(m.death[1]);
-	shm_destroy(&m.shm);
-	free(m.lfds);
-	free(m.pids);
+	teardown(&m);
 	log_info("stopped");
-	cfg_free(cfg);
 	return (0);
 }

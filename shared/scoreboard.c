@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <string.h>
+
 #include "shared/scoreboard.h"
 
 size_t
@@ -55,4 +57,25 @@ sb_state_name(int st)
 	if (st < 0 || st >= (int)(sizeof(names) / sizeof(names[0])))
 		return ("?");
 	return (names[st]);
+}
+
+void
+sb_set_idle(const struct shm *s, uint32_t slot, int idle)
+{
+	_Atomic uint8_t *map = shm_at(s, s->hdr->off_idle);
+
+	atomic_store_explicit(&map[slot], (uint8_t)(idle != 0),
+	    memory_order_relaxed);
+}
+
+int
+sb_any_idle(const struct shm *s)
+{
+	/*
+	 * A plain scan: a racing update only makes the answer a moment old,
+	 * which the caller (a heuristic) tolerates.
+	 */
+	const uint8_t *map = shm_at(s, s->hdr->off_idle);
+
+	return (memchr(map, 1, s->hdr->nslots) != NULL);
 }

@@ -71,4 +71,13 @@ sb_add(_Atomic uint64_t *c, uint64_t n)
 
 const char	*sb_state_name(int st);
 
+/*
+ * The idle map: one byte per slot, 1 while its worker waits for a
+ * connection. Kept apart from the slots so "is any worker idle?" reads a
+ * few cache lines, not one per slot. Written by the slot's worker, and
+ * cleared by the master when it reaps the worker.
+ */
+void	sb_set_idle(const struct shm *, uint32_t slot, int idle);
+int	sb_any_idle(const struct shm *);
+
 #endif

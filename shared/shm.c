@@ -19,11 +19,12 @@ align_up(size_t n)
 int
 shm_create(struct shm *s, const struct shm_sizes *z)
 {
-	size_t off_sb, off_pools, size;
+	size_t off_sb, off_idle, off_pools, size;
 	void *base;
 
 	off_sb = align_up(sizeof(struct shm_header));
-	off_pools = align_up(off_sb + sb_size(z->nslots));
+	off_idle = align_up(off_sb + sb_size(z->nslots));
+	off_pools = align_up(off_idle + z->nslots);
 	size = align_up(off_pools + (size_t)z->npools * sizeof(struct shm_pool));
 	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -39,6 +40,7 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	s->hdr->size = size;
 	s->hdr->off_scoreboard = off_sb;
 	s->hdr->nslots = z->nslots;
+	s->hdr->off_idle = off_idle;
 	s->hdr->off_pools = off_pools;
 	s->hdr->npools = z->npools;
 	return (0);

@@ -3,7 +3,7 @@
  * (MAP_SHARED|MAP_ANONYMOUS), so every worker sees it at the same address.
  * Parts are found by offsets in the header, never by stored pointers.
  *
- *   header | scoreboard | pools | (later: health table, stats, cache index, arena)
+ *   header | scoreboard | idle map | pools | (later: health table, stats, cache index, arena)
  */
 #ifndef PORTER_SHARED_SHM_H
 #define PORTER_SHARED_SHM_H
@@ -22,6 +22,7 @@ struct shm_header {
 	uint64_t		size;		/* of the whole segment */
 	uint64_t		off_scoreboard;
 	uint32_t		nslots;
+	uint64_t		off_idle;	/* one byte per slot */
 	uint64_t		off_pools;
 	uint32_t		npools;
 };

@@ -167,8 +167,32 @@ serve_request(struct conn *c)
 	return (proxy_request(c, rt));
 }
 
+/*
+ * Whether clients are queued on the listener with no idle worker to take
+ * them. A worker holds a kept-alive connection for as long as the client
+ * keeps it busy, so when every worker is taken, queued clients would
+ * starve; a worker that sees them ends its connection after this
+ * response instead (with "Connection: close", which clients handle
+ * cleanly), and the pool serves everyone in turn while it grows. While a
+ * worker is idle it will take the queued client itself: closing then
+ * would only feed the queue. For a listening socket Linux reports the
+ * accept queue in tcpi_unacked.
+ */
+static int
+clients_starving(const struct worker *w, int lfd)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (sb_any_idle(w->shm))
+		return (0);
+	if (getsockopt(lfd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
+		return (0);
+	return (ti.tcpi_unacked > 0);
+}
+
 void
-conn_serve(struct worker *w, const struct cfg_listener *l, int fd,
+conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
     const struct sockaddr *sa, socklen_t salen)
 {
 	struct conn c;
@@ -179,6 +203,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int fd,
 	memset(&c, 0, sizeof(c));
 	c.w = w;
 	c.lst = l;
+	c.lfd = lfd;
 	c.buf = w->cbuf;
 	/* TCP_NODELAY and both timeouts came with the socket from listen_tune */
 	io_init_set(&c.io, fd, cfg_accept_rcvtimeo(w->cfg),
@@ -209,8 +234,12 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int fd,
 			c.keepalive = !(c.req.h.conn & HTTP_CONN_CLOSE);
 		else
 			c.keepalive = (c.req.h.conn & HTTP_CONN_KEEPALIVE) != 0;
-		if (w->stopping)
-			c.keepalive = 0;
+		if (worker_stopping(w)) {
+			c.keepalive = 0;	/* this is its last answer */
+			sb_set_state(w->sb, SB_GRACEFUL);
+		} else if (c.keepalive && clients_starving(w, lfd)) {
+			c.keepalive = 0;	/* others queue for a worker */
+		}
 		rc = serve_request(&c);
 		log_request(&c, line, start);
 		if (!c.head_done) {
@@ -218,7 +247,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int fd,
 			c.len -= c.req.h.head_len;
 			memmove(c.buf, c.buf + c.req.h.head_len, c.len);
 		}
-		if (rc == -1 || !c.keepalive || w->stopping)
+		if (rc == -1 || !c.keepalive)
 			break;
 		first = 0;
 		sb_set_state(w->sb, c.len > 0 ? SB_READING : SB_KEEPALIVE);

@@ -18,6 +18,7 @@
 struct conn {
 	struct worker			*w;
 	const struct cfg_listener	*lst;
+	int				 lfd;		/* its listening socket */
 	struct io			 io;
 	char				 peer[46];	/* client address (INET6_ADDRSTRLEN) */
 	char				*buf;		/* client bytes [0, len) */
@@ -33,9 +34,9 @@ struct conn {
 	const char			*why;		/* why porter answered itself */
 };
 
-/* Serve the accepted socket fd until it closes; closes fd. */
-void	conn_serve(struct worker *, const struct cfg_listener *, int fd,
-	    const struct sockaddr *, socklen_t);
+/* Serve the socket fd accepted on lfd until it closes; closes fd. */
+void	conn_serve(struct worker *, const struct cfg_listener *, int lfd,
+	    int fd, const struct sockaddr *, socklen_t);
 
 /*
  * Answer the current request with an error page and log why; closing:

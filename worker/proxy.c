@@ -215,8 +215,14 @@ static enum relay_rc
 relay_close(struct relay *r)
 {
 	for (;;) {
-		if (r->have == 0 && relay_fill(r, r->cap) == -1)
-			return (r->err == 0 ? RELAY_OK : RELAY_SRC);
+		if (r->have == 0 && relay_fill(r, r->cap) == -1) {
+			if (r->err != 0)
+				return (RELAY_SRC);
+			/* the end; an empty body still owes the head */
+			if (r->pre.iov_len > 0 && relay_write(r, NULL, 0) == -1)
+				return (RELAY_DST);
+			return (RELAY_OK);
+		}
 		if (relay_write(r, r->buf, r->have) == -1)
 			return (RELAY_DST);
 		r->have = 0;

@@ -20,14 +20,29 @@
 /* Room porter adds to a forwarded head (Via, X-Forwarded-*). */
 #define WORKER_HEAD_EXTRA	4096
 
-/* epoll data: listener index, or this for the death pipe. */
-#define EV_DEATH	UINT32_MAX
+/* epoll data: listener index, or this for the pipe of death. */
+#define EV_POD		UINT32_MAX
+
+static volatile sig_atomic_t	told_to_stop;
+
+static void
+on_hup(int sig)
+{
+	(void)sig;
+	told_to_stop = 1;
+}
+
+int
+worker_stopping(const struct worker *w)
+{
+	return (told_to_stop || atomic_load_explicit(&w->shm->hdr->generation,
+	    memory_order_relaxed) != w->generation);
+}
 
 static void
 worker_exit(struct worker *w, int code)
 {
 	upstream_drain(&w->up);
-	sb_set_state(w->sb, SB_DEAD);
 	_exit(code);
 }
 
@@ -41,7 +56,7 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	w->cfg = cfg;
 	w->shm = a->shm;
 	w->sb = sb_slot(a->shm, a->slot);
-	w->death_fd = a->death_fd;
+	w->generation = a->generation;
 	/* the client buffer must hold a whole head and a useful body read */
 	w->ccap = cfg->limits.max_header_size + WORKER_IO_BUF;
 	w->ucap = WORKER_IO_BUF;
@@ -62,7 +77,8 @@ worker_setup(struct worker *w, const struct worker_args *a)
 /*
  * One epoll set per worker. Listeners are registered EPOLLEXCLUSIVE so a
  * new connection wakes one idle worker, not all of them (the thundering
- * herd); the death pipe is not, so closing it wakes every worker.
+ * herd); the pipe of death is not, so closing it wakes every worker of
+ * the generation.
  */
 static int
 make_epoll(const struct worker_args *a)
@@ -81,8 +97,8 @@ make_epoll(const struct worker_args *a)
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
-	ev.data.u32 = EV_DEATH;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, a->death_fd, &ev) == -1)
+	ev.data.u32 = EV_POD;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, a->pod_fd, &ev) == -1)
 		goto fail;
 	return (ep);
 fail:
@@ -109,6 +125,19 @@ worker_main(const struct worker_args *a)
 	sa.sa_handler = SIG_DFL;
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGINT, &sa, NULL);
+	/*
+	 * HUP: finish the connection in hand, then exit (no SA_RESTART, so
+	 * a wait for the next connection ends at once). QUIT too: it reaches
+	 * workers when sent to the whole group (Ctrl-\ on porter -f), and
+	 * means a graceful stop there as well. USR1 and USR2 are the
+	 * master's business.
+	 */
+	sa.sa_handler = on_hup;
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGQUIT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGUSR1, &sa, NULL);
+	(void)sigaction(SIGUSR2, &sa, NULL);
 
 	if (worker_setup(&w, a) == -1) {
 		log_syserr("worker setup");
@@ -126,44 +155,52 @@ worker_main(const struct worker_args *a)
 		struct epoll_event ev[8];
 		struct sockaddr_storage ss;
 		socklen_t sl;
-		int n, i, fd;
+		int n, i, fd, li = -1;
 
+		if (worker_stopping(&w))
+			worker_exit(&w, 0);
+		sb_set_idle(w.shm, a->slot, 1);
 		n = epoll_wait(ep, ev, 8, -1);
+		sb_set_idle(w.shm, a->slot, 0);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			log_syserr("epoll_wait");
 			worker_exit(&w, 2);
 		}
-		for (i = 0; i < n; i++)
-			if (ev[i].data.u32 == EV_DEATH)
-				worker_exit(&w, 0);	/* master is gone */
 		for (i = 0; i < n; i++) {
-			uint32_t li = ev[i].data.u32;
-
-			sl = sizeof(ss);
-			fd = accept4(a->lfds[li], (struct sockaddr *)&ss, &sl,
-			    SOCK_CLOEXEC);
-			if (fd == -1) {
-				/* another worker took it, or the client left */
-				if (errno == EAGAIN || errno == EWOULDBLOCK ||
-				    errno == EINTR || errno == ECONNABORTED)
-					continue;
-				log_syserr("accept on %s",
-				    a->cfg->listeners[li].addr.text);
-				if (errno == EMFILE || errno == ENFILE ||
-				    errno == ENOBUFS || errno == ENOMEM)
-					(void)usleep(100 * 1000);
-				continue;
-			}
-			conn_serve(&w, &a->cfg->listeners[li], fd,
-			    (struct sockaddr *)&ss, sl);
-			sb_set_state(w.sb, SB_IDLE);
-			served++;
-			if (a->cfg->workers.max_requests > 0 &&
-			    served >= a->cfg->workers.max_requests)
-				worker_exit(&w, 0);
-			break;	/* one connection per wake-up: be fair */
+			if (ev[i].data.u32 == EV_POD)
+				told_to_stop = 1;	/* generation retired */
+			else if (li == -1)
+				li = (int)ev[i].data.u32;
 		}
+		/*
+		 * A worker woken for a connection serves it even when told to
+		 * stop: with EPOLLEXCLUSIVE no other worker was woken for it.
+		 */
+		if (li == -1)
+			continue;
+		sl = sizeof(ss);
+		fd = accept4(a->lfds[li], (struct sockaddr *)&ss, &sl,
+		    SOCK_CLOEXEC);
+		if (fd == -1) {
+			/* another worker took it, or the client left */
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR || errno == ECONNABORTED)
+				continue;
+			log_syserr("accept on %s",
+			    a->cfg->listeners[li].addr.text);
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				(void)usleep(100 * 1000);
+			continue;
+		}
+		conn_serve(&w, &a->cfg->listeners[li], a->lfds[li], fd,
+		    (struct sockaddr *)&ss, sl);
+		sb_set_state(w.sb, SB_IDLE);
+		served++;
+		if (a->cfg->workers.max_requests > 0 &&
+		    served >= a->cfg->workers.max_requests)
+			worker_exit(&w, 0);
 	}
 }

@@ -18,7 +18,8 @@ struct worker_args {
 	uint32_t		 slot;		/* scoreboard slot, already claimed */
 	uint32_t		 generation;
 	const int		*lfds;		/* one per cfg->listeners[i] */
-	int			 death_fd;	/* readable or hung up: exit */
+	int			 pod_fd;	/* this generation's pipe of death:
+						 * hung up means finish and exit */
 };
 
 /* Per-worker state, alive for the life of the process. */
@@ -34,10 +35,17 @@ struct worker {
 	size_t			 ucap;
 	char			*obuf;		/* heads porter writes */
 	size_t			 ocap;
-	int			 death_fd;
-	int			 stopping;	/* finish this request, then exit */
+	uint32_t		 generation;
 };
 
 void	worker_main(const struct worker_args *) __attribute__((noreturn));
+
+/*
+ * Whether this worker should finish what it is doing and exit: it was
+ * told to (SIGHUP: the pool has too many idle workers), or a newer
+ * generation has started (reload, graceful stop). Read between requests
+ * and before each response, which then says "Connection: close".
+ */
+int	worker_stopping(const struct worker *);
 
 #endif

@@ -64,7 +64,7 @@ EOF
 expect_eq "$(cat "$T/dechunk")" ok "raw chunked GET: framing valid, 21 bytes of data"
 
 # body delimited by the backend closing
-for len in 1 3000000; do
+for len in 0 1 3000000; do
 	cu -o "$T/cl" "$U/close?size=$len"
 	expect_eq "$(wc -c <"$T/cl" | tr -d ' ') $(sha_of "$T/cl")" "$len $(gen_sha $len)" \
 	    "until-close body of $len bytes: complete and correct"

@@ -1,0 +1,285 @@
+#include "config.h"
+
+#include <sys/prctl.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "master/master.h"
+#include "shared/scoreboard.h"
+#include "worker/worker.h"
+
+/* Apache prefork's ceiling on forks per second while short of idle. */
+#define POOL_MAX_RATE		32
+/* Crash loop guard: more unexpected deaths than this in one second... */
+#define POOL_CRASH_BURST	8
+/* "reached workers.max" at most this often, seconds */
+#define POOL_MAX_LOG_EVERY	60.0
+
+int
+pool_spawn(struct master *m)
+{
+	struct worker_args a;
+	struct sb_slot *sb;
+	pid_t pid;
+	uint32_t i;
+	int slot = -1;
+
+	for (i = 0; i < m->nslots; i++)
+		if (m->pids[i] == 0) {
+			slot = (int)i;
+			break;
+		}
+	if (slot == -1) {
+		log_error("scoreboard full (%u slots): cannot start a worker",
+		    m->nslots);
+		return (-1);
+	}
+	sb = sb_slot(&m->shm, (uint32_t)slot);
+	/* The slot is the master's until the child owns it. */
+	memset(sb, 0, sizeof(*sb));
+	sb->generation = m->generation;
+	sb_set_state(sb, SB_STARTING);
+
+	pid = fork();
+	if (pid == -1) {
+		log_syserr("fork");
+		sb_set_state(sb, SB_DEAD);
+		return (-1);
+	}
+	if (pid == 0) {
+		(void)sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
+		/* only the master may hold a write end of a pipe of death */
+		(void)close(m->pod[1]);
+		/* a worker never outlives its master */
+		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() == 1)
+			_exit(0);
+		if (privs_apply(&m->privs) == -1) {
+			log_syserr("switching to user %s", m->privs.user);
+			_exit(3);
+		}
+		a.cfg = m->cfg;
+		a.shm = &m->shm;
+		a.slot = (uint32_t)slot;
+		a.generation = m->generation;
+		a.lfds = m->lfds;
+		a.pod_fd = m->pod[0];
+		worker_main(&a);
+	}
+	m->pids[slot] = pid;
+	m->gens[slot] = m->generation;
+	m->nworkers++;
+	return (0);
+}
+
+int
+pool_count(const struct master *m, uint32_t gen)
+{
+	uint32_t i;
+	int n = 0;
+
+	for (i = 0; i < m->nslots; i++)
+		if (m->pids[i] > 0 && (gen == 0 || m->gens[i] == gen))
+			n++;
+	return (n);
+}
+
+/* An exit the master asked for, or a worker's own clean exit. */
+static int
+expected_exit(const struct master *m, int st)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return (1);
+	return (m->stopping && WIFSIGNALED(st) &&
+	    (WTERMSIG(st) == SIGTERM || WTERMSIG(st) == SIGKILL));
+}
+
+void
+pool_reap(struct master *m)
+{
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		struct sb_slot *sb = NULL;
+		uint32_t i;
+		int expected, replace;
+
+		if (pid == m->upgrade_pid) {
+			upgrade_failed(m, st);
+			continue;
+		}
+		for (i = 0; i < m->nslots; i++)
+			if (m->pids[i] == pid) {
+				sb = sb_slot(&m->shm, i);
+				break;
+			}
+		if (sb == NULL)
+			continue;
+		expected = expected_exit(m, st);
+		if (expected)
+			log_debug("worker %ld (slot %u, gen %u) exited",
+			    (long)pid, i, m->gens[i]);
+		else if (WIFSIGNALED(st))
+			log_error("worker %ld (slot %u, gen %u) killed by signal "
+			    "%d (%s)%s%s", (long)pid, i, m->gens[i],
+			    WTERMSIG(st), strsignal(WTERMSIG(st)),
+			    sb->request[0] ? " while serving: " : "",
+			    sb->request);
+		else
+			log_error("worker %ld (slot %u, gen %u) exited with "
+			    "status %d%s%s", (long)pid, i, m->gens[i],
+			    WEXITSTATUS(st), sb->request[0] ?
+			    " while serving: " : "", sb->request);
+		/*
+		 * A worker of this generation that left on its own (crash,
+		 * max_requests) is replaced at once; one that was retired
+		 * (spare, old generation) is not.
+		 */
+		replace = m->gens[i] == m->generation && !m->retired[i];
+		memset(sb, 0, sizeof(*sb));	/* SB_DEAD: free again */
+		sb_set_idle(&m->shm, i, 0);
+		m->pids[i] = 0;
+		m->gens[i] = 0;
+		m->retired[i] = 0;
+		m->nworkers--;
+		if (!expected) {
+			double now = clock_now();
+
+			if (now - m->crash_second >= 1.0) {
+				m->crash_second = now;
+				m->crashes = 0;
+			}
+			m->crashes++;
+		}
+		if (!replace || m->stopping || m->quitting)
+			continue;
+		if (m->crashes > POOL_CRASH_BURST &&
+		    clock_now() - m->crash_second < 1.0) {
+			if (!m->held)
+				log_error("workers are dying in a loop; "
+				    "respawning at most one a second");
+			m->held = 1;
+			continue;
+		}
+		m->held = 0;
+		(void)pool_spawn(m);
+	}
+}
+
+/* Ask one idle worker of the current generation to exit. */
+static void
+retire_one_idle(struct master *m)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nslots; i++) {
+		struct sb_slot *sb = sb_slot(&m->shm, i);
+
+		if (m->pids[i] > 0 && m->gens[i] == m->generation &&
+		    !m->retired[i] && sb_get_state(sb) == SB_IDLE) {
+			/* a worker told to go is not replaced when it goes */
+			m->retired[i] = 1;
+			(void)kill(m->pids[i], SIGHUP);
+			return;
+		}
+	}
+}
+
+void
+pool_maintain(struct master *m)
+{
+	const struct cfg_workers *cw = &m->cfg->workers;
+	uint32_t i;
+	int idle = 0, total = 0, n;
+
+	if (m->stopping || m->quitting)
+		return;
+	for (i = 0; i < m->nslots; i++) {
+		int st;
+
+		if (m->pids[i] <= 0 || m->gens[i] != m->generation ||
+		    m->retired[i])
+			continue;
+		total++;
+		st = sb_get_state(sb_slot(&m->shm, i));
+		/* a worker still starting will be idle: do not over-fork */
+		if (st == SB_IDLE || st == SB_STARTING)
+			idle++;
+	}
+	if (m->held && clock_now() - m->crash_second >= 2.0)
+		m->held = 0;		/* a quiet second: back to normal */
+	if (m->held) {
+		/* the crash guard: one a second, up to start */
+		if (total < cw->start)
+			(void)pool_spawn(m);
+		return;
+	}
+	if (idle > cw->max_spare) {
+		retire_one_idle(m);
+		m->spawn_rate = 1;
+		return;
+	}
+	if (idle >= cw->min_spare && total >= cw->start) {
+		m->spawn_rate = 1;
+		return;
+	}
+	if (total >= cw->max) {
+		double now = clock_now();
+
+		if (now - m->max_logged >= POOL_MAX_LOG_EVERY) {
+			log_warnx("reached workers.max (%d): all busy; "
+			    "consider raising workers.max", cw->max);
+			m->max_logged = now;
+		}
+		m->spawn_rate = 1;
+		return;
+	}
+	n = m->spawn_rate;
+	if (n > cw->max - total)
+		n = cw->max - total;
+	if (total < cw->start && n < cw->start - total)
+		n = cw->start - total;
+	if (m->spawn_rate >= 8)
+		log_info("busy: %d idle of %d workers; starting %d more",
+		    idle, total, n);
+	while (n-- > 0)
+		if (pool_spawn(m) == -1)
+			break;
+	if (m->spawn_rate < POOL_MAX_RATE)
+		m->spawn_rate *= 2;
+}
+
+void
+pool_retire_old(struct master *m, uint32_t gen)
+{
+	uint32_t i;
+
+	/*
+	 * Idle ones already woke on their pipe of death. A busy one sees the
+	 * segment's generation move on, answers its current request with
+	 * "Connection: close" and exits; the signal only makes sure one that
+	 * was about to wait for a connection does not.
+	 */
+	for (i = 0; i < m->nslots; i++)
+		if (m->pids[i] > 0 && m->gens[i] < gen) {
+			m->retired[i] = 1;
+			(void)kill(m->pids[i], SIGHUP);
+		}
+}
+
+void
+pool_signal_all(struct master *m, int sig)
+{
+	uint32_t i;
+
+	for (i = 0; i < m->nslots; i++)
+		if (m->pids[i] > 0)
+			(void)kill(m->pids[i], sig);
+}
