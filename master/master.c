@@ -121,16 +121,36 @@ quit_start(struct master *m)
 	pool_retire_old(m, m->generation);
 }
 
+/*
+ * Detach. The process that was started waits until the daemon says it
+ * is ready (listening, pid file written: daemon_ready()) and exits 0,
+ * or 1 if the daemon died first, so "porter && porter -s stop" and init
+ * scripts never race the pid file, and a failed start is a failed command.
+ */
+static int	ready_fd = -1;
+
 static void
 daemonize(int keep_stderr)
 {
 	pid_t pid;
-	int fd;
+	int fd, p[2];
+	char c;
 
+	if (pipe2(p, O_CLOEXEC) == -1)
+		log_fatal("pipe: %s", strerror(errno));
 	if ((pid = fork()) == -1)
 		log_fatal("fork: %s", strerror(errno));
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		ssize_t n;
+
+		(void)close(p[1]);
+		do
+			n = read(p[0], &c, 1);
+		while (n == -1 && errno == EINTR);
+		_exit(n == 1 ? 0 : 1);
+	}
+	(void)close(p[0]);
+	ready_fd = p[1];
 	if (setsid() == -1)
 		log_fatal("setsid: %s", strerror(errno));
 	if ((pid = fork()) == -1)
@@ -149,6 +169,17 @@ daemonize(int keep_stderr)
 		(void)dup2(fd, STDERR_FILENO);
 	if (fd > STDERR_FILENO)
 		(void)close(fd);
+}
+
+static void
+daemon_ready(void)
+{
+	if (ready_fd == -1)
+		return;
+	if (write(ready_fd, "1", 1) != 1)
+		log_syserr("telling the starting process we are ready");
+	(void)close(ready_fd);
+	ready_fd = -1;
 }
 
 /* Enough descriptors for a worker's client, backends and logs. */
@@ -303,6 +334,8 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 	setup(&m);
 	log_info("porter %s started: %d listener(s), %d worker(s)",
 	    PACKAGE_VERSION, m.cfg->nlisteners, m.cfg->workers.start);
+	/* before the first fork, so no worker holds the pipe */
+	daemon_ready();
 	for (i = 0; i < m.cfg->workers.start; i++)
 		if (pool_spawn(&m) == -1)
 			break;
@@ -345,8 +378,11 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 			 */
 			if (log_reopen() == -1)
 				log_syserr("reopening logs");
-			else if (!m.quitting)
-				master_new_generation(&m);
+			else {
+				log_info("SIGUSR1: logs reopened");
+				if (!m.quitting)
+					master_new_generation(&m);
+			}
 			break;
 		case SIGUSR2:
 			if (!m.quitting)

@@ -28,6 +28,10 @@ chunked, and counted in the log):
   /badresp           a malformed response head, then close
   /quietclose        a normal keep-alive answer, then close the connection
                      (as a backend whose keep-alive timeout passed)
+  /stream?s=SECONDS&every=E  chunked response, one small chunk
+                     "chunk I\n" (I from 1) every E seconds (default 0.25)
+                     for SECONDS (default 5): SECONDS/E chunks, the first
+                     at once
 
 The log (--log) gets one JSON object per request, written before the answer:
 {"conn": ID, "method": ..., "path": ..., "version": ..., "headers":
@@ -113,6 +117,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             srv.connections += 1
             self.conn_id = srv.connections
         super().setup()
+        # headers and body leave in separate writes: without this, Nagle
+        # and delayed ACKs add ~40 ms to every kept-alive response
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, fmt, *args):
         pass
@@ -291,6 +298,20 @@ class Handler(http.server.BaseHTTPRequestHandler):
             # backend does when its keep-alive timeout passes
             self.reply(200, name + b"\n")
             self.close_connection = True
+        elif path == "/stream":
+            secs, every = float(q.get("s", "5")), float(q.get("every", "0.25"))
+            n = max(1, int(round(secs / every)))
+            self.start(200, [("Content-Type", "text/plain"),
+                             ("Transfer-Encoding", "chunked")])
+            if head:
+                return
+            for i in range(1, n + 1):
+                if i > 1:
+                    time.sleep(every)
+                chunk = b"chunk %d\n" % i
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.flush()
+            self.wfile.write(b"0\r\n\r\n")
         elif path == "/badresp":
             self.close_connection = True
             self.wfile.write(b"HTTP/1.1 2x0 Nope\r\nContent Length: 3\r\n\r\nabc")
