@@ -10,24 +10,31 @@
 
 #include <sys/types.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libconfig.h>
 #include <libgen.h>
 #include <limits.h>
 #include <netdb.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include "config/cfg.h"
+#include "worker/acl.h"		/* acl_parse(), libc only */
 
 #define PATHLEN		128	/* "listeners[12].routes[3].host" and such */
 #define MAX_DURATION	86400.0
+#define MAX_TEXT	65536	/* a return body or an error page, bytes */
 
 struct ctx {
 	struct cfg	*cfg;
@@ -44,7 +51,7 @@ struct ctx {
 static const char *const root_keys[] = {
 	"pid_file", "error_log", "access_log", "log_level", "user", "group",
 	"workers", "timeouts", "limits", "upstream_keepalive",
-	"shutdown_timeout", "listeners", "pools", NULL
+	"shutdown_timeout", "listeners", "pools", "error_pages", NULL
 };
 static const char *const root_later[] = { "cache", "status", NULL };
 static const char *const workers_keys[] = {
@@ -59,14 +66,27 @@ static const char *const limits_keys[] = {
 	"max_conns_per_client", NULL
 };
 static const char *const listener_keys[] = {
-	"listen", "mode", "backlog", "routes", NULL
+	"listen", "mode", "backlog", "routes", "error_pages",
+	"allow", "deny", "methods", "deny_paths", "require_headers",
+	"deny_headers", NULL
 };
 static const char *const listener_later[] = {
-	"allow", "deny", "connect_ports", "anonymous", "block_hosts",
-	"deny_private", NULL
+	"connect_ports", "anonymous", "block_hosts", "deny_private", NULL
 };
-static const char *const route_keys[] = { "host", "path", "pool", NULL };
+static const char *const route_keys[] = {
+	"host", "path", "pool", "return", "max_body_size", "normalize",
+	"allow_encoded_slash",
+	"allow", "deny", "methods", "deny_paths", "require_headers",
+	"deny_headers",
+	"set_request_headers", "remove_request_headers",
+	"set_response_headers", "remove_response_headers", NULL
+};
 static const char *const route_later[] = { "cache", "default_ttl", NULL };
+static const char *const return_keys[] = {
+	"status", "location", "body", NULL
+};
+static const char *const header_keys[] = { "name", "value", NULL };
+static const char *const error_page_keys[] = { "status", "file", NULL };
 static const char *const pool_keys[] = { "name", "balance", "servers", NULL };
 static const char *const pool_later[] = {
 	"health", "max_fails", "fail_timeout", "retries", NULL
@@ -505,15 +525,15 @@ xstrdup(struct ctx *x, const config_setting_t *at, const char *s)
 	return (p);
 }
 
-/* "stderr" stays; an absolute path stays; anything else joins cfg->dir. */
+/* p as is when absolute, else joined to cfg->dir. */
 static char *
-resolve(struct ctx *x, const config_setting_t *at, const char *p)
+in_dir(struct ctx *x, const config_setting_t *at, const char *p)
 {
 	const char	*dir = x->cfg->dir;
 	size_t		 dl = strlen(dir), n = dl + strlen(p) + 2;
 	char		*out;
 
-	if (strcmp(p, "stderr") == 0 || p[0] == '/')
+	if (p[0] == '/')
 		return (xstrdup(x, at, p));
 	if ((out = malloc(n)) == NULL) {
 		bad(x, at, "out of memory");
@@ -522,6 +542,224 @@ resolve(struct ctx *x, const config_setting_t *at, const char *p)
 	snprintf(out, n, "%s%s%s", dir,
 	    dl > 0 && dir[dl - 1] == '/' ? "" : "/", p);
 	return (out);
+}
+
+/* "stderr" stays; an absolute path stays; anything else joins cfg->dir. */
+static char *
+resolve(struct ctx *x, const config_setting_t *at, const char *p)
+{
+	if (strcmp(p, "stderr") == 0)
+		return (xstrdup(x, at, p));
+	return (in_dir(x, at, p));
+}
+
+/* Like get_string, but "" is a value too (a body, a header value). */
+static int
+get_text(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, const char **out)
+{
+	const config_setting_t	*s = member(g, name);
+	char			 path[PATHLEN];
+
+	if (s == NULL)
+		return (0);
+	mkpath(path, where, name);
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return (bad(x, s, "%s must be a string", path));
+	*out = config_setting_get_string(s);
+	return (1);
+}
+
+/*
+ * An array of non-empty strings, [ "a", "b" ] (or a list, ( "a", "b" )).
+ * 1 found (*out may have no elements), 0 absent, -1 error.
+ */
+static int
+get_strings(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, const config_setting_t **out)
+{
+	const config_setting_t	*s = member(g, name), *e;
+	char			 path[PATHLEN];
+	int			 i;
+
+	*out = NULL;
+	if (s == NULL)
+		return (0);
+	mkpath(path, where, name);
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST)
+		return (bad(x, s, "%s must be an array of strings: "
+		    "%s = [ \"...\", ... ];", path, name));
+	for (i = 0; i < config_setting_length(s); i++) {
+		e = config_setting_get_elem(s, i);
+		if (config_setting_type(e) != CONFIG_TYPE_STRING)
+			return (bad(x, e, "%s[%d] must be a string", path, i));
+		if (config_setting_get_string(e)[0] == '\0')
+			return (bad(x, e, "%s[%d] must not be empty", path, i));
+	}
+	*out = s;
+	return (1);
+}
+
+/* An RFC 9110 token: a method or a field name. Not locale-dependent. */
+static int
+is_token(const char *s)
+{
+	const char	*p;
+
+	if (*s == '\0')
+		return (0);
+	for (p = s; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') ||
+		    strchr("!#$%&'*+-.^_`|~", *p) != NULL))
+			return (0);
+	return (1);
+}
+
+/* For messages: a printf format, hence %%. */
+#define TCHARS	"letters, digits and !#$%%&'*+-.^_`|~"
+
+/* An ERE, compiled as the worker uses it; on error, regerror's words. */
+static int
+compile_re(struct ctx *x, const config_setting_t *at, const char *path,
+    const char *src, regex_t *re)
+{
+	char	 why[256];
+	int	 e;
+
+	if ((e = regcomp(re, src, REG_EXTENDED | REG_NOSUB)) == 0)
+		return (0);
+	regerror(e, re, why, sizeof(why));
+	return (bad(x, at, "%s: bad regular expression \"%s\": %s", path, src,
+	    why));
+}
+
+/*
+ * An error page's file, read now so a worker never touches the disk for
+ * it and a missing file stops the load rather than a request.
+ */
+static int
+read_page(struct ctx *x, const config_setting_t *at, const char *path,
+    struct cfg_error_page *ep)
+{
+	struct stat	 st;
+	ssize_t		 n;
+	size_t		 len = 0;
+	char		*p;
+	int		 fd, e;
+
+	if ((fd = open(ep->file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return (bad(x, at, "%s: cannot read \"%s\": %s", path,
+		    ep->file, strerror(errno)));
+	if (fstat(fd, &st) == -1) {
+		e = errno;
+		close(fd);
+		return (bad(x, at, "%s: cannot read \"%s\": %s", path,
+		    ep->file, strerror(e)));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return (bad(x, at, "%s: \"%s\" is not a regular file", path,
+		    ep->file));
+	}
+	/* One byte more than allowed tells a file that grew too big. */
+	if ((ep->body = malloc(MAX_TEXT + 1)) == NULL) {
+		close(fd);
+		return (bad(x, at, "out of memory"));
+	}
+	while (len <= MAX_TEXT) {
+		n = read(fd, ep->body + len, MAX_TEXT + 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			e = errno;
+			close(fd);
+			return (bad(x, at, "%s: cannot read \"%s\": %s", path,
+			    ep->file, strerror(e)));
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (len > MAX_TEXT)
+		return (bad(x, at, "%s: \"%s\" is larger than 64K", path,
+		    ep->file));
+	if ((p = realloc(ep->body, len + 1)) != NULL)
+		ep->body = p;
+	ep->body[len] = '\0';
+	ep->len = len;
+	return (0);
+}
+
+/* The statuses porter answers by itself, so the only ones with pages. */
+static const int page_statuses[] = {
+	400, 403, 404, 405, 408, 413, 414, 429, 431,
+	500, 501, 502, 503, 504, 505, 0
+};
+
+/* error_pages = ( { status = 404; file = "errors/404.html"; }, ... ); */
+static int
+parse_error_pages(struct ctx *x, const config_setting_t *g,
+    const char *where, struct cfg_error_page **out, int *nout)
+{
+	const config_setting_t	*list, *e;
+	struct cfg_error_page	*ep;
+	const char		*v;
+	char			 pw[PATHLEN], fp[PATHLEN], valid[128];
+	long long		 st;
+	size_t			 vl;
+	int			 i, j, n, r;
+
+	if ((r = get_list(x, g, where, "error_pages", &list)) <= 0)
+		return (r);
+	if ((n = config_setting_length(list)) == 0)
+		return (0);
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
+		return (bad(x, list, "out of memory"));
+	*nout = n;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, i);
+		ep = &(*out)[i];
+		mkpath_i(pw, where, "error_pages", i);
+		if (check_keys(x, e, pw, error_page_keys, no_keys) == -1)
+			return (-1);
+		if ((r = get_int(x, e, pw, "status", 100, 999, &st)) == -1)
+			return (-1);
+		if (r == 0)
+			return (bad(x, e, "%s.status is required", pw));
+		for (j = 0; page_statuses[j] != 0; j++)
+			if (page_statuses[j] == st)
+				break;
+		if (page_statuses[j] == 0) {
+			valid[0] = '\0';
+			for (j = 0; page_statuses[j] != 0; j++) {
+				vl = strlen(valid);
+				snprintf(valid + vl, sizeof(valid) - vl, "%s%d",
+				    j ? ", " : "", page_statuses[j]);
+			}
+			return (bad(x, member(e, "status"), "%s.status: porter "
+			    "never answers %lld by itself (valid: %s)", pw, st,
+			    valid));
+		}
+		ep->status = (int)st;
+		for (j = 0; j < i && (*out)[j].status != ep->status; j++)
+			continue;
+		if (j < i) {
+			mkpath_i(fp, where, "error_pages", j);
+			return (bad(x, member(e, "status"), "%s.status: "
+			    "duplicate status %d (already in %s)", pw,
+			    ep->status, fp));
+		}
+		if (need_string(x, e, pw, "file", &v) == -1 ||
+		    (ep->file = in_dir(x, member(e, "file"), v)) == NULL)
+			return (-1);
+		mkpath(fp, pw, "file");
+		if (read_page(x, member(e, "file"), fp, ep) == -1)
+			return (-1);
+	}
+	return (0);
 }
 
 static int
@@ -971,11 +1209,403 @@ pool_index(const struct cfg *c, const char *name)
 	return (-1);
 }
 
+/* allow = [ "10.0.0.0/8", "::1" ]; (worker/acl.c reads each range) */
+static int
+parse_cidrs(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, struct cfg_cidr **out, int *nout)
+{
+	const config_setting_t	*list, *e;
+	char			 path[PATHLEN];
+	int			 i, n, r;
+
+	if ((r = get_strings(x, g, where, name, &list)) <= 0)
+		return (r);
+	if ((n = config_setting_length(list)) == 0)
+		return (0);
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
+		return (bad(x, list, "out of memory"));
+	*nout = n;
+	mkpath(path, where, name);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, i);
+		if (acl_parse(config_setting_get_string(e), &(*out)[i]) == -1)
+			return (bad(x, e, "%s[%d]: bad address range \"%s\" "
+			    "(an IP address, or \"a.b.c.d/n\" or \"x::y/n\")",
+			    path, i, config_setting_get_string(e)));
+	}
+	return (0);
+}
+
+/* methods = [ "GET", "HEAD" ]; case matters, as in the request line. */
+static int
+parse_methods(struct ctx *x, const config_setting_t *g, const char *where,
+    struct cfg_filter *f)
+{
+	const config_setting_t	*list, *e;
+	const char		*v;
+	char			 path[PATHLEN];
+	int			 i, j, n, r;
+
+	if ((r = get_strings(x, g, where, "methods", &list)) <= 0)
+		return (r);
+	if ((n = config_setting_length(list)) == 0)
+		return (0);
+	if ((f->methods = calloc(n, sizeof(*f->methods))) == NULL)
+		return (bad(x, list, "out of memory"));
+	f->nmethods = n;
+	mkpath(path, where, "methods");
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, i);
+		v = config_setting_get_string(e);
+		if (!is_token(v))
+			return (bad(x, e, "%s[%d]: \"%s\" is not a method name "
+			    "(" TCHARS ")", path, i, v));
+		for (j = 0; j < i; j++)
+			if (strcmp(f->methods[j], v) == 0)
+				return (bad(x, e, "%s[%d]: duplicate method "
+				    "\"%s\" (already %s[%d])", path, i, v,
+				    path, j));
+		if ((f->methods[i] = xstrdup(x, e, v)) == NULL)
+			return (-1);
+	}
+	return (0);
+}
+
+/*
+ * deny_paths = [ "^/admin" ]; deny_paths_src[i] is set only once
+ * deny_paths[i] is compiled, so cfg_free knows what to regfree.
+ */
+static int
+parse_deny_paths(struct ctx *x, const config_setting_t *g,
+    const char *where, struct cfg_filter *f)
+{
+	const config_setting_t	*list, *e;
+	const char		*v;
+	char			 path[PATHLEN];
+	int			 i, n, r;
+
+	if ((r = get_strings(x, g, where, "deny_paths", &list)) <= 0)
+		return (r);
+	if ((n = config_setting_length(list)) == 0)
+		return (0);
+	if ((f->deny_paths_src = calloc(n, sizeof(char *))) == NULL ||
+	    (f->deny_paths = calloc(n, sizeof(regex_t))) == NULL)
+		return (bad(x, list, "out of memory"));
+	f->ndeny_paths = n;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, i);
+		v = config_setting_get_string(e);
+		mkpath_i(path, where, "deny_paths", i);
+		if (compile_re(x, e, path, v, &f->deny_paths[i]) == -1)
+			return (-1);
+		if ((f->deny_paths_src[i] = strdup(v)) == NULL) {
+			regfree(&f->deny_paths[i]);
+			return (bad(x, e, "out of memory"));
+		}
+	}
+	return (0);
+}
+
+/*
+ * require_headers / deny_headers = ( { name = "X"; value = "ERE"; } );
+ * pattern is set only once re is compiled (see cfg_free).
+ */
+static int
+parse_hdr_rules(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, struct cfg_hdr_rule **out, int *nout)
+{
+	const config_setting_t	*list, *e;
+	struct cfg_hdr_rule	*hr;
+	const char		*v;
+	char			 rw[PATHLEN], path[PATHLEN];
+	int			 i, n, r;
+
+	if ((r = get_list(x, g, where, name, &list)) <= 0)
+		return (r);
+	if ((n = config_setting_length(list)) == 0)
+		return (0);
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
+		return (bad(x, list, "out of memory"));
+	*nout = n;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, i);
+		hr = &(*out)[i];
+		hr->line = config_setting_source_line(e);
+		mkpath_i(rw, where, name, i);
+		if (check_keys(x, e, rw, header_keys, no_keys) == -1 ||
+		    need_string(x, e, rw, "name", &v) == -1)
+			return (-1);
+		if (!is_token(v))
+			return (bad(x, member(e, "name"), "%s.name: \"%s\" is "
+			    "not a header field name (" TCHARS ")", rw, v));
+		if ((hr->name = xstrdup(x, e, v)) == NULL)
+			return (-1);
+		if ((r = get_string(x, e, rw, "value", &v)) == -1)
+			return (-1);
+		if (r == 0)
+			continue;
+		mkpath(path, rw, "value");
+		if (compile_re(x, member(e, "value"), path, v, &hr->re) == -1)
+			return (-1);
+		if ((hr->pattern = strdup(v)) == NULL) {
+			regfree(&hr->re);
+			return (bad(x, e, "out of memory"));
+		}
+	}
+	return (0);
+}
+
+static int
+parse_filter(struct ctx *x, const config_setting_t *g, const char *where,
+    struct cfg_filter *f)
+{
+	if (parse_cidrs(x, g, where, "allow", &f->allow, &f->nallow) == -1 ||
+	    parse_cidrs(x, g, where, "deny", &f->deny, &f->ndeny) == -1 ||
+	    parse_methods(x, g, where, f) == -1 ||
+	    parse_deny_paths(x, g, where, f) == -1 ||
+	    parse_hdr_rules(x, g, where, "require_headers",
+	    &f->require_headers, &f->nrequire_headers) == -1 ||
+	    parse_hdr_rules(x, g, where, "deny_headers", &f->deny_headers,
+	    &f->ndeny_headers) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
+ * Fields porter itself writes or strips to keep the two connections
+ * apart and the messages framed: a route may neither set nor remove them.
+ * Host (requests) is what routing and the backend's virtual host rely on.
+ */
+static const char *
+managed_field(const char *name, int request)
+{
+	static const struct {
+		const char	*name;
+		const char	*why;
+	} managed[] = {
+		{ "Content-Length", "message framing" },
+		{ "Transfer-Encoding", "message framing" },
+		{ "Trailer", "message framing" },
+		{ "Connection", "connection handling" },
+		{ "Keep-Alive", "connection handling" },
+		{ "Proxy-Connection", "connection handling" },
+		{ "TE", "connection handling" },
+		{ "Upgrade", "connection handling" },
+	};
+	size_t	 i;
+
+	for (i = 0; i < sizeof(managed) / sizeof(managed[0]); i++)
+		if (strcasecmp(name, managed[i].name) == 0)
+			return (managed[i].why);
+	if (request && strcasecmp(name, "Host") == 0)
+		return ("routing");
+	return (NULL);
+}
+
+/* A field value porter can write as is: no CR, LF or other controls. */
+static int
+value_ok(const char *v)
+{
+	const unsigned char	*p;
+	size_t			 n = strlen(v);
+
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if ((*p < ' ' && *p != '\t') || *p == 0x7f)
+			return (0);
+	/* Recipients strip surrounding whitespace: it could not arrive. */
+	return (n == 0 || (v[0] != ' ' && v[0] != '\t' && v[n - 1] != ' ' &&
+	    v[n - 1] != '\t'));
+}
+
+/* set_request_headers = ( { name = "X-From"; value = "porter"; } ); */
+static int
+parse_hdr_sets(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, int request, struct cfg_hdr_set **out, int *nout)
+{
+	const config_setting_t	*list, *e;
+	struct cfg_hdr_set	*hs;
+	const char		*v, *why;
+	char			 rw[PATHLEN], other[PATHLEN];
+	int			 i, j, n, r;
+
+	if ((r = get_list(x, g, where, name, &list)) <= 0)
+		return (r);
+	if ((n = config_setting_length(list)) == 0)
+		return (0);
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
+		return (bad(x, list, "out of memory"));
+	*nout = n;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, i);
+		hs = &(*out)[i];
+		mkpath_i(rw, where, name, i);
+		if (check_keys(x, e, rw, header_keys, no_keys) == -1 ||
+		    need_string(x, e, rw, "name", &v) == -1)
+			return (-1);
+		if (!is_token(v))
+			return (bad(x, member(e, "name"), "%s.name: \"%s\" is "
+			    "not a header field name (" TCHARS ")", rw, v));
+		if ((why = managed_field(v, request)) != NULL)
+			return (bad(x, member(e, "name"), "%s.name: \"%s\" "
+			    "cannot be set: porter manages it (%s)", rw, v,
+			    why));
+		for (j = 0; j < i; j++)
+			if (strcasecmp((*out)[j].name, v) == 0) {
+				mkpath_i(other, where, name, j);
+				return (bad(x, member(e, "name"), "%s.name: "
+				    "\"%s\" is already set by %s", rw, v,
+				    other));
+			}
+		if ((hs->name = xstrdup(x, e, v)) == NULL)
+			return (-1);
+		if ((r = get_text(x, e, rw, "value", &v)) == -1)
+			return (-1);
+		if (r == 0)
+			return (bad(x, e, "%s.value is required", rw));
+		if (!value_ok(v))
+			return (bad(x, member(e, "value"), "%s.value: control "
+			    "characters (CR, LF, ...) or surrounding spaces "
+			    "are not allowed in a header value", rw));
+		if ((hs->value = xstrdup(x, e, v)) == NULL)
+			return (-1);
+	}
+	return (0);
+}
+
+/* remove_request_headers = [ "Cookie" ]; none may also be set. */
+static int
+parse_hdr_removes(struct ctx *x, const config_setting_t *g,
+    const char *where, const char *name, int request,
+    const struct cfg_hdr_set *set, int nset, const char *set_name,
+    char ***out, int *nout)
+{
+	const config_setting_t	*list, *e;
+	const char		*v, *why;
+	char			 path[PATHLEN], other[PATHLEN];
+	int			 i, j, n, r;
+
+	if ((r = get_strings(x, g, where, name, &list)) <= 0)
+		return (r);
+	if ((n = config_setting_length(list)) == 0)
+		return (0);
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
+		return (bad(x, list, "out of memory"));
+	*nout = n;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, i);
+		v = config_setting_get_string(e);
+		mkpath_i(path, where, name, i);
+		if (!is_token(v))
+			return (bad(x, e, "%s: \"%s\" is not a header field "
+			    "name (" TCHARS ")", path, v));
+		if ((why = managed_field(v, request)) != NULL)
+			return (bad(x, e, "%s: \"%s\" cannot be removed: "
+			    "porter manages it (%s)", path, v, why));
+		for (j = 0; j < i; j++)
+			if (strcasecmp((*out)[j], v) == 0) {
+				mkpath_i(other, where, name, j);
+				return (bad(x, e, "%s: \"%s\" duplicates %s",
+				    path, v, other));
+			}
+		for (j = 0; j < nset; j++)
+			if (strcasecmp(set[j].name, v) == 0) {
+				mkpath_i(other, where, set_name, j);
+				return (bad(x, e, "%s: \"%s\" is also set by "
+				    "%s", path, v, other));
+			}
+		if (((*out)[i] = xstrdup(x, e, v)) == NULL)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+parse_route_headers(struct ctx *x, const config_setting_t *g,
+    const char *where, struct cfg_route *rt)
+{
+	if (parse_hdr_sets(x, g, where, "set_request_headers", 1,
+	    &rt->set_request_headers, &rt->nset_request_headers) == -1 ||
+	    parse_hdr_removes(x, g, where, "remove_request_headers", 1,
+	    rt->set_request_headers, rt->nset_request_headers,
+	    "set_request_headers", &rt->remove_request_headers,
+	    &rt->nremove_request_headers) == -1 ||
+	    parse_hdr_sets(x, g, where, "set_response_headers", 0,
+	    &rt->set_response_headers, &rt->nset_response_headers) == -1 ||
+	    parse_hdr_removes(x, g, where, "remove_response_headers", 0,
+	    rt->set_response_headers, rt->nset_response_headers,
+	    "set_response_headers", &rt->remove_response_headers,
+	    &rt->nremove_response_headers) == -1)
+		return (-1);
+	return (0);
+}
+
+/* A status whose response means nothing without a Location. */
+static int
+is_redirect(int status)
+{
+	return (status == 301 || status == 302 || status == 303 ||
+	    status == 307 || status == 308);
+}
+
+/* return = { status = 301; location = "/new/"; body = "Moved."; }; */
+static int
+parse_return(struct ctx *x, const config_setting_t *s, const char *where,
+    struct cfg_route *rt)
+{
+	struct cfg_return	*rv = &rt->ret;
+	const unsigned char	*p;
+	const char		*v;
+	char			 rw[PATHLEN];
+	long long		 n;
+	int			 r;
+
+	mkpath(rw, where, "return");
+	if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+		return (bad(x, s, "%s must be a group: return = { status = "
+		    "301; location = \"/new/\"; };", rw));
+	if (check_keys(x, s, rw, return_keys, no_keys) == -1)
+		return (-1);
+	if ((r = get_int(x, s, rw, "status", 200, 599, &n)) == -1)
+		return (-1);
+	if (r == 0)
+		return (bad(x, s, "%s.status is required", rw));
+	rv->status = (int)n;
+
+	if ((r = get_string(x, s, rw, "location", &v)) == -1)
+		return (-1);
+	if (r == 1) {
+		for (p = (const unsigned char *)v; *p != '\0'; p++)
+			if (*p <= ' ' || *p == 0x7f)
+				return (bad(x, member(s, "location"), "%s."
+				    "location: spaces and control characters "
+				    "are not allowed (write a space as %%20)",
+				    rw));
+		if ((rv->location = xstrdup(x, s, v)) == NULL)
+			return (-1);
+	} else if (is_redirect(rv->status))
+		return (bad(x, s, "%s.location is required with status %d",
+		    rw, rv->status));
+
+	if ((r = get_text(x, s, rw, "body", &v)) == -1)
+		return (-1);
+	if (r == 1) {
+		if (rv->status == 204 || rv->status == 304)
+			return (bad(x, member(s, "body"), "%s.body: a %d "
+			    "response has no body", rw, rv->status));
+		if (strlen(v) > MAX_TEXT)
+			return (bad(x, member(s, "body"), "%s.body is longer "
+			    "than 64K", rw));
+		if ((rv->body = xstrdup(x, s, v)) == NULL)
+			return (-1);
+	}
+	return (0);
+}
+
 static int
 parse_route(struct ctx *x, const config_setting_t *g, const char *where,
     struct cfg_route *rt)
 {
-	const config_setting_t	*s;
+	const config_setting_t	*s, *rs;
 	const char		*v;
 	const unsigned char	*p;
 
@@ -1006,12 +1636,36 @@ parse_route(struct ctx *x, const config_setting_t *g, const char *where,
 		return (-1);
 	rt->path_len = strlen(rt->path);
 
-	if (need_string(x, g, where, "pool", &v) == -1)
-		return (-1);
+	/* A route proxies to its pool or answers by itself. */
 	s = member(g, "pool");
-	if ((rt->pool = pool_index(x->cfg, v)) == -1)
-		return (bad(x, s, "%s: unknown pool \"%s\"%s", where, v,
-		    x->cfg->npools == 0 ? " (no pools are defined)" : ""));
+	rs = member(g, "return");
+	if (s != NULL && rs != NULL)
+		return (bad(x, rs, "%s: pool and return cannot be combined (a "
+		    "route either proxies or answers by itself)", where));
+	if (rs != NULL) {
+		rt->pool = -1;
+		if (parse_return(x, rs, where, rt) == -1)
+			return (-1);
+	} else {
+		if (s == NULL)
+			return (bad(x, g, "%s.pool is required (or return = "
+			    "{ status = ...; } to answer without a backend)",
+			    where));
+		if (get_string(x, g, where, "pool", &v) == -1)
+			return (-1);
+		if ((rt->pool = pool_index(x->cfg, v)) == -1)
+			return (bad(x, s, "%s: unknown pool \"%s\"%s", where,
+			    v, x->cfg->npools == 0 ?
+			    " (no pools are defined)" : ""));
+	}
+
+	if (get_size(x, g, where, "max_body_size", &rt->max_body_size) == -1 ||
+	    get_bool(x, g, where, "normalize", &rt->normalize) == -1 ||
+	    get_bool(x, g, where, "allow_encoded_slash",
+	    &rt->allow_encoded_slash) == -1 ||
+	    parse_filter(x, g, where, &rt->filter) == -1 ||
+	    parse_route_headers(x, g, where, rt) == -1)
+		return (-1);
 	return (0);
 }
 
@@ -1078,6 +1732,10 @@ parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
 
 	switch (l->mode) {
 	case CFG_MODE_REVERSE:
+		if (parse_filter(x, g, where, &l->filter) == -1 ||
+		    parse_error_pages(x, g, where, &l->error_pages,
+		    &l->nerror_pages) == -1)
+			return (-1);
 		return (parse_reverse(x, g, where, l));
 	case CFG_MODE_FORWARD:
 	default:
@@ -1184,6 +1842,8 @@ cfg_load(const char *path, char *err, size_t errlen)
 	    parse_workers(&x, root) == -1 ||
 	    parse_timeouts(&x, root) == -1 ||
 	    parse_limits(&x, root) == -1 ||
+	    parse_error_pages(&x, root, "", &x.cfg->error_pages,
+	    &x.cfg->nerror_pages) == -1 ||
 	    parse_pools(&x, root) == -1 ||
 	    parse_listeners(&x, root) == -1)
 		goto out;
@@ -1197,6 +1857,91 @@ out:
 	return (x.cfg);
 }
 
+/* Free what a partly parsed config holds, too: counts cover the arrays. */
+static void
+free_strings(char **v, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n && v != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+free_hdr_rules(struct cfg_hdr_rule *hr, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n && hr != NULL; i++) {
+		free(hr[i].name);
+		if (hr[i].pattern != NULL) {
+			regfree(&hr[i].re);
+			free(hr[i].pattern);
+		}
+	}
+	free(hr);
+}
+
+static void
+free_hdr_sets(struct cfg_hdr_set *hs, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n && hs != NULL; i++) {
+		free(hs[i].name);
+		free(hs[i].value);
+	}
+	free(hs);
+}
+
+static void
+free_filter(struct cfg_filter *f)
+{
+	int	 i;
+
+	free(f->allow);
+	free(f->deny);
+	free_strings(f->methods, f->nmethods);
+	for (i = 0; i < f->ndeny_paths && f->deny_paths_src != NULL; i++)
+		if (f->deny_paths_src[i] != NULL) {
+			regfree(&f->deny_paths[i]);
+			free(f->deny_paths_src[i]);
+		}
+	free(f->deny_paths_src);
+	free(f->deny_paths);
+	free_hdr_rules(f->require_headers, f->nrequire_headers);
+	free_hdr_rules(f->deny_headers, f->ndeny_headers);
+}
+
+static void
+free_pages(struct cfg_error_page *ep, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n && ep != NULL; i++) {
+		free(ep[i].file);
+		free(ep[i].body);
+	}
+	free(ep);
+}
+
+static void
+free_route(struct cfg_route *rt)
+{
+	free(rt->host);
+	free(rt->path);
+	free_filter(&rt->filter);
+	free(rt->ret.location);
+	free(rt->ret.body);
+	free_hdr_sets(rt->set_request_headers, rt->nset_request_headers);
+	free_strings(rt->remove_request_headers,
+	    rt->nremove_request_headers);
+	free_hdr_sets(rt->set_response_headers, rt->nset_response_headers);
+	free_strings(rt->remove_response_headers,
+	    rt->nremove_response_headers);
+}
+
 void
 cfg_free(struct cfg *c)
 {
@@ -1206,13 +1951,15 @@ cfg_free(struct cfg *c)
 		return;
 	for (i = 0; i < c->nlisteners && c->listeners != NULL; i++) {
 		for (j = 0; j < c->listeners[i].nroutes &&
-		    c->listeners[i].routes != NULL; j++) {
-			free(c->listeners[i].routes[j].host);
-			free(c->listeners[i].routes[j].path);
-		}
+		    c->listeners[i].routes != NULL; j++)
+			free_route(&c->listeners[i].routes[j]);
 		free(c->listeners[i].routes);
+		free_filter(&c->listeners[i].filter);
+		free_pages(c->listeners[i].error_pages,
+		    c->listeners[i].nerror_pages);
 	}
 	free(c->listeners);
+	free_pages(c->error_pages, c->nerror_pages);
 	for (i = 0; i < c->npools && c->pools != NULL; i++) {
 		free(c->pools[i].name);
 		free(c->pools[i].servers);

@@ -6,9 +6,11 @@
 #ifndef PORTER_CONFIG_CFG_H
 #define PORTER_CONFIG_CFG_H
 
+#include <sys/socket.h>
+
+#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 #define CFG_MAX_WORKERS		4096	/* scoreboard bound for workers.max */
 #define CFG_ERRLEN		512
@@ -38,12 +40,81 @@ struct cfg_pool {
 	int		line;
 };
 
+/* An address range: "10.0.0.0/8", "::1", "2001:db8::/32". */
+struct cfg_cidr {
+	int		family;		/* AF_INET or AF_INET6 */
+	uint8_t		addr[16];	/* network byte order, host bits zero */
+	int		bits;		/* prefix length */
+};
+
+/* A header rule: the field is present (and its value matches re). */
+struct cfg_hdr_rule {
+	char		*name;
+	char		*pattern;	/* POSIX ERE source, or NULL: any value */
+	regex_t		 re;		/* compiled (REG_EXTENDED|REG_NOSUB) */
+	int		 line;
+};
+
+/* A header to set: replaces any field of that name. */
+struct cfg_hdr_set {
+	char		*name;
+	char		*value;
+};
+
+/*
+ * Request filtering rules, on a reverse listener and on each route (a
+ * route's rules apply after its listener's). Empty lists mean no rule.
+ */
+struct cfg_filter {
+	struct cfg_cidr	*allow;		/* if any: only these clients */
+	int		 nallow;
+	struct cfg_cidr	*deny;		/* these clients never */
+	int		 ndeny;
+	char		**methods;	/* if any: only these methods (405) */
+	int		 nmethods;
+	char		**deny_paths_src;	/* EREs, as written */
+	regex_t		*deny_paths;	/* on the normalised path (403) */
+	int		 ndeny_paths;
+	struct cfg_hdr_rule *require_headers;	/* all must match (403) */
+	int		 nrequire_headers;
+	struct cfg_hdr_rule *deny_headers;	/* none may match (403) */
+	int		 ndeny_headers;
+};
+
+/* A route that answers by itself: return = { status; location; body; } */
+struct cfg_return {
+	int		 status;	/* 0: the route proxies to its pool */
+	char		*location;	/* or NULL */
+	char		*body;		/* or NULL */
+};
+
+/* A page for a status porter generates itself, read from a file. */
+struct cfg_error_page {
+	int		 status;
+	char		*file;		/* absolute */
+	char		*body;		/* its contents, loaded with the config */
+	size_t		 len;
+};
+
 struct cfg_route {
 	char		*host;		/* "*" or a lower-case name, maybe "*.suffix" */
 	char		*path;		/* prefix, starts with '/' */
 	size_t		path_len;
-	int		pool;		/* index into cfg.pools */
+	int		pool;		/* index into cfg.pools; -1 with ret */
 	int		line;
+	struct cfg_filter filter;
+	uint64_t	max_body_size;	/* 0: only the global limit */
+	struct cfg_return ret;
+	int		normalize;	/* forward the normalised path */
+	int		allow_encoded_slash;	/* else %2F in the path is 400 */
+	struct cfg_hdr_set *set_request_headers;
+	int		nset_request_headers;
+	char		**remove_request_headers;
+	int		nremove_request_headers;
+	struct cfg_hdr_set *set_response_headers;
+	int		nset_response_headers;
+	char		**remove_response_headers;
+	int		nremove_response_headers;
 };
 
 struct cfg_listener {
@@ -53,6 +124,9 @@ struct cfg_listener {
 	struct cfg_route *routes;
 	int		nroutes;
 	int		line;
+	struct cfg_filter filter;	/* reverse mode */
+	struct cfg_error_page *error_pages;	/* override the global ones */
+	int		nerror_pages;
 };
 
 struct cfg_workers {
@@ -92,6 +166,8 @@ struct cfg {
 	int		nlisteners;
 	struct cfg_pool	*pools;
 	int		npools;
+	struct cfg_error_page *error_pages;
+	int		nerror_pages;
 };
 
 /*

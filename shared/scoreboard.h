@@ -37,6 +37,7 @@ struct sb_slot {			/* written only by its own worker */
 	_Atomic uint64_t	requests;
 	_Atomic uint64_t	bytes_in;	/* from clients */
 	_Atomic uint64_t	bytes_out;	/* to clients */
+	_Atomic uint64_t	refused;	/* by filtering rules */
 	int64_t			started;	/* unix time of the request */
 	char			client[48];	/* "addr:port" */
 	char			request[160];	/* request line, cut */

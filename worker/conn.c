@@ -16,6 +16,8 @@
 #include "lib/str.h"
 #include "shared/scoreboard.h"
 #include "worker/conn.h"
+#include "worker/filter.h"
+#include "worker/normalize.h"
 #include "worker/proxy.h"
 #include "worker/respond.h"
 #include "worker/route.h"
@@ -23,24 +25,64 @@
 /* Room kept for the access log's copy of the request line. */
 #define CONN_LOGLINE	512
 
-int
-conn_error(struct conn *c, int status, int closing, const char *why)
+/* The operator's page for status: the listener's, else the global one. */
+static const struct cfg_error_page *
+error_page(const struct conn *c, int status)
 {
-	int ka = c->keepalive && !closing;
+	const struct cfg *cfg = c->w->cfg;
+	int i;
+
+	for (i = 0; i < c->lst->nerror_pages; i++)
+		if (c->lst->error_pages[i].status == status)
+			return (&c->lst->error_pages[i]);
+	for (i = 0; i < cfg->nerror_pages; i++)
+		if (cfg->error_pages[i].status == status)
+			return (&cfg->error_pages[i]);
+	return (NULL);
+}
+
+/* Send r and account for it; 0 if the connection may go on. */
+static int
+conn_send(struct conn *c, struct respond *r)
+{
 	long n;
 
-	c->status = status;
-	c->why = why;
-	log_info("%s: %d %s: %s", c->peer, status, respond_reason(status),
-	    why);
-	n = respond_error(&c->io, status, ka,
-	    ka && c->req.h.version == 10, c->req.meth == HTTP_M_HEAD,
-	    clock_now() + c->w->cfg->timeouts.client_body);
+	r->http10_ka = r->keepalive && c->req.h.version == 10;
+	r->head = c->req.meth == HTTP_M_HEAD;
+	n = respond_send(&c->io, r, clock_now() + c->w->cfg->timeouts.client_body);
 	if (n < 0)
 		return (-1);
 	c->sent += (uint64_t)n;
 	sb_add(&c->w->sb->bytes_out, (uint64_t)n);
-	return (ka ? 0 : -1);
+	return (r->keepalive ? 0 : -1);
+}
+
+int
+conn_error_with(struct conn *c, int status, int closing, const char *why,
+    const char *extra)
+{
+	const struct cfg_error_page *page = error_page(c, status);
+	struct respond r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.keepalive = c->keepalive && !closing;
+	r.extra = extra;
+	if (page != NULL) {
+		r.body = page->body;
+		r.blen = page->len;
+	}
+	c->status = status;
+	c->why = why;
+	log_info("%s: %d %s: %s", c->peer, status, respond_reason(status),
+	    why);
+	return (conn_send(c, &r));
+}
+
+int
+conn_error(struct conn *c, int status, int closing, const char *why)
+{
+	return (conn_error_with(c, status, closing, why, NULL));
 }
 
 /*
@@ -103,18 +145,29 @@ read_head(struct conn *c, int first)
 	}
 }
 
-/* "GET /x HTTP/1.1" cut to fit, for the scoreboard and the access log. */
+/*
+ * "GET /x HTTP/1.1" cut to fit, for the scoreboard and the access log.
+ * Plain copies: this runs for every request and printf showed in profiles.
+ */
 static void
 request_line(const struct conn *c, char *dst, size_t cap)
 {
 	const struct http_req *q = &c->req;
-	int n;
+	const char *ver = q->h.version == 10 ? " HTTP/1.0" : " HTTP/1.1";
+	size_t n = 0, k;
 
-	n = snprintf(dst, cap, "%.*s %.*s HTTP/1.%d", (int)q->method.len,
-	    c->buf + q->method.off, (int)q->target.len,
-	    c->buf + q->target.off, q->h.version == 10 ? 0 : 1);
-	if (n < 0)
-		dst[0] = '\0';
+	k = q->method.len < cap - 1 ? q->method.len : cap - 1;
+	memcpy(dst, c->buf + q->method.off, k);
+	n = k;
+	if (n < cap - 1)
+		dst[n++] = ' ';
+	k = q->target.len < cap - 1 - n ? q->target.len : cap - 1 - n;
+	memcpy(dst + n, c->buf + q->target.off, k);
+	n += k;
+	k = 9 < cap - 1 - n ? 9 : cap - 1 - n;
+	memcpy(dst + n, ver, k);
+	n += k;
+	dst[n] = '\0';
 }
 
 static void
@@ -145,14 +198,72 @@ peer_text(const struct sockaddr *sa, char *dst, size_t cap)
 		(void)snprintf(dst, cap, "?");
 }
 
-/* Serve one request whose head is parsed; 0 if the connection goes on. */
+/* A refusal by a filtering rule: logged with the rule, and counted. */
+static int
+refuse(struct conn *c, const struct cfg_filter *f, int status,
+    const char *why)
+{
+	char allow[512], extra[560];
+	int closing = http_req_body(&c->req) != HTTP_BODY_NONE;
+
+	sb_add(&c->w->sb->refused, 1);
+	if (status != 405)
+		return (conn_error(c, status, closing, why));
+	filter_allow_header(f, allow, sizeof(allow));
+	(void)snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
+	return (conn_error_with(c, status, closing, why, extra));
+}
+
+/* A route that answers by itself: return = { status; location; body; } */
+static int
+answer_return(struct conn *c, const struct cfg_route *rt)
+{
+	const struct cfg_return *ret = &rt->ret;
+	struct respond r;
+	char extra[4096];
+	int n, i;
+
+	memset(&r, 0, sizeof(r));
+	r.status = ret->status;
+	r.keepalive = c->keepalive && http_req_body(&c->req) == HTTP_BODY_NONE;
+	r.body = ret->body != NULL ? ret->body : "";
+	r.blen = strlen(r.body);
+	/* a body that looks like a page is served as one */
+	r.ctype = r.body[0] == '<' ? "text/html; charset=utf-8" :
+	    "text/plain; charset=utf-8";
+	/* Location, then the route's own response headers (config-bounded) */
+	n = 0;
+	if (ret->location != NULL)
+		n = snprintf(extra, sizeof(extra), "Location: %s\r\n",
+		    ret->location);
+	for (i = 0; i < rt->nset_response_headers && n >= 0 &&
+	    (size_t)n < sizeof(extra); i++)
+		n += snprintf(extra + n, sizeof(extra) - (size_t)n,
+		    "%s: %s\r\n", rt->set_response_headers[i].name,
+		    rt->set_response_headers[i].value);
+	if (n > 0 && (size_t)n < sizeof(extra))
+		r.extra = extra;
+	c->status = ret->status;
+	c->why = "return";
+	return (conn_send(c, &r));
+}
+
+/*
+ * Serve one request whose head is parsed; 0 if the connection goes on.
+ * Routing and every rule see the normalised path, so /./admin, //admin
+ * or /%61dmin are /admin to them.
+ */
 static int
 serve_request(struct conn *c)
 {
 	const struct http_req *q = &c->req;
 	const struct cfg_route *rt;
-	const char *host, *path;
-	size_t hostlen, pathlen;
+	struct filter_req fr;
+	const char *host, *path, *why = NULL;
+	size_t hostlen, pathlen, plen;
+	char rule[512];
+	long n;
+	int st;
 
 	if (route_split(c->buf + q->target.off, q->target.len,
 	    c->buf + q->host.off, q->host.len, &host, &hostlen, &path,
@@ -160,10 +271,44 @@ serve_request(struct conn *c)
 		return (conn_error(c, 400, 1, "bad request target"));
 	if (q->meth == HTTP_M_CONNECT)
 		return (conn_error(c, 405, 1, "CONNECT on a reverse listener"));
-	rt = route_match(c->lst, host, hostlen, path, pathlen);
+	for (plen = 0; plen < pathlen && path[plen] != '?'; plen++)
+		;
+	c->query.off = (uint32_t)(path + plen - c->buf);
+	c->query.len = (uint32_t)(pathlen - plen);
+	if (plen == 1 && path[0] == '*') {
+		c->w->nbuf[0] = '*';	/* OPTIONS * */
+		c->w->nbuf[1] = '\0';
+		n = 1;
+	} else if ((n = norm_path(path, plen, c->w->nbuf, 1, &why)) < 0) {
+		return (conn_error(c, 400, 1, why));
+	}
+	c->npath = c->w->nbuf;
+	c->npathlen = (size_t)n;
+
+	memset(&fr, 0, sizeof(fr));
+	fr.peer = (const struct sockaddr *)&c->peer_sa;
+	fr.req = q;
+	fr.buf = c->buf;
+	fr.path = c->npath;
+	fr.scratch = c->w->scratch;
+	fr.scratch_len = c->w->scratch_len;
+	if ((st = filter_check(&c->lst->filter, &fr, rule, sizeof(rule))) != 0)
+		return (refuse(c, &c->lst->filter, st, rule));
+	rt = route_match(c->lst, host, hostlen, c->npath, c->npathlen);
 	if (rt == NULL)
 		return (conn_error(c, 404, http_req_body(q) != HTTP_BODY_NONE,
 		    "no route"));
+	if (!rt->allow_encoded_slash && memmem(c->npath, c->npathlen, "%2F",
+	    3) != NULL)
+		return (conn_error(c, 400, 1, "encoded slash in the path"));
+	if ((st = filter_check(&rt->filter, &fr, rule, sizeof(rule))) != 0)
+		return (refuse(c, &rt->filter, st, rule));
+	if (rt->max_body_size > 0 && q->h.content_length > 0 &&
+	    (uint64_t)q->h.content_length > rt->max_body_size)
+		return (refuse(c, &rt->filter, 413,
+		    "route max_body_size"));
+	if (rt->ret.status != 0)
+		return (answer_return(c, rt));
 	return (proxy_request(c, rt));
 }
 
@@ -199,7 +344,6 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 	char line[CONN_LOGLINE];
 	int first = 1;
 
-	(void)salen;
 	memset(&c, 0, sizeof(c));
 	c.w = w;
 	c.lst = l;
@@ -209,6 +353,8 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 	io_init_set(&c.io, fd, cfg_accept_rcvtimeo(w->cfg),
 	    cfg_accept_sndtimeo(w->cfg));
 	peer_text(sa, c.peer, sizeof(c.peer));
+	if (salen <= sizeof(c.peer_sa))
+		memcpy(&c.peer_sa, sa, salen);
 	sb_add(&w->sb->connections, 1);
 	(void)str_copy(w->sb->client, sizeof(w->sb->client), c.peer);
 	sb_set_state(w->sb, SB_READING);

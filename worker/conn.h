@@ -21,11 +21,15 @@ struct conn {
 	int				 lfd;		/* its listening socket */
 	struct io			 io;
 	char				 peer[46];	/* client address (INET6_ADDRSTRLEN) */
+	struct sockaddr_storage		 peer_sa;
 	char				*buf;		/* client bytes [0, len) */
 	size_t				 len;
 	struct http_req			 req;
 	int				 keepalive;	/* may serve another request */
 	int				 head_done;	/* head removed from buf */
+	const char			*npath;		/* normalised path (w->nbuf) */
+	size_t				 npathlen;
+	struct span			 query;		/* "?..." of the target, or empty */
 
 	/* about the current request, for the log */
 	int				 status;	/* sent to the client */
@@ -41,7 +45,11 @@ void	conn_serve(struct worker *, const struct cfg_listener *, int lfd,
 /*
  * Answer the current request with an error page and log why; closing:
  * the connection ends after it. Returns 0 if the connection may go on.
+ * The page is the operator's (error_pages) when there is one.
  */
 int	conn_error(struct conn *, int status, int closing, const char *why);
+/* The same with more header lines (each ending CRLF), e.g. Allow. */
+int	conn_error_with(struct conn *, int status, int closing,
+	    const char *why, const char *extra);
 
 #endif

@@ -229,6 +229,35 @@ relay_close(struct relay *r)
 	}
 }
 
+/* Whether the field named by span n is in a route's remove or set list. */
+static int
+rewritten(const char *buf, struct span n, char *const *remove, int nremove,
+    const struct cfg_hdr_set *set, int nset)
+{
+	int i;
+
+	for (i = 0; i < nremove; i++)
+		if (http_span_eq(buf, n, remove[i]))
+			return (1);
+	for (i = 0; i < nset; i++)
+		if (http_span_eq(buf, n, set[i].name))
+			return (1);
+	return (0);
+}
+
+static void
+out_set(struct out *o, const struct cfg_hdr_set *set, int nset)
+{
+	int i;
+
+	for (i = 0; i < nset; i++) {
+		out_str(o, set[i].name);
+		out_add(o, ": ", 2);
+		out_str(o, set[i].value);
+		out_add(o, "\r\n", 2);
+	}
+}
+
 static int
 idempotent(int meth)
 {
@@ -268,7 +297,8 @@ split_absolute(const char *t, size_t n, struct span *auth, struct span *rest,
  * Returns its length, or 0 if it does not fit in obuf.
  */
 static size_t
-build_request(struct conn *c, const struct cfg_server *srv)
+build_request(struct conn *c, const struct cfg_route *rt,
+    const struct cfg_server *srv)
 {
 	const struct http_req *q = &c->req;
 	const char *b = c->buf;
@@ -280,7 +310,11 @@ build_request(struct conn *c, const struct cfg_server *srv)
 	    &rest, q->target.off);
 	out_span(&o, b, q->method);
 	out_add(&o, " ", 1);
-	if (absolute) {
+	if (rt->normalize && c->npath[0] == '/') {
+		/* the path the rules saw, and the query as sent */
+		out_add(&o, c->npath, c->npathlen);
+		out_span(&o, b, c->query);
+	} else if (absolute) {
 		if (rest.len == 0 || b[rest.off] != '/')
 			out_add(&o, "/", 1);
 		out_span(&o, b, rest);
@@ -317,10 +351,14 @@ build_request(struct conn *c, const struct cfg_server *srv)
 		default:
 			break;
 		}
-		if (http_is_hop_by_hop(&q->h, b, i))
+		if (http_is_hop_by_hop(&q->h, b, i) ||
+		    rewritten(b, h->name, rt->remove_request_headers,
+		    rt->nremove_request_headers, rt->set_request_headers,
+		    rt->nset_request_headers))
 			continue;
 		out_field(&o, b, h);
 	}
+	out_set(&o, rt->set_request_headers, rt->nset_request_headers);
 	if (q->h.chunked)
 		out_str(&o, "Transfer-Encoding: chunked\r\n");
 	out_joined(&o, "X-Forwarded-For", b, &q->h, HH_X_FORWARDED_FOR,
@@ -343,15 +381,18 @@ build_request(struct conn *c, const struct cfg_server *srv)
  * stays open after this response.
  */
 static size_t
-build_response(struct conn *c, const struct http_resp *r, const char *ub,
-    int chunked, int ka)
+build_response(struct conn *c, const struct cfg_route *rt,
+    const struct http_resp *r, const char *ub, int chunked, int ka)
 {
 	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
-	char line[32];
-	int i, n;
+	char line[13] = "HTTP/1.1 000 ";
+	int i;
 
-	n = snprintf(line, sizeof(line), "HTTP/1.1 %03d ", r->code);
-	out_add(&o, line, (size_t)n);
+	/* the parser guarantees 100..599 */
+	line[9] = (char)('0' + r->code / 100);
+	line[10] = (char)('0' + r->code / 10 % 10);
+	line[11] = (char)('0' + r->code % 10);
+	out_add(&o, line, sizeof(line));
 	out_span(&o, ub, r->reason);
 	out_add(&o, "\r\n", 2);
 	for (i = 0; i < r->h.nhdr; i++) {
@@ -362,10 +403,14 @@ build_response(struct conn *c, const struct http_resp *r, const char *ub,
 				out_field(&o, ub, h);
 			continue;
 		}
-		if (h->id == HH_VIA || http_is_hop_by_hop(&r->h, ub, i))
+		if (h->id == HH_VIA || http_is_hop_by_hop(&r->h, ub, i) ||
+		    rewritten(ub, h->name, rt->remove_response_headers,
+		    rt->nremove_response_headers, rt->set_response_headers,
+		    rt->nset_response_headers))
 			continue;
 		out_field(&o, ub, h);
 	}
+	out_set(&o, rt->set_response_headers, rt->nset_response_headers);
 	out_joined(&o, "Via", ub, &r->h, HH_VIA,
 	    r->h.version == 10 ? "1.0 " VIA_NAME : "1.1 " VIA_NAME);
 	if (!ka)
@@ -517,7 +562,7 @@ proxy_request(struct conn *c, const struct cfg_route *rt)
 	c->backend = srv->addr.text;
 	sb_set_state(w->sb, SB_UPSTREAM);
 
-	hlen = build_request(c, srv);
+	hlen = build_request(c, rt, srv);
 	if (hlen == 0) {
 		upstream_keep(&w->up, &u);
 		return (conn_error(c, 431, 1, "request head too large to forward"));
@@ -539,6 +584,8 @@ retry:
 	rl.pre.iov_base = w->obuf;
 	rl.pre.iov_len = hlen;
 	rl.max = cfg->limits.max_body_size;
+	if (rt->max_body_size > 0 && (rl.max == 0 || rt->max_body_size < rl.max))
+		rl.max = rt->max_body_size;	/* the route's, if tighter */
 	if (qb != HTTP_BODY_NONE && q->expect_continue && rl.have == 0 &&
 	    q->h.version == 11) {
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -611,7 +658,7 @@ retry:
 	decode = rb == HTTP_BODY_CHUNKED && q->h.version == 10;
 	if (decode)
 		ka = 0;		/* a 1.0 client learns the end from the close */
-	hlen = build_response(c, &r, w->ubuf, rb == HTTP_BODY_CHUNKED &&
+	hlen = build_response(c, rt, &r, w->ubuf, rb == HTTP_BODY_CHUNKED &&
 	    !decode, ka);
 	if (hlen == 0) {
 		upstream_close(&u);

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,20 @@ struct status_text {
 };
 
 static const struct status_text texts[] = {
+	/* for routes that answer by themselves (return = { ... }) */
+	{ 200, "OK", "" },
+	{ 201, "Created", "" },
+	{ 204, "No Content", "" },
+	{ 301, "Moved Permanently", "" },
+	{ 302, "Found", "" },
+	{ 303, "See Other", "" },
+	{ 304, "Not Modified", "" },
+	{ 307, "Temporary Redirect", "" },
+	{ 308, "Permanent Redirect", "" },
+	{ 401, "Unauthorized", "Authentication is required." },
+	{ 410, "Gone", "This resource is no longer available." },
+	{ 451, "Unavailable For Legal Reasons", "This resource is not available." },
+	/* porter's own errors */
 	{ 400, "Bad Request", "The request could not be understood." },
 	{ 403, "Forbidden", "Access to this resource is not allowed." },
 	{ 404, "Not Found", "No service is configured for this address." },
@@ -21,6 +36,7 @@ static const struct status_text texts[] = {
 	{ 413, "Content Too Large", "The request body is too large." },
 	{ 414, "URI Too Long", "The request target is too long." },
 	{ 417, "Expectation Failed", "The expectation cannot be met." },
+	{ 429, "Too Many Requests", "Too many requests; try again later." },
 	{ 431, "Request Header Fields Too Large",
 	    "The request header section is too large." },
 	{ 500, "Internal Server Error", "The proxy failed to handle the request." },
@@ -67,36 +83,58 @@ respond_date(void)
 }
 
 long
-respond_error(struct io *io, int status, int keepalive, int http10_ka,
-    int head, double deadline)
+respond_send(struct io *io, const struct respond *r, double deadline)
 {
-	const struct status_text *t = lookup(status);
-	const char *reason = t != NULL ? t->reason : "Error";
+	const struct status_text *t = lookup(r->status);
+	const char *reason = t != NULL ? t->reason : "Status";
 	const char *detail = t != NULL ? t->detail : "";
-	char body[512], hdr[512];
-	struct iovec iov[2];
-	int blen, hlen;
+	const char *body = r->body;
+	char page[512], hdr[1024];
+	struct iovec iov[3];
+	size_t blen = r->blen;
+	int hlen;
 
-	blen = snprintf(body, sizeof(body),
-	    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
-	    "<body><h1>%d %s</h1>\n<p>%s</p>\n<hr><p>porter</p></body></html>\n",
-	    status, reason, status, reason, detail);
-	if (blen < 0 || (size_t)blen >= sizeof(body))
-		return (-1);
-	hlen = snprintf(hdr, sizeof(hdr),
-	    "HTTP/1.1 %d %s\r\nServer: porter\r\nDate: %s\r\n"
-	    "Content-Type: text/html; charset=utf-8\r\n"
-	    "Content-Length: %d\r\n%s\r\n",
-	    status, reason, respond_date(), blen,
-	    !keepalive ? "Connection: close\r\n" :
-	    http10_ka ? "Connection: keep-alive\r\n" : "");
+	if (body == NULL) {
+		int n = snprintf(page, sizeof(page),
+		    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
+		    "<body><h1>%d %s</h1>\n<p>%s</p>\n<hr><p>porter</p>"
+		    "</body></html>\n", r->status, reason, r->status, reason,
+		    detail);
+
+		if (n < 0 || (size_t)n >= sizeof(page))
+			return (-1);
+		body = page;
+		blen = (size_t)n;
+	}
+	if (r->status == 204 || r->status == 304) {
+		/* no body, and (RFC 9110 8.6) no Content-Length either */
+		hlen = snprintf(hdr, sizeof(hdr),
+		    "HTTP/1.1 %d %s\r\nServer: porter\r\nDate: %s\r\n%s",
+		    r->status, reason, respond_date(),
+		    !r->keepalive ? "Connection: close\r\n" :
+		    r->http10_ka ? "Connection: keep-alive\r\n" : "");
+		blen = 0;
+	} else
+		hlen = snprintf(hdr, sizeof(hdr),
+		    "HTTP/1.1 %d %s\r\nServer: porter\r\nDate: %s\r\n"
+		    "Content-Type: %s\r\nContent-Length: %zu\r\n%s",
+		    r->status, reason, respond_date(),
+		    r->ctype != NULL ? r->ctype : "text/html; charset=utf-8",
+		    blen, !r->keepalive ? "Connection: close\r\n" :
+		    r->http10_ka ? "Connection: keep-alive\r\n" : "");
 	if (hlen < 0 || (size_t)hlen >= sizeof(hdr))
 		return (-1);
+	/* extra lines come from the config: bounded there, not here */
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = (size_t)hlen;
-	iov[1].iov_base = body;
-	iov[1].iov_len = head ? 0 : (size_t)blen;
-	if (io_writev(io, iov, 2, deadline) == -1)
+	iov[1].iov_base = (void *)(uintptr_t)(r->extra != NULL ? r->extra : "");
+	iov[1].iov_len = r->extra != NULL ? strlen(r->extra) : 0;
+	iov[2].iov_base = (void *)(uintptr_t)"\r\n";
+	iov[2].iov_len = 2;
+	if (io_writev(io, iov, 3, deadline) == -1)
 		return (-1);
-	return (hlen + (head ? 0 : blen));
+	if (!r->head && blen > 0 && io_write(io, body, blen, deadline) == -1)
+		return (-1);
+	return ((long)((size_t)hlen + iov[1].iov_len + 2 +
+	    (r->head ? 0 : blen)));
 }

@@ -10,13 +10,19 @@ const char	*respond_reason(int status);
 /* "Sun, 06 Nov 1994 08:49:37 GMT", recomputed once a second. */
 const char	*respond_date(void);
 
-/*
- * Send an error answer. keepalive: the client may send another request
- * (else "Connection: close"); http10_ka: an HTTP/1.0 client that asked for
- * keep-alive needs "Connection: keep-alive"; head: no body (HEAD).
- * Returns the bytes sent, or -1.
- */
-long	respond_error(struct io *, int status, int keepalive, int http10_ka,
-	    int head, double deadline);
+/* An answer porter writes itself. */
+struct respond {
+	int		 status;
+	int		 keepalive;	/* else "Connection: close" */
+	int		 http10_ka;	/* an HTTP/1.0 client asked for keep-alive */
+	int		 head;		/* HEAD: headers only */
+	const char	*extra;		/* more header lines, each ending CRLF */
+	const char	*body;		/* NULL: porter's short page */
+	size_t		 blen;
+	const char	*ctype;		/* of body; NULL: text/html */
+};
+
+/* Send it; returns the bytes sent, or -1. */
+long	respond_send(struct io *, const struct respond *, double deadline);
 
 #endif

@@ -64,9 +64,12 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	w->cbuf = malloc(w->ccap);
 	w->ubuf = malloc(w->ucap);
 	w->obuf = malloc(w->ocap);
+	w->nbuf = malloc((size_t)cfg->limits.max_uri_size + 1);
+	w->scratch_len = (size_t)cfg->limits.max_header_size + 1;
+	w->scratch = malloc(w->scratch_len);
 	w->bal = calloc((size_t)cfg->npools, sizeof(*w->bal));
 	if (w->cbuf == NULL || w->ubuf == NULL || w->obuf == NULL ||
-	    w->bal == NULL)
+	    w->nbuf == NULL || w->scratch == NULL || w->bal == NULL)
 		return (-1);
 	for (i = 0; i < cfg->npools; i++)
 		if (balance_init(&w->bal[i], &cfg->pools[i]) == -1)

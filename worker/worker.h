@@ -35,6 +35,9 @@ struct worker {
 	size_t			 ucap;
 	char			*obuf;		/* heads porter writes */
 	size_t			 ocap;
+	char			*nbuf;		/* the normalised path */
+	char			*scratch;	/* one header value, for regexec */
+	size_t			 scratch_len;
 	uint32_t		 generation;
 };
 

@@ -12,9 +12,12 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <sys/stat.h>
+
 #include <check.h>
 #include <errno.h>
 #include <limits.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +31,14 @@
 #define LISTEN	"listeners = ( { listen = \"127.0.0.1:8080\"; " \
 		"mode = \"reverse\"; routes = ( { pool = \"app\"; } ); } );\n"
 #define BASE	POOL LISTEN
+/* A listener opened on line 2, more of it from line 3 on. */
+#define LHEAD	POOL "listeners = ( { listen = \"127.0.0.1:1\"; " \
+		"mode = \"reverse\";\n"
+#define LTAIL	" routes = ( { pool = \"app\"; } ); } );\n"
+/* Its one route opened on line 3, more of it from line 4 on. */
+#define RHEAD	LHEAD " routes = ( { path = \"/\";\n"
+#define RTAIL	" } ); } );\n"
+#define RPOOL	" pool = \"app\";"
 
 struct tf {
 	char	dir[PATH_MAX];		/* realpath of the temp folder */
@@ -464,6 +475,341 @@ START_TEST(include_relative)
 }
 END_TEST
 
+/* A file in the test's folder, sub/folders made as needed. */
+static void
+tf_file(const struct tf *t, const char *name, const char *text)
+{
+	char	 path[PATH_MAX + 64], *slash;
+
+	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
+	for (slash = strchr(path + strlen(t->dir) + 1, '/'); slash != NULL;
+	    slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		ck_assert_msg(mkdir(path, 0700) == 0 || errno == EEXIST,
+		    "mkdir %s: %s", path, strerror(errno));
+		*slash = '/';
+	}
+	tf_put(path, text);
+}
+
+/* Undo tf_file(name): the file, then its folders if empty. */
+static void
+tf_unfile(const struct tf *t, const char *name)
+{
+	char	 path[PATH_MAX + 64], *slash;
+
+	snprintf(path, sizeof(path), "%s/%s", t->dir, name);
+	unlink(path);
+	while ((slash = strrchr(path, '/')) != NULL &&
+	    slash > path + strlen(t->dir)) {
+		*slash = '\0';
+		rmdir(path);
+	}
+}
+
+static int
+ere_matches(const regex_t *re, const char *s)
+{
+	return (regexec(re, s, 0, NULL, 0) == 0);
+}
+
+START_TEST(filters_full)
+{
+	static const char text[] =
+	    POOL						/* 1 */
+	    "error_pages = ( { status = 404; file = \"errors/404.html\"; },\n"
+	    "  { status = 503; file = \"503.html\"; } );\n"
+	    "listeners = ( { listen = \"127.0.0.1:8080\"; mode = \"reverse\";\n"
+	    "  allow = [ \"127.0.0.0/8\", \"10.1.2.3/8\", \"::1\",\n" /* 5 */
+	    "            \"2001:db8:ffff::/33\" ];\n"
+	    "  deny = [ \"127.0.0.2\" ];\n"
+	    "  methods = [ \"GET\", \"HEAD\", \"PURGE\", \"M-SEARCH\" ];\n"
+	    "  deny_paths = [ \"^/admin\", \"\\\\.php$\" ];\n"
+	    "  require_headers = ( { name = \"X-Api-Key\"; },\n"	/* 10 */
+	    "    { name = \"X-Env\"; value = \"^prod$\"; } );\n"
+	    "  deny_headers = ( { name = \"User-Agent\"; value = \"BadBot\"; } );\n"
+	    "  error_pages = ( { status = 403; file = \"errors/403.html\"; } );\n"
+	    "  routes = (\n"
+	    "    { path = \"/old/\"; return = { status = 301; location = \"/new/\";\n"
+	    "      body = \"Moved.\"; }; },\n"
+	    "    { path = \"/gone\"; return = { status = 410; }; },\n"
+	    "    { path = \"/api/\"; pool = \"app\"; max_body_size = \"1M\";\n"
+	    "      normalize = true; allow_encoded_slash = true;\n"
+	    "      methods = [ \"POST\" ]; deny = [ \"10.0.0.0/8\" ];\n" /* 20 */
+	    "      deny_paths = [ \"/private/\" ];\n"
+	    "      require_headers = ( { name = \"Authorization\";\n"
+	    "        value = \"^Bearer \"; } );\n"
+	    "      set_request_headers = ( { name = \"X-From\"; value = \"porter\"; },\n"
+	    "        { name = \"X-Empty\"; value = \"\"; } );\n"	/* 25 */
+	    "      remove_request_headers = [ \"Cookie\" ];\n"
+	    "      set_response_headers = ( { name = \"Cache-Control\";\n"
+	    "        value = \"no-store\"; }, { name = \"Host\"; value = \"h\"; } );\n"
+	    "      remove_response_headers = [ \"Server\", \"X-Powered-By\" ]; },\n"
+	    "    { path = \"/\"; pool = \"app\"; normalize = false; } ); } );\n";
+	static const uint8_t lo[16] = { 127 }, ten[16] = { 10 },
+	    v6one[16] = { [15] = 1 }, v6net[16] = { 0x20, 0x01, 0x0d, 0xb8,
+	    0x80 }, two[16] = { 127, 0, 0, 2 };
+	const struct cfg_listener	*l;
+	const struct cfg_filter		*f;
+	const struct cfg_route		*rt;
+	struct tf			 t;
+	struct cfg			*c;
+	char				 err[CFG_ERRLEN], want[PATH_MAX + 64];
+
+	tf_write(&t, text);
+	tf_file(&t, "errors/404.html", "<h1>Not here</h1>\n");
+	tf_file(&t, "errors/403.html", "<h1>No</h1>\n");
+	tf_file(&t, "503.html", "");
+	c = cfg_load(t.path, err, sizeof(err));
+	tf_unfile(&t, "errors/404.html");
+	tf_unfile(&t, "errors/403.html");
+	tf_unfile(&t, "503.html");
+	ck_assert_msg(c != NULL, "%s", err);
+
+	/* global error pages: absolute, loaded */
+	ck_assert_int_eq(c->nerror_pages, 2);
+	ck_assert_int_eq(c->error_pages[0].status, 404);
+	snprintf(want, sizeof(want), "%s/errors/404.html", t.dir);
+	ck_assert_str_eq(c->error_pages[0].file, want);
+	ck_assert_uint_eq(c->error_pages[0].len, 18);
+	ck_assert_str_eq(c->error_pages[0].body, "<h1>Not here</h1>\n");
+	ck_assert_int_eq(c->error_pages[1].status, 503);
+	ck_assert_uint_eq(c->error_pages[1].len, 0);
+	ck_assert_ptr_nonnull(c->error_pages[1].body);
+
+	l = &c->listeners[0];
+	ck_assert_int_eq(l->nerror_pages, 1);
+	ck_assert_int_eq(l->error_pages[0].status, 403);
+	ck_assert_uint_eq(l->error_pages[0].len, 12);
+	ck_assert_mem_eq(l->error_pages[0].body, "<h1>No</h1>\n", 12);
+
+	/* listener filter: address ranges, host bits cleared */
+	f = &l->filter;
+	ck_assert_int_eq(f->nallow, 4);
+	ck_assert_int_eq(f->allow[0].family, AF_INET);
+	ck_assert_int_eq(f->allow[0].bits, 8);
+	ck_assert_mem_eq(f->allow[0].addr, lo, 4);
+	ck_assert_int_eq(f->allow[1].family, AF_INET);
+	ck_assert_int_eq(f->allow[1].bits, 8);
+	ck_assert_mem_eq(f->allow[1].addr, ten, 4);
+	ck_assert_int_eq(f->allow[2].family, AF_INET6);
+	ck_assert_int_eq(f->allow[2].bits, 128);
+	ck_assert_mem_eq(f->allow[2].addr, v6one, 16);
+	ck_assert_int_eq(f->allow[3].family, AF_INET6);
+	ck_assert_int_eq(f->allow[3].bits, 33);
+	ck_assert_mem_eq(f->allow[3].addr, v6net, 16);
+	ck_assert_int_eq(f->ndeny, 1);
+	ck_assert_int_eq(f->deny[0].bits, 32);
+	ck_assert_mem_eq(f->deny[0].addr, two, 4);
+
+	ck_assert_int_eq(f->nmethods, 4);
+	ck_assert_str_eq(f->methods[0], "GET");
+	ck_assert_str_eq(f->methods[1], "HEAD");
+	ck_assert_str_eq(f->methods[2], "PURGE");
+	ck_assert_str_eq(f->methods[3], "M-SEARCH");
+
+	ck_assert_int_eq(f->ndeny_paths, 2);
+	ck_assert_str_eq(f->deny_paths_src[0], "^/admin");
+	ck_assert_str_eq(f->deny_paths_src[1], "\\.php$");
+	ck_assert(ere_matches(&f->deny_paths[0], "/admin/users"));
+	ck_assert(!ere_matches(&f->deny_paths[0], "/x/admin"));
+	ck_assert(ere_matches(&f->deny_paths[1], "/index.php"));
+	ck_assert(!ere_matches(&f->deny_paths[1], "/php.html"));
+	ck_assert(!ere_matches(&f->deny_paths[1], "/indexphp"));
+
+	ck_assert_int_eq(f->nrequire_headers, 2);
+	ck_assert_str_eq(f->require_headers[0].name, "X-Api-Key");
+	ck_assert_ptr_null(f->require_headers[0].pattern);
+	ck_assert_int_eq(f->require_headers[0].line, 10);
+	ck_assert_str_eq(f->require_headers[1].name, "X-Env");
+	ck_assert_str_eq(f->require_headers[1].pattern, "^prod$");
+	ck_assert_int_eq(f->require_headers[1].line, 11);
+	ck_assert(ere_matches(&f->require_headers[1].re, "prod"));
+	ck_assert(!ere_matches(&f->require_headers[1].re, "preprod"));
+	ck_assert_int_eq(f->ndeny_headers, 1);
+	ck_assert_str_eq(f->deny_headers[0].name, "User-Agent");
+	ck_assert(ere_matches(&f->deny_headers[0].re, "Mozilla BadBot/1.0"));
+	ck_assert(!ere_matches(&f->deny_headers[0].re, "curl/8.0"));
+
+	ck_assert_int_eq(l->nroutes, 4);
+
+	/* a redirect */
+	rt = &l->routes[0];
+	ck_assert_int_eq(rt->pool, -1);
+	ck_assert_int_eq(rt->ret.status, 301);
+	ck_assert_str_eq(rt->ret.location, "/new/");
+	ck_assert_str_eq(rt->ret.body, "Moved.");
+	ck_assert_int_eq(rt->filter.nallow + rt->filter.nmethods +
+	    rt->filter.ndeny_paths, 0);
+
+	/* an answer without location or body */
+	rt = &l->routes[1];
+	ck_assert_int_eq(rt->pool, -1);
+	ck_assert_int_eq(rt->ret.status, 410);
+	ck_assert_ptr_null(rt->ret.location);
+	ck_assert_ptr_null(rt->ret.body);
+
+	/* a proxied route with every setting */
+	rt = &l->routes[2];
+	ck_assert_int_eq(rt->pool, 0);
+	ck_assert_int_eq(rt->ret.status, 0);
+	ck_assert_uint_eq(rt->max_body_size, 1U << 20);
+	ck_assert_int_eq(rt->normalize, 1);
+	ck_assert_int_eq(rt->allow_encoded_slash, 1);
+	ck_assert_int_eq(rt->filter.nmethods, 1);
+	ck_assert_str_eq(rt->filter.methods[0], "POST");
+	ck_assert_int_eq(rt->filter.ndeny, 1);
+	ck_assert_mem_eq(rt->filter.deny[0].addr, ten, 4);
+	ck_assert_int_eq(rt->filter.ndeny_paths, 1);
+	ck_assert(ere_matches(&rt->filter.deny_paths[0], "/api/private/x"));
+	ck_assert_int_eq(rt->filter.nrequire_headers, 1);
+	ck_assert(ere_matches(&rt->filter.require_headers[0].re, "Bearer abc"));
+	ck_assert(!ere_matches(&rt->filter.require_headers[0].re, "Basic abc"));
+	ck_assert_int_eq(rt->nset_request_headers, 2);
+	ck_assert_str_eq(rt->set_request_headers[0].name, "X-From");
+	ck_assert_str_eq(rt->set_request_headers[0].value, "porter");
+	ck_assert_str_eq(rt->set_request_headers[1].name, "X-Empty");
+	ck_assert_str_eq(rt->set_request_headers[1].value, "");
+	ck_assert_int_eq(rt->nremove_request_headers, 1);
+	ck_assert_str_eq(rt->remove_request_headers[0], "Cookie");
+	ck_assert_int_eq(rt->nset_response_headers, 2);
+	ck_assert_str_eq(rt->set_response_headers[0].name, "Cache-Control");
+	ck_assert_str_eq(rt->set_response_headers[0].value, "no-store");
+	ck_assert_str_eq(rt->set_response_headers[1].name, "Host");
+	ck_assert_int_eq(rt->nremove_response_headers, 2);
+	ck_assert_str_eq(rt->remove_response_headers[0], "Server");
+	ck_assert_str_eq(rt->remove_response_headers[1], "X-Powered-By");
+
+	/* defaults */
+	rt = &l->routes[3];
+	ck_assert_int_eq(rt->pool, 0);
+	ck_assert_int_eq(rt->ret.status, 0);
+	ck_assert_uint_eq(rt->max_body_size, 0);
+	ck_assert_int_eq(rt->normalize, 0);
+	ck_assert_int_eq(rt->allow_encoded_slash, 0);
+	ck_assert_int_eq(rt->filter.nallow + rt->filter.ndeny +
+	    rt->filter.nmethods + rt->filter.ndeny_paths +
+	    rt->filter.nrequire_headers + rt->filter.ndeny_headers, 0);
+	ck_assert_int_eq(rt->nset_request_headers + rt->nset_response_headers +
+	    rt->nremove_request_headers + rt->nremove_response_headers, 0);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
+/* Without any of the new settings, everything is empty. */
+START_TEST(filters_default_empty)
+{
+	const struct cfg_filter	*f;
+	struct tf		 t;
+	struct cfg		*c;
+	char			 err[CFG_ERRLEN];
+
+	c = load(&t, BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->nerror_pages, 0);
+	ck_assert_ptr_null(c->error_pages);
+	ck_assert_int_eq(c->listeners[0].nerror_pages, 0);
+	f = &c->listeners[0].filter;
+	ck_assert_int_eq(f->nallow + f->ndeny + f->nmethods +
+	    f->ndeny_paths + f->nrequire_headers + f->ndeny_headers, 0);
+	ck_assert_ptr_null(f->allow);
+	ck_assert_ptr_null(f->deny_paths);
+	ck_assert_int_eq(c->listeners[0].routes[0].ret.status, 0);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* Empty arrays and lists are no rules. */
+	c = load(&t, POOL "listeners = ( { listen = \"127.0.0.1:1\"; "
+	    "mode = \"reverse\"; allow = []; deny = (); methods = [];\n"
+	    "deny_paths = []; require_headers = (); deny_headers = [];\n"
+	    "error_pages = (); routes = ( { pool = \"app\"; "
+	    "set_request_headers = (); remove_response_headers = []; } ); "
+	    "} );\nerror_pages = [];\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	f = &c->listeners[0].filter;
+	ck_assert_int_eq(f->nallow + f->ndeny + f->nmethods +
+	    f->ndeny_paths + f->nrequire_headers + f->ndeny_headers, 0);
+	ck_assert_int_eq(c->nerror_pages + c->listeners[0].nerror_pages, 0);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
+/* Pages are read at load time: missing, unreadable, too big. */
+START_TEST(error_page_files)
+{
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN], want[2 * PATH_MAX + 256], *big, *text;
+	size_t		 tlen = sizeof(RHEAD RTAIL) + 65537 + 64;
+
+	/* A missing file is named in full, at the line of "file". */
+	c = load(&t, POOL "error_pages = ( { status = 500;\n"
+	    "  file = \"errors/500.html\"; } );\n" LISTEN, err);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want), "%s:3: error_pages[0].file: cannot read "
+	    "\"%s/errors/500.html\": %s", t.path, t.dir, strerror(ENOENT));
+	ck_assert_str_eq(err, want);
+	tf_remove(&t);
+
+	/* Same for a listener's page, and an absolute path stays. */
+	c = load(&t, POOL "listeners = ( { listen = \"127.0.0.1:1\"; "
+	    "mode = \"reverse\";\n error_pages = ( { status = 502;\n"
+	    " file = \"/nonexistent/porter/502.html\"; } );\n"
+	    " routes = ( { pool = \"app\"; } ); } );\n", err);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want), "%s:4: listeners[0].error_pages[0].file: "
+	    "cannot read \"/nonexistent/porter/502.html\"", t.path);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	tf_remove(&t);
+
+	/* 64K is the most; the body keeps its bytes, NUL-terminated. */
+	big = malloc(65537 + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', 65537);
+	big[65536] = '\0';
+	tf_write(&t, "error_pages = ( { status = 413; file = \"big.html\"; } );\n"
+	    BASE);
+	tf_file(&t, "big.html", big);
+	c = cfg_load(t.path, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->error_pages[0].len, 65536);
+	ck_assert_uint_eq(strlen(c->error_pages[0].body), 65536);
+	cfg_free(c);
+	big[65536] = 'x';
+	big[65537] = '\0';
+	tf_file(&t, "big.html", big);
+	c = cfg_load(t.path, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "big.html\" is larger than 64K") != NULL,
+	    "%s", err);
+	tf_unfile(&t, "big.html");
+	tf_remove(&t);
+
+	/* A return body has the same bound. */
+	text = malloc(tlen);
+	ck_assert_ptr_nonnull(text);
+	snprintf(text, tlen, RHEAD " return = { status = 200; body = \"%s\"; };"
+	    RTAIL, big);
+	c = load(&t, text, err);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "listeners[0].routes[0].return.body is "
+	    "longer than 64K") != NULL, "%s", err);
+	tf_remove(&t);
+	big[65536] = '\0';
+	snprintf(text, tlen, RHEAD " return = { status = 200; body = \"%s\"; };"
+	    RTAIL, big);
+	c = load(&t, text, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(strlen(c->listeners[0].routes[0].ret.body), 65536);
+	cfg_free(c);
+	tf_remove(&t);
+	free(text);
+	free(big);
+}
+END_TEST
+
 START_TEST(missing_file)
 {
 	struct tf	 t;
@@ -526,12 +872,6 @@ static const struct bad_case {
 	  "status is not supported yet" },
 	{ "limits = { max_conns_per_client = 5; };\n" BASE, 1,
 	  "limits.max_conns_per_client is not supported yet" },
-	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\";\n"
-	  " allow = [ \"127.0.0.0/8\" ];\n routes = ( { pool = \"app\"; } ); "
-	  "} );\n", 3, "listeners[0].allow is not supported yet" },
-	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
-	  "routes = ( { pool = \"app\"; } );\n deny = [ \"10.0.0.0/8\" ]; } );\n",
-	  3, "listeners[0].deny is not supported yet" },
 	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
 	  "routes = ( { pool = \"app\"; } );\n connect_ports = [ 443 ]; } );\n",
 	  3, "listeners[0].connect_ports is not supported yet" },
@@ -785,6 +1125,145 @@ static const struct bad_case {
 	{ "pools = ( { name = \"app\"; servers = ( "
 	  "{ address = \"127.0.0.1:9001\";\n weight = 1001; } ); } );\n" LISTEN,
 	  2, "weight must be between 1 and 1000, not 1001" },
+	/* filters: addresses */
+	{ LHEAD " allow = [ \"127.0.0.0/8\",\n \"10.0.0.0/33\" ];\n" LTAIL, 4,
+	  "listeners[0].allow[1]: bad address range \"10.0.0.0/33\"" },
+	{ RHEAD RPOOL "\n deny = [ \"not-an-ip\" ];" RTAIL, 5,
+	  "listeners[0].routes[0].deny[0]: bad address range \"not-an-ip\"" },
+	{ RHEAD RPOOL "\n allow = [ \"::1/129\" ];" RTAIL, 5,
+	  "listeners[0].routes[0].allow[0]: bad address range \"::1/129\"" },
+	{ LHEAD " allow = \"127.0.0.1\";\n" LTAIL, 3,
+	  "listeners[0].allow must be an array of strings" },
+	{ LHEAD " deny = [ 1 ];\n" LTAIL, 3,
+	  "listeners[0].deny[0] must be a string" },
+	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"forward\";\n"
+	  " allow = [ \"127.0.0.1\" ]; } );\n", 2,
+	  "listeners[0].mode: forward mode is not supported yet" },
+	/* filters: methods */
+	{ RHEAD RPOOL "\n methods = [ \"GET\", \"GE T\" ];" RTAIL, 5,
+	  "listeners[0].routes[0].methods[1]: \"GE T\" is not a method name" },
+	{ LHEAD " methods = [ \"GET\", \"HEAD\",\n \"GET\" ];\n" LTAIL, 4,
+	  "listeners[0].methods[2]: duplicate method \"GET\" (already "
+	  "listeners[0].methods[0])" },
+	{ LHEAD " methods = [ \"\" ];\n" LTAIL, 3,
+	  "listeners[0].methods[0] must not be empty" },
+	{ LHEAD " methods = [ \"G(ET\" ];\n" LTAIL, 3, "is not a method name" },
+	/* filters: regular expressions */
+	{ RHEAD RPOOL "\n deny_paths = [ \"^/ok\", \"(unclosed\" ];" RTAIL, 5,
+	  "listeners[0].routes[0].deny_paths[1]: bad regular expression "
+	  "\"(unclosed\": " },
+	{ LHEAD " require_headers = ( { name = \"X-Env\";\n value = \"[a-\"; } );\n"
+	  LTAIL, 4, "listeners[0].require_headers[0].value: bad regular "
+	  "expression \"[a-\": " },
+	{ RHEAD RPOOL "\n deny_headers = ( { name = \"UA\"; value = \"a{2,1}\"; } );"
+	  RTAIL, 5, "listeners[0].routes[0].deny_headers[0].value: bad regular "
+	  "expression" },
+	{ LHEAD " require_headers = ( { name = \"X Api\"; } );\n" LTAIL, 3,
+	  "listeners[0].require_headers[0].name: \"X Api\" is not a header "
+	  "field name" },
+	{ LHEAD " deny_headers = (\n { value = \"x\"; } );\n" LTAIL, 4,
+	  "listeners[0].deny_headers[0].name is required" },
+	{ LHEAD " deny_headers = ( { name = \"UA\"; value = \"\"; } );\n" LTAIL,
+	  3, "listeners[0].deny_headers[0].value must not be empty" },
+	{ LHEAD " deny_headers = ( { name = \"UA\";\n valeu = \"x\"; } );\n"
+	  LTAIL, 4, "unknown setting \"listeners[0].deny_headers[0].valeu\" "
+	  "(did you mean \"listeners[0].deny_headers[0].value\"?)" },
+	{ LHEAD " require_headers = [ \"X-Api-Key\" ];\n" LTAIL, 3,
+	  "listeners[0].require_headers must be a list of groups" },
+	/* route: return */
+	{ RHEAD " return = {\n location = \"/x\"; };" RTAIL, 4,
+	  "listeners[0].routes[0].return.status is required" },
+	{ RHEAD " return = { status = 301;\n body = \"x\"; };" RTAIL, 4,
+	  "listeners[0].routes[0].return.location is required with status 301" },
+	{ RHEAD " return = { status = 308; };" RTAIL, 4,
+	  "return.location is required with status 308" },
+	{ RHEAD " return = {\n status = 199; };" RTAIL, 5,
+	  "listeners[0].routes[0].return.status must be between 200 and 599, "
+	  "not 199" },
+	{ RHEAD RPOOL "\n return = { status = 200; };" RTAIL, 5,
+	  "listeners[0].routes[0]: pool and return cannot be combined" },
+	{ RHEAD " host = \"*\";" RTAIL, 3,
+	  "listeners[0].routes[0].pool is required (or return = " },
+	{ RHEAD " return = 301;" RTAIL, 4,
+	  "listeners[0].routes[0].return must be a group" },
+	{ RHEAD " return = { status = 204;\n body = \"x\"; };" RTAIL, 5,
+	  "listeners[0].routes[0].return.body: a 204 response has no body" },
+	{ RHEAD " return = { status = 302;\n location = \"/a b\"; };" RTAIL, 5,
+	  "return.location: spaces and control characters are not allowed" },
+	{ RHEAD " return = { status = 200;\n type = \"text/plain\"; };" RTAIL, 5,
+	  "unknown setting \"listeners[0].routes[0].return.type\"" },
+	/* route: other settings */
+	{ RHEAD RPOOL "\n max_body_size = \"12X\";" RTAIL, 5,
+	  "listeners[0].routes[0].max_body_size: bad size \"12X\"" },
+	{ RHEAD RPOOL "\n normalize = 1;" RTAIL, 5,
+	  "listeners[0].routes[0].normalize must be true or false" },
+	{ RHEAD RPOOL "\n allow_encoded_slash = \"yes\";" RTAIL, 5,
+	  "listeners[0].routes[0].allow_encoded_slash must be true or false" },
+	{ LHEAD " normalize = true;\n" LTAIL, 3,
+	  "unknown setting \"listeners[0].normalize\"" },
+	/* route: header edits */
+	{ RHEAD RPOOL "\n set_request_headers = ( { name = \"Content-Length\"; "
+	  "value = \"0\"; } );" RTAIL, 5,
+	  "listeners[0].routes[0].set_request_headers[0].name: "
+	  "\"Content-Length\" cannot be set: porter manages it (message "
+	  "framing)" },
+	{ RHEAD RPOOL "\n set_response_headers = ( { name = \"connection\"; "
+	  "value = \"close\"; } );" RTAIL, 5,
+	  "\"connection\" cannot be set: porter manages it (connection "
+	  "handling)" },
+	{ RHEAD RPOOL "\n remove_request_headers = [ \"Cookie\", \"host\" ];"
+	  RTAIL, 5, "listeners[0].routes[0].remove_request_headers[1]: "
+	  "\"host\" cannot be removed: porter manages it (routing)" },
+	{ RHEAD RPOOL "\n remove_response_headers = [ \"Transfer-Encoding\" ];"
+	  RTAIL, 5, "\"Transfer-Encoding\" cannot be removed" },
+	{ RHEAD RPOOL "\n set_request_headers = ( { name = \"X-A\";\n"
+	  " value = \"a\\r\\nX-B: b\"; } );" RTAIL, 6,
+	  "listeners[0].routes[0].set_request_headers[0].value: control "
+	  "characters" },
+	{ RHEAD RPOOL "\n set_request_headers = ( { name = \"X-A\";\n"
+	  " value = \" a\"; } );" RTAIL, 6, "surrounding spaces" },
+	{ RHEAD RPOOL "\n set_response_headers = (\n { name = \"X-A\"; } );"
+	  RTAIL, 6, "listeners[0].routes[0].set_response_headers[0].value is "
+	  "required" },
+	{ RHEAD RPOOL "\n set_response_headers = ( { name = \"X:A\"; "
+	  "value = \"1\"; } );" RTAIL, 5, "\"X:A\" is not a header field name" },
+	{ RHEAD RPOOL "\n set_response_headers = ( { name = \"X-A\"; value = \"1\"; "
+	  "},\n { name = \"x-a\"; value = \"2\"; } );" RTAIL, 6,
+	  "set_response_headers[1].name: \"x-a\" is already set by "
+	  "listeners[0].routes[0].set_response_headers[0]" },
+	{ RHEAD RPOOL "\n set_response_headers = ( { name = \"X-A\"; value = \"1\"; "
+	  "} );\n remove_response_headers = [ \"X-B\", \"X-A\" ];" RTAIL, 6,
+	  "remove_response_headers[1]: \"X-A\" is also set by "
+	  "listeners[0].routes[0].set_response_headers[0]" },
+	{ RHEAD RPOOL "\n remove_request_headers = [ \"Cookie\", \"cookie\" ];"
+	  RTAIL, 5, "remove_request_headers[1]: \"cookie\" duplicates "
+	  "listeners[0].routes[0].remove_request_headers[0]" },
+	{ RHEAD RPOOL "\n remove_request_headers = [ \"a b\" ];" RTAIL, 5,
+	  "remove_request_headers[0]: \"a b\" is not a header field name" },
+	/* error pages */
+	{ "error_pages = ( { status = 200;\n file = \"x.html\"; } );\n" BASE, 1,
+	  "error_pages[0].status: porter never answers 200 by itself (valid: "
+	  "400, 403, 404, 405, 408, 413, 414, 429, 431, 500, 501, 502, 503, "
+	  "504, 505)" },
+	{ LHEAD " error_pages = ( { status = 302; file = \"x.html\"; } );\n"
+	  LTAIL, 3, "listeners[0].error_pages[0].status: porter never answers "
+	  "302" },
+	{ "error_pages = ( { status = 404; file = \"porter.conf\"; },\n"
+	  " { status = 404; file = \"porter.conf\"; } );\n" BASE, 2,
+	  "error_pages[1].status: duplicate status 404 (already in "
+	  "error_pages[0])" },
+	{ "error_pages = ( { status = 403;\n file = \"errors/403.html\"; } );\n"
+	  BASE, 2, "error_pages[0].file: cannot read \"" },
+	{ "error_pages = ( { status = 403;\n file = \".\"; } );\n" BASE, 2,
+	  "error_pages[0].file: " },
+	{ "error_pages = (\n { file = \"porter.conf\"; } );\n" BASE, 2,
+	  "error_pages[0].status is required" },
+	{ "error_pages = ( { status = 403; } );\n" BASE, 1,
+	  "error_pages[0].file is required" },
+	{ "error_pages = ( { status = 403; page = \"x\"; } );\n" BASE, 1,
+	  "unknown setting \"error_pages[0].page\"" },
+	{ "error_pages = { status = 403; };\n" BASE, 1,
+	  "error_pages must be a list of groups" },
 };
 
 START_TEST(bad_config)
@@ -995,6 +1474,9 @@ config_suite(void)
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, later_settings_neutral_values);
 	tcase_add_test(tc, bundled_config);
+	tcase_add_test(tc, filters_full);
+	tcase_add_test(tc, filters_default_empty);
+	tcase_add_test(tc, error_page_files);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -8,12 +8,12 @@
 #include "worker/route.h"
 
 static struct cfg_route routes[] = {
-	{ "*", "/", 1, 0, 0 },
-	{ "*", "/api/", 5, 1, 0 },
-	{ "*.example.com", "/", 1, 2, 0 },
-	{ "www.example.com", "/", 1, 3, 0 },
-	{ "www.example.com", "/static/", 8, 4, 0 },
-	{ "*.b.example.com", "/", 1, 5, 0 },
+	{ .host = "*", .path = "/", .path_len = 1, .pool = 0 },
+	{ .host = "*", .path = "/api/", .path_len = 5, .pool = 1 },
+	{ .host = "*.example.com", .path = "/", .path_len = 1, .pool = 2 },
+	{ .host = "www.example.com", .path = "/", .path_len = 1, .pool = 3 },
+	{ .host = "www.example.com", .path = "/static/", .path_len = 8, .pool = 4 },
+	{ .host = "*.b.example.com", .path = "/", .path_len = 1, .pool = 5 },
 };
 
 static struct cfg_listener lst = {
@@ -64,7 +64,7 @@ END_TEST
 
 START_TEST(match_none)
 {
-	struct cfg_route only[] = { { "only.example", "/", 1, 0, 0 } };
+	struct cfg_route only[] = { { .host = "only.example", .path = "/", .path_len = 1, .pool = 0 } };
 	struct cfg_listener l = { .routes = only, .nroutes = 1 };
 
 	ck_assert_ptr_null(route_match(&l, "x", 1, "/", 1));
