@@ -53,7 +53,7 @@ pool_spawn(struct master *m)
 		return (-1);
 	}
 	if (pid == 0) {
-		(void)sigprocmask(SIG_SETMASK, &m->oldmask, NULL);
+		/* signals stay blocked until worker_main has its handlers */
 		/* only the master may hold a write end of a pipe of death */
 		(void)close(m->pod[1]);
 		/* a worker never outlives its master */
@@ -70,6 +70,7 @@ pool_spawn(struct master *m)
 		a.generation = m->generation;
 		a.lfds = m->lfds;
 		a.pod_fd = m->pod[0];
+		a.sigmask = m->oldmask;
 		worker_main(&a);
 	}
 	m->pids[slot] = pid;

@@ -141,6 +141,11 @@ worker_main(const struct worker_args *a)
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGUSR1, &sa, NULL);
 	(void)sigaction(SIGUSR2, &sa, NULL);
+	/*
+	 * The master forked us with its signals blocked; a HUP sent before
+	 * the handler above was set would have killed us. Now it may come.
+	 */
+	(void)sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
 
 	if (worker_setup(&w, a) == -1) {
 		log_syserr("worker setup");

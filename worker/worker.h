@@ -2,6 +2,7 @@
 #ifndef PORTER_WORKER_WORKER_H
 #define PORTER_WORKER_WORKER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@ struct worker_args {
 	const int		*lfds;		/* one per cfg->listeners[i] */
 	int			 pod_fd;	/* this generation's pipe of death:
 						 * hung up means finish and exit */
+	sigset_t		 sigmask;	/* to restore once handlers are set */
 };
 
 /* Per-worker state, alive for the life of the process. */
