@@ -87,7 +87,9 @@ static const char *const return_keys[] = {
 };
 static const char *const header_keys[] = { "name", "value", NULL };
 static const char *const error_page_keys[] = { "status", "file", NULL };
-static const char *const pool_keys[] = { "name", "balance", "servers", NULL };
+static const char *const pool_keys[] = {
+	"name", "balance", "hash_key", "servers", NULL
+};
 static const char *const pool_later[] = {
 	"health", "max_fails", "fail_timeout", "retries", NULL
 };
@@ -1061,9 +1063,7 @@ parse_server(struct ctx *x, const config_setting_t *g, const char *where,
 	b = 0;
 	if (get_bool(x, g, where, "backup", &b) == -1)
 		return (-1);
-	if (b)
-		return (bad(x, member(g, "backup"), "%s.backup is not "
-		    "supported yet (only false is accepted)", where));
+	sv->backup = b;
 	return (0);
 }
 
@@ -1071,22 +1071,46 @@ static int
 parse_balance(struct ctx *x, const config_setting_t *g, const char *where,
     struct cfg_pool *p)
 {
-	static const char *const later[] = { "least_conn", "hash", "random2",
-	    NULL };
+	static const char *const names[] = { "round_robin", "least_conn",
+	    "hash", "random2", NULL };
 	const char	*v;
-	int		 r;
+	int		 r, i;
 
 	p->balance = CFG_BAL_ROUND_ROBIN;
-	if ((r = get_string(x, g, where, "balance", &v)) <= 0)
-		return (r);
-	if (strcmp(v, "round_robin") == 0)
+	p->hash_key = CFG_HASH_URI;
+	if ((r = get_string(x, g, where, "balance", &v)) == -1)
+		return (-1);
+	if (r == 1) {
+		for (i = 0; names[i] != NULL && strcmp(v, names[i]) != 0; i++)
+			;
+		if (names[i] == NULL)
+			return (bad(x, member(g, "balance"), "%s.balance: unknown "
+			    "value \"%s\" (valid: round_robin, least_conn, hash, "
+			    "random2)", where, v));
+		p->balance = i;		/* names[] follows enum cfg_balance */
+	}
+	if ((r = get_string(x, g, where, "hash_key", &v)) == -1)
+		return (-1);
+	if (r == 0)
 		return (0);
-	if (in_list(v, later))
-		return (bad(x, member(g, "balance"), "%s.balance \"%s\" is "
-		    "not supported yet (use \"round_robin\")", where, v));
-	return (bad(x, member(g, "balance"), "%s.balance: unknown value "
-	    "\"%s\" (valid: round_robin; later: least_conn, hash, random2)",
-	    where, v));
+	if (p->balance != CFG_BAL_HASH)
+		return (bad(x, member(g, "hash_key"), "%s.hash_key needs "
+		    "balance = \"hash\"", where));
+	if (strcmp(v, "uri") == 0)
+		p->hash_key = CFG_HASH_URI;
+	else if (strcmp(v, "client_ip") == 0)
+		p->hash_key = CFG_HASH_CLIENT_IP;
+	else if ((strncmp(v, "header:", 7) == 0 || strncmp(v, "cookie:",
+	    7) == 0) && is_token(v + 7)) {
+		p->hash_key = v[0] == 'h' ? CFG_HASH_HEADER : CFG_HASH_COOKIE;
+		if ((p->hash_name = xstrdup(x, member(g, "hash_key"),
+		    v + 7)) == NULL)
+			return (-1);
+	} else
+		return (bad(x, member(g, "hash_key"), "%s.hash_key: \"%s\" is "
+		    "none of uri, client_ip, header:NAME, cookie:NAME", where,
+		    v));
+	return (0);
 }
 
 static int
@@ -1962,6 +1986,7 @@ cfg_free(struct cfg *c)
 	free_pages(c->error_pages, c->nerror_pages);
 	for (i = 0; i < c->npools && c->pools != NULL; i++) {
 		free(c->pools[i].name);
+		free(c->pools[i].hash_name);
 		free(c->pools[i].servers);
 	}
 	free(c->pools);

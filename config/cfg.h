@@ -16,7 +16,13 @@
 #define CFG_ERRLEN		512
 
 enum cfg_mode { CFG_MODE_REVERSE, CFG_MODE_FORWARD };
-enum cfg_balance { CFG_BAL_ROUND_ROBIN };
+enum cfg_balance {
+	CFG_BAL_ROUND_ROBIN, CFG_BAL_LEAST_CONN, CFG_BAL_HASH, CFG_BAL_RANDOM2
+};
+/* What balance = "hash" hashes. */
+enum cfg_hash_key {
+	CFG_HASH_URI, CFG_HASH_CLIENT_IP, CFG_HASH_HEADER, CFG_HASH_COOKIE
+};
 enum cfg_loglevel { CFG_LOG_ERROR, CFG_LOG_WARN, CFG_LOG_INFO, CFG_LOG_DEBUG };
 
 /* A resolved socket address and the text it came from. */
@@ -30,11 +36,14 @@ struct cfg_server {
 	struct cfg_addr	addr;
 	int		weight;		/* 1..1000 */
 	int		line;		/* where it was defined */
+	int		backup;		/* used only when no primary answers */
 };
 
 struct cfg_pool {
 	char		*name;
 	int		balance;	/* enum cfg_balance */
+	int		hash_key;	/* enum cfg_hash_key */
+	char		*hash_name;	/* header or cookie name, or NULL */
 	struct cfg_server *servers;
 	int		nservers;
 	int		line;
@@ -185,6 +194,17 @@ static inline double
 cfg_accept_sndtimeo(const struct cfg *c)
 {
 	return (c->timeouts.client_body);
+}
+
+/* All servers of all pools: the rows of the shared backend table. */
+static inline int
+cfg_nservers(const struct cfg *c)
+{
+	int i, n = 0;
+
+	for (i = 0; i < c->npools; i++)
+		n += c->pools[i].nservers;
+	return (n);
 }
 
 /*

@@ -26,6 +26,8 @@
 #define STOP_GRACE		5.0
 /* Pools counted in the segment: room for reloads that add pools. */
 #define MIN_POOL_SLOTS		64
+/* Backend table rows: room for reloads that add servers. */
+#define MIN_BACKEND_ROWS	256
 /* File descriptors a worker may need beyond its idle upstream ones. */
 #define FDS_PER_WORKER		64
 
@@ -254,6 +256,10 @@ setup(struct master *m)
 	z.nslots = m->nslots;
 	z.npools = (uint32_t)(cfg->npools > MIN_POOL_SLOTS ? cfg->npools :
 	    MIN_POOL_SLOTS);
+	/* backend rows: room for reloads that add servers */
+	z.nrows = (uint32_t)cfg_nservers(cfg) * 2;
+	if (z.nrows < MIN_BACKEND_ROWS)
+		z.nrows = MIN_BACKEND_ROWS;
 	if (shm_create(&m->shm, &z) == -1)
 		log_fatal("shared memory: %s", strerror(errno));
 	open_pod(m);

@@ -11,6 +11,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "master/master.h"
+#include "shared/health.h"
 #include "shared/scoreboard.h"
 #include "worker/worker.h"
 
@@ -144,6 +145,10 @@ pool_reap(struct master *m)
 		 * (spare, old generation) is not.
 		 */
 		replace = m->gens[i] == m->generation && !m->retired[i];
+		/* a request in flight on a backend: give its count back */
+		if (atomic_load(&sb->hc_held) > 0 &&
+		    atomic_load(&sb->hc_held) <= hc_rows(&m->shm))
+			hc_release(&m->shm, atomic_load(&sb->hc_held) - 1);
 		memset(sb, 0, sizeof(*sb));	/* SB_DEAD: free again */
 		sb_set_idle(&m->shm, i, 0);
 		m->pids[i] = 0;

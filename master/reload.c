@@ -128,12 +128,14 @@ reload_config(struct master *m)
 	 * Apache's ServerLimit, growing past that takes a full restart.
 	 */
 	if ((uint32_t)nc->workers.max * 2 > m->nslots ||
-	    (uint32_t)nc->npools > m->shm.hdr->npools) {
-		log_error("reload: %s: workers.max %d or %d pools need a larger "
-		    "shared segment than this master made (%u slots, %u pools); "
-		    "stop and start porter to apply it; keeping the running "
-		    "configuration", m->cfg_path, nc->workers.max, nc->npools,
-		    m->nslots, m->shm.hdr->npools);
+	    (uint32_t)nc->npools > m->shm.hdr->npools ||
+	    (uint32_t)cfg_nservers(nc) > m->shm.hdr->nrows) {
+		log_error("reload: %s: workers.max %d, %d pools or %d servers "
+		    "need a larger shared segment than this master made (%u "
+		    "slots, %u pools, %u servers); stop and start porter to "
+		    "apply it; keeping the running configuration", m->cfg_path,
+		    nc->workers.max, nc->npools, cfg_nservers(nc), m->nslots,
+		    m->shm.hdr->npools, m->shm.hdr->nrows);
 		cfg_free(nc);
 		return (-1);
 	}

@@ -38,6 +38,7 @@ struct sb_slot {			/* written only by its own worker */
 	_Atomic uint64_t	bytes_in;	/* from clients */
 	_Atomic uint64_t	bytes_out;	/* to clients */
 	_Atomic uint64_t	refused;	/* by filtering rules */
+	_Atomic uint32_t	hc_held;	/* backend row + 1 it holds; 0 none */
 	int64_t			started;	/* unix time of the request */
 	char			client[48];	/* "addr:port" */
 	char			request[160];	/* request line, cut */

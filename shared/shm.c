@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "shared/health.h"
 #include "shared/shm.h"
 #include "shared/scoreboard.h"
 
@@ -19,13 +20,15 @@ align_up(size_t n)
 int
 shm_create(struct shm *s, const struct shm_sizes *z)
 {
-	size_t off_sb, off_idle, off_pools, size;
+	size_t off_sb, off_idle, off_pools, off_health, size;
 	void *base;
 
 	off_sb = align_up(sizeof(struct shm_header));
 	off_idle = align_up(off_sb + sb_size(z->nslots));
 	off_pools = align_up(off_idle + z->nslots);
-	size = align_up(off_pools + (size_t)z->npools * sizeof(struct shm_pool));
+	off_health = align_up(off_pools +
+	    (size_t)z->npools * sizeof(struct shm_pool));
+	size = align_up(off_health + hc_size(z->nrows));
 	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -43,6 +46,8 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	s->hdr->off_idle = off_idle;
 	s->hdr->off_pools = off_pools;
 	s->hdr->npools = z->npools;
+	s->hdr->off_health = off_health;
+	s->hdr->nrows = z->nrows;
 	return (0);
 }
 
@@ -58,7 +63,7 @@ int
 shm_fits(const struct shm *s, const struct shm_sizes *z)
 {
 	return (s->base != NULL && s->hdr->nslots == z->nslots &&
-	    s->hdr->npools == z->npools);
+	    s->hdr->npools == z->npools && s->hdr->nrows == z->nrows);
 }
 
 struct shm_pool *

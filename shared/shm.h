@@ -3,7 +3,7 @@
  * (MAP_SHARED|MAP_ANONYMOUS), so every worker sees it at the same address.
  * Parts are found by offsets in the header, never by stored pointers.
  *
- *   header | scoreboard | idle map | pools | (later: health table, stats, cache index, arena)
+ *   header | scoreboard | idle map | pools | backends | (later: health table, stats, cache index, arena)
  */
 #ifndef PORTER_SHARED_SHM_H
 #define PORTER_SHARED_SHM_H
@@ -25,6 +25,8 @@ struct shm_header {
 	uint64_t		off_idle;	/* one byte per slot */
 	uint64_t		off_pools;
 	uint32_t		npools;
+	uint64_t		off_health;	/* backend table */
+	uint32_t		nrows;
 };
 
 /* Per-pool state every worker shares. */
@@ -42,6 +44,7 @@ struct shm {
 struct shm_sizes {
 	uint32_t	nslots;		/* scoreboard slots: workers.max */
 	uint32_t	npools;
+	uint32_t	nrows;		/* backend table rows */
 };
 
 /* Map and lay out a fresh zeroed segment. 0, or -1 with errno set. */

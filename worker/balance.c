@@ -1,8 +1,108 @@
 #include "config.h"
 
+#include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "worker/balance.h"
+
+#define FNV_OFFSET	0xcbf29ce484222325ULL
+#define FNV_PRIME	0x100000001b3ULL
+
+static uint64_t
+fnv1a(uint64_t h, const void *buf, size_t len)
+{
+	const unsigned char *s = buf;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= s[i];
+		h *= FNV_PRIME;
+	}
+	return (h);
+}
+
+/*
+ * splitmix64's finaliser: FNV-1a alone leaves similar short strings
+ * ("a#1", "a#2") close together on the ring.
+ */
+static uint64_t
+mix64(uint64_t h)
+{
+	h ^= h >> 30;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	h ^= h >> 27;
+	h *= 0x94d049bb133111ebULL;
+	h ^= h >> 31;
+	return (h);
+}
+
+static uint64_t
+key_hash(const char *key, size_t len)
+{
+	return (mix64(fnv1a(FNV_OFFSET, key, len)));
+}
+
+static int
+point_cmp(const void *a, const void *b)
+{
+	const struct balance_point *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return (x->hash < y->hash ? -1 : 1);
+	if (x->server != y->server)
+		return (x->server < y->server ? -1 : 1);
+	return (0);
+}
+
+static uint32_t
+ring_points(const struct cfg_pool *p, int i, uint64_t sumw)
+{
+	uint64_t w = (uint64_t)p->servers[i].weight, n;
+
+	if (sumw * BALANCE_POINTS <= BALANCE_MAX_POINTS)
+		return ((uint32_t)(w * BALANCE_POINTS));
+	/* Scale down to the bound, keeping every server on the ring. */
+	n = w * BALANCE_MAX_POINTS / sumw;
+	return ((uint32_t)(n > 0 ? n : 1));
+}
+
+/* Point hash: FNV-1a of "<addr.text>#<point number>", mixed. */
+static int
+ring_init(struct balance *b, const struct cfg_pool *p)
+{
+	uint64_t sumw = 0, h;
+	uint32_t total = 0, j, k = 0;
+	char num[16];
+	int i, n;
+
+	for (i = 0; i < p->nservers; i++)
+		sumw += (uint64_t)p->servers[i].weight;
+	for (i = 0; i < p->nservers; i++)
+		total += ring_points(p, i, sumw);
+	b->nring = total;
+	b->ring = calloc(total > 0 ? total : 1, sizeof(*b->ring));
+	if (b->ring == NULL)
+		return (-1);
+	for (i = 0; i < p->nservers; i++) {
+		const struct cfg_addr *a = &p->servers[i].addr;
+		uint32_t pts = ring_points(p, i, sumw);
+
+		h = fnv1a(FNV_OFFSET, a->text,
+		    strnlen(a->text, sizeof(a->text)));
+		h = fnv1a(h, "#", 1);
+		for (j = 0; j < pts; j++) {
+			n = snprintf(num, sizeof(num), "%u", (unsigned)j);
+			b->ring[k].hash = mix64(fnv1a(h, num, (size_t)n));
+			b->ring[k].server = (uint32_t)i;
+			k++;
+		}
+	}
+	assert(k == total);
+	qsort(b->ring, total, sizeof(*b->ring), point_cmp);
+	return (0);
+}
 
 int
 balance_init(struct balance *b, const struct cfg_pool *p)
@@ -15,6 +115,8 @@ balance_init(struct balance *b, const struct cfg_pool *p)
 		total += (uint32_t)p->servers[i].weight;
 	b->nservers = p->nservers;
 	b->len = total;
+	b->ring = NULL;
+	b->nring = 0;
 	b->seq = calloc(total, sizeof(*b->seq));
 	cur = calloc((size_t)p->nservers, sizeof(*cur));
 	if (b->seq == NULL || cur == NULL) {
@@ -36,6 +138,10 @@ balance_init(struct balance *b, const struct cfg_pool *p)
 		b->seq[k] = (uint16_t)best;
 	}
 	free(cur);
+	if (ring_init(b, p) == -1) {
+		balance_free(b);
+		return (-1);
+	}
 	return (0);
 }
 
@@ -44,6 +150,9 @@ balance_free(struct balance *b)
 {
 	free(b->seq);
 	b->seq = NULL;
+	free(b->ring);
+	b->ring = NULL;
+	b->nring = 0;
 }
 
 int
@@ -53,4 +162,132 @@ balance_pick(const struct balance *b, _Atomic uint64_t *counter)
 	    memory_order_relaxed);
 
 	return (b->seq[n % b->len]);
+}
+
+static int
+is_eligible(const uint8_t *eligible, int i)
+{
+	return (eligible == NULL || eligible[i] != 0);
+}
+
+static int
+count_eligible(const struct balance *b, const uint8_t *eligible)
+{
+	int i, m = 0;
+
+	for (i = 0; i < b->nservers; i++)
+		if (is_eligible(eligible, i))
+			m++;
+	return (m);
+}
+
+int
+balance_pick_rr(const struct balance *b, _Atomic uint64_t *counter,
+    const uint8_t *eligible)
+{
+	uint32_t t;
+	int s;
+
+	/* Spare the shared counter len bumps when nothing can match. */
+	if (b->len == 0 || count_eligible(b, eligible) == 0)
+		return (-1);
+	for (t = 0; t < b->len; t++) {
+		s = balance_pick(b, counter);
+		if (is_eligible(eligible, s))
+			return (s);
+	}
+	return (-1);
+}
+
+int
+balance_pick_hash(const struct balance *b, const char *key, size_t keylen,
+    const uint8_t *eligible)
+{
+	uint64_t h = key_hash(key, keylen);
+	uint32_t lo = 0, hi = b->nring, t, k;
+	int s;
+
+	if (b->nring == 0 || count_eligible(b, eligible) == 0)
+		return (-1);
+	/* First point with hash >= h; nring means wrap to 0. */
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		if (b->ring[mid].hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (t = 0; t < b->nring; t++) {
+		k = (lo + t) % b->nring;
+		s = (int)b->ring[k].server;
+		if (is_eligible(eligible, s))
+			return (s);
+	}
+	return (-1);
+}
+
+/* Whether i is strictly less loaded than j: (a_i+1)/w_i < (a_j+1)/w_j. */
+static int
+lighter(const struct cfg_pool *p, const int32_t *active, int i, int j)
+{
+	int64_t ai = active[i] > 0 ? active[i] : 0;
+	int64_t aj = active[j] > 0 ? active[j] : 0;
+	int64_t wi = p->servers[i].weight > 0 ? p->servers[i].weight : 1;
+	int64_t wj = p->servers[j].weight > 0 ? p->servers[j].weight : 1;
+
+	return ((ai + 1) * wj < (aj + 1) * wi);
+}
+
+int
+balance_pick_least(const struct balance *b, const struct cfg_pool *p,
+    const int32_t *active, const uint8_t *eligible, uint64_t tiebreak)
+{
+	int n = b->nservers, best = -1, k, i;
+
+	assert(n == p->nservers);
+	if (n <= 0)
+		return (-1);
+	for (k = 0; k < n; k++) {
+		i = (int)((tiebreak + (uint64_t)k) % (uint64_t)n);
+		if (!is_eligible(eligible, i))
+			continue;
+		if (best == -1 || lighter(p, active, i, best))
+			best = i;
+	}
+	return (best);
+}
+
+/* The index of the nth (from 0) eligible server. */
+static int
+nth_eligible(const struct balance *b, const uint8_t *eligible, int nth)
+{
+	int i;
+
+	for (i = 0; i < b->nservers; i++)
+		if (is_eligible(eligible, i) && nth-- == 0)
+			return (i);
+	assert(0);
+	return (-1);
+}
+
+int
+balance_pick_random2(const struct balance *b, const struct cfg_pool *p,
+    const int32_t *active, const uint8_t *eligible, uint64_t rnd)
+{
+	int m, x, y;
+
+	assert(b->nservers == p->nservers);
+	m = count_eligible(b, eligible);
+	if (m == 0)
+		return (-1);
+	if (m == 1)
+		return (nth_eligible(b, eligible, 0));
+	x = (int)((uint32_t)rnd % (uint32_t)m);
+	y = (int)((uint32_t)(rnd >> 32) % (uint32_t)(m - 1));
+	if (y >= x)
+		y++;		/* a different one, still uniform */
+	x = nth_eligible(b, eligible, x);
+	y = nth_eligible(b, eligible, y);
+	return (lighter(p, active, y, x) ? y : x);
 }

@@ -8,6 +8,7 @@
 
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "shared/health.h"
 #include "shared/shm.h"
 #include "worker/balance.h"
 #include "worker/http_parse.h"
@@ -513,12 +514,156 @@ upstream_open(struct conn *c, const struct cfg_server *srv, int fresh,
 	return (0);
 }
 
+/* The value of the first field named name, or NULL. */
+static const char *
+field_value(const struct conn *c, const char *name, size_t *len)
+{
+	const struct http_head *h = &c->req.h;
+	int i;
+
+	for (i = 0; i < h->nhdr; i++)
+		if (http_span_eq(c->buf, h->hdr[i].name, name)) {
+			*len = h->hdr[i].value.len;
+			return (c->buf + h->hdr[i].value.off);
+		}
+	return (NULL);
+}
+
+/* The value of cookie name in the Cookie field, or NULL. */
+static const char *
+cookie_value(const struct conn *c, const char *name, size_t *len)
+{
+	size_t n, nl = strlen(name), i = 0, j;
+	const char *v = field_value(c, "Cookie", &n);
+
+	while (v != NULL && i < n) {
+		while (i < n && (v[i] == ' ' || v[i] == ';'))
+			i++;
+		for (j = i; j < n && v[j] != ';'; j++)
+			;
+		if (j - i > nl && v[i + nl] == '=' &&
+		    memcmp(v + i, name, nl) == 0) {
+			*len = j - i - nl - 1;
+			return (v + i + nl + 1);
+		}
+		i = j;
+	}
+	return (NULL);
+}
+
+/* What balance = "hash" hashes for this request ("" when it is absent). */
+static const char *
+hash_key(const struct conn *c, const struct cfg_pool *p, size_t *len)
+{
+	const char *k = NULL;
+
+	switch (p->hash_key) {
+	case CFG_HASH_CLIENT_IP:
+		*len = strlen(c->peer);
+		return (c->peer);
+	case CFG_HASH_HEADER:
+		k = field_value(c, p->hash_name, len);
+		break;
+	case CFG_HASH_COOKIE:
+		k = cookie_value(c, p->hash_name, len);
+		break;
+	default:
+		*len = c->req.target.len;
+		return (c->buf + c->req.target.off);
+	}
+	if (k == NULL)
+		*len = 0;
+	return (k != NULL ? k : "");
+}
+
+/* xorshift64*: a worker's own cheap random numbers for random2. */
+static uint64_t
+next_random(struct worker *w)
+{
+	w->rnd ^= w->rnd >> 12;
+	w->rnd ^= w->rnd << 25;
+	w->rnd ^= w->rnd >> 27;
+	return (w->rnd * 0x2545F4914F6CDD1DULL);
+}
+
+/* The pool's algorithm over the servers marked eligible; -1 if none. */
+static int
+pick_server(struct conn *c, const struct cfg_route *rt, const uint8_t *el)
+{
+	struct worker *w = c->w;
+	const struct cfg_pool *p = &w->cfg->pools[rt->pool];
+	const struct balance *b = &w->bal[rt->pool];
+	const char *key;
+	size_t klen;
+	int i;
+
+	if (p->balance == CFG_BAL_LEAST_CONN || p->balance == CFG_BAL_RANDOM2)
+		for (i = 0; i < p->nservers; i++)
+			w->active[i] = atomic_load_explicit(&hc_row(w->shm,
+			    w->rowbase[rt->pool] + (uint32_t)i)->active,
+			    memory_order_relaxed);
+	switch (p->balance) {
+	case CFG_BAL_LEAST_CONN:
+		return (balance_pick_least(b, p, w->active, el, w->tiebreak++));
+	case CFG_BAL_RANDOM2:
+		return (balance_pick_random2(b, p, w->active, el,
+		    next_random(w)));
+	case CFG_BAL_HASH:
+		key = hash_key(c, p, &klen);
+		return (balance_pick_hash(b, key, klen, el));
+	default:
+		return (balance_pick_rr(b, &shm_pool(w->shm,
+		    (uint32_t)rt->pool)->rr, el));
+	}
+}
+
+/*
+ * Connect to a server of the route's pool: the one the pool's algorithm
+ * picks among the primaries, then, while connecting fails, the next it
+ * picks without the ones that failed; backups only when no primary could
+ * be reached. 0 with *srv and u set, or -1 with *why.
+ */
+static int
+connect_server(struct conn *c, const struct cfg_route *rt,
+    const struct cfg_server **srv, struct up_conn *u, int *reused,
+    const char **why)
+{
+	struct worker *w = c->w;
+	const struct cfg_pool *p = &w->cfg->pools[rt->pool];
+	int backups, i, s;
+
+	for (backups = 0; backups <= 1; backups++) {
+		int any = 0;
+
+		for (i = 0; i < p->nservers; i++) {
+			w->eligible[i] = p->servers[i].backup == backups;
+			any |= w->eligible[i];
+		}
+		if (!any)
+			continue;
+		while ((s = pick_server(c, rt, w->eligible)) >= 0) {
+			*srv = &p->servers[s];
+			if (upstream_open(c, *srv, 0, u, reused) == 0)
+				return (0);
+			log_error("%s: backend %s: connect: %s", c->peer,
+			    (*srv)->addr.text, strerror(errno));
+			*why = errno == ETIMEDOUT ? "connect timed out" :
+			    "connect failed";
+			w->eligible[s] = 0;
+		}
+	}
+	return (-1);
+}
+
 /* The client's body that porter could not read: the connection must end. */
 static int
 body_pending(const struct conn *c)
 {
 	return (http_req_body(&c->req) != HTTP_BODY_NONE);
 }
+
+static int	exchange(struct conn *, const struct cfg_route *,
+		    const struct cfg_server *, struct up_conn *, int);
 
 int
 proxy_request(struct conn *c, const struct cfg_route *rt)
@@ -529,38 +674,50 @@ proxy_request(struct conn *c, const struct cfg_route *rt)
 	const struct cfg_server *srv = NULL;
 	struct http_req *q = &c->req;
 	enum http_body qb = http_req_body(q);
-	struct http_resp r;
 	struct up_conn u;
-	struct relay rl;
-	enum relay_rc rrc;
-	enum up_rc urc;
-	const char *why = NULL;
-	size_t hlen, ulen;
-	int i, first, reused = 0, retried = 0, ka, decode, upstream_ok;
-	enum http_body rb;
+	const char *why = "no server";
+	uint32_t row;
+	int reused = 0, rc;
 
 	u.io.fd = -1;
 	if (qb == HTTP_BODY_LENGTH && cfg->limits.max_body_size > 0 &&
 	    (uint64_t)q->h.content_length > cfg->limits.max_body_size)
 		return (conn_error(c, 413, 1, "body larger than max_body_size"));
 
-	first = balance_pick(&w->bal[rt->pool], &shm_pool(w->shm,
-	    (uint32_t)rt->pool)->rr);
-	/* Connect to the chosen server, or the next ones if it refuses. */
-	for (i = 0; i < pool->nservers; i++) {
-		srv = &pool->servers[(first + i) % pool->nservers];
-		if (upstream_open(c, srv, 0, &u, &reused) == 0)
-			break;
-		log_error("%s: backend %s: connect: %s", c->peer,
-		    srv->addr.text, strerror(errno));
-		why = errno == ETIMEDOUT ? "connect timed out" :
-		    "connect failed";
-		srv = NULL;
-	}
-	if (srv == NULL)
+	if (connect_server(c, rt, &srv, &u, &reused, &why) == -1)
 		return (conn_error(c, 502, body_pending(c), why));
 	c->backend = srv->addr.text;
 	sb_set_state(w->sb, SB_UPSTREAM);
+	row = w->rowbase[rt->pool] + (uint32_t)(srv - pool->servers);
+	hc_acquire(w->shm, row);
+	atomic_store_explicit(&w->sb->hc_held, row + 1, memory_order_relaxed);
+	rc = exchange(c, rt, srv, &u, reused);
+	atomic_store_explicit(&w->sb->hc_held, 0, memory_order_relaxed);
+	hc_release(w->shm, row);
+	return (rc);
+}
+
+/*
+ * Send the request on u (connected to srv) and relay the response.
+ * Returns 0 if the client connection may carry another request.
+ */
+static int
+exchange(struct conn *c, const struct cfg_route *rt,
+    const struct cfg_server *srv, struct up_conn *up, int reused)
+{
+	struct worker *w = c->w;
+	const struct cfg *cfg = w->cfg;
+	struct http_req *q = &c->req;
+	enum http_body qb = http_req_body(q);
+	struct up_conn u = *up;
+	struct http_resp r;
+	struct relay rl;
+	enum relay_rc rrc;
+	enum up_rc urc;
+	const char *why = NULL;
+	size_t hlen, ulen;
+	int retried = 0, ka, decode, upstream_ok;
+	enum http_body rb;
 
 	hlen = build_request(c, rt, srv);
 	if (hlen == 0) {

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -50,7 +51,7 @@ static int
 worker_setup(struct worker *w, const struct worker_args *a)
 {
 	const struct cfg *cfg = a->cfg;
-	int i;
+	int i, maxsrv = 1;
 
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
@@ -71,9 +72,24 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	if (w->cbuf == NULL || w->ubuf == NULL || w->obuf == NULL ||
 	    w->nbuf == NULL || w->scratch == NULL || w->bal == NULL)
 		return (-1);
-	for (i = 0; i < cfg->npools; i++)
+	w->rowbase = calloc((size_t)cfg->npools, sizeof(*w->rowbase));
+	if (w->rowbase == NULL)
+		return (-1);
+	for (i = 0; i < cfg->npools; i++) {
 		if (balance_init(&w->bal[i], &cfg->pools[i]) == -1)
 			return (-1);
+		if (i > 0)
+			w->rowbase[i] = w->rowbase[i - 1] +
+			    (uint32_t)cfg->pools[i - 1].nservers;
+		if (cfg->pools[i].nservers > maxsrv)
+			maxsrv = cfg->pools[i].nservers;
+	}
+	w->eligible = calloc((size_t)maxsrv, sizeof(*w->eligible));
+	w->active = calloc((size_t)maxsrv, sizeof(*w->active));
+	if (w->eligible == NULL || w->active == NULL)
+		return (-1);
+	w->rnd = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
+	    0x9E3779B97F4A7C15ULL;
 	return (upstream_init(&w->up, cfg->upstream_keepalive));
 }
 

@@ -30,6 +30,11 @@ struct worker {
 	const struct shm	*shm;
 	struct sb_slot		*sb;
 	struct balance		*bal;		/* one per pool */
+	uint32_t		*rowbase;	/* pool -> its first backend row */
+	uint8_t			*eligible;	/* per server of a pool, scratch */
+	int32_t			*active;	/* per server of a pool, scratch */
+	uint64_t		 rnd;		/* random2's generator state */
+	uint64_t		 tiebreak;	/* least_conn's rotation */
 	struct upstream		 up;		/* idle upstream connections */
 	char			*cbuf;		/* client input */
 	size_t			 ccap;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A real HTTP/1.1 backend for porter's end-to-end tests (stdlib only).
 
-    backend.py --port P [--name NAME] [--log FILE] [--pidfile FILE]
+    backend.py --port P [--name NAME] [--log FILE] [--pidfile FILE] [--delay S]
     backend.py --gen N          write the N deterministic bytes that
                                 /big, /chunked and /close serve, and exit
 
@@ -80,8 +80,9 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, addr, handler, name, log):
+    def __init__(self, addr, handler, name, log, delay=0.0):
         self.name = name
+        self.delay = delay
         self.logf = open(log, "a", buffering=1) if log else None
         self.lock = threading.Lock()
         self.connections = 0
@@ -217,6 +218,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         })
         with srv.lock:
             srv.requests += 1
+        if srv.delay > 0:
+            time.sleep(srv.delay)
         u = urllib.parse.urlsplit(self.path)
         q = dict(urllib.parse.parse_qsl(u.query))
         path = u.path
@@ -326,6 +329,8 @@ def main():
     ap.add_argument("--log")
     ap.add_argument("--pidfile")
     ap.add_argument("--gen", type=int, metavar="N")
+    ap.add_argument("--delay", type=float, default=0.0,
+                    help="answer every request this many seconds late")
     a = ap.parse_args()
 
     if a.gen is not None:
@@ -339,7 +344,7 @@ def main():
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     try:
-        srv = Server(("127.0.0.1", a.port), Handler, a.name, a.log)
+        srv = Server(("127.0.0.1", a.port), Handler, a.name, a.log, a.delay)
     except OSError as e:
         sys.stderr.write("backend.py: 127.0.0.1:%d: %s\n" % (a.port, e))
         return 2

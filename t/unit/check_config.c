@@ -264,6 +264,40 @@ START_TEST(defaults)
 }
 END_TEST
 
+/* Every balancing algorithm, hash keys and backup servers. */
+START_TEST(balancing)
+{
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN];
+
+	c = load(&t,
+	    "pools = ( { name = \"app\"; balance = \"least_conn\"; servers = ( "
+	    "{ address = \"127.0.0.1:9001\"; }, { address = \"127.0.0.1:9002\"; "
+	    "backup = true; } ); },\n"
+	    "{ name = \"h\"; balance = \"hash\"; hash_key = \"cookie:sid\"; "
+	    "servers = ( { address = \"127.0.0.1:9003\"; } ); },\n"
+	    "{ name = \"r\"; balance = \"random2\"; "
+	    "servers = ( { address = \"127.0.0.1:9004\"; } ); },\n"
+	    "{ name = \"u\"; balance = \"hash\"; "
+	    "servers = ( { address = \"127.0.0.1:9005\"; } ); } );\n" LISTEN,
+	    err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->pools[0].balance, CFG_BAL_LEAST_CONN);
+	ck_assert_int_eq(c->pools[0].servers[0].backup, 0);
+	ck_assert_int_eq(c->pools[0].servers[1].backup, 1);
+	ck_assert_int_eq(c->pools[1].balance, CFG_BAL_HASH);
+	ck_assert_int_eq(c->pools[1].hash_key, CFG_HASH_COOKIE);
+	ck_assert_str_eq(c->pools[1].hash_name, "sid");
+	ck_assert_int_eq(c->pools[2].balance, CFG_BAL_RANDOM2);
+	ck_assert_int_eq(c->pools[3].hash_key, CFG_HASH_URI);
+	ck_assert_ptr_null(c->pools[3].hash_name);
+	ck_assert_int_eq(cfg_nservers(c), 5);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
 /* Empty groups are fine and leave the defaults. */
 START_TEST(empty_groups)
 {
@@ -890,15 +924,13 @@ static const struct bad_case {
 	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
 	  "routes = ( { pool = \"app\";\n default_ttl = 60; } ); } );\n",
 	  3, "listeners[0].routes[0].default_ttl is not supported yet" },
-	{ "pools = ( { name = \"app\";\n balance = \"least_conn\";\n"
-	  " servers = ( { address = \"127.0.0.1:9001\"; } ); } );\n" LISTEN,
-	  2, "pools[0].balance \"least_conn\" is not supported yet" },
-	{ "pools = ( { name = \"app\"; balance = \"hash\"; servers = ( "
+	{ "pools = ( { name = \"app\";\n hash_key = \"uri\"; servers = ( "
 	  "{ address = \"127.0.0.1:9001\"; } ); } );\n" LISTEN,
-	  1, "\"hash\" is not supported yet" },
-	{ "pools = ( { name = \"app\"; balance = \"random2\"; servers = ( "
+	  2, "pools[0].hash_key needs balance = \"hash\"" },
+	{ "pools = ( { name = \"app\"; balance = \"hash\";\n"
+	  " hash_key = \"header:\"; servers = ( "
 	  "{ address = \"127.0.0.1:9001\"; } ); } );\n" LISTEN,
-	  1, "\"random2\" is not supported yet" },
+	  2, "pools[0].hash_key: \"header:\" is none of uri" },
 	{ "pools = ( { name = \"app\"; servers = ( "
 	  "{ address = \"127.0.0.1:9001\"; } );\n health = { path = \"/\"; }; "
 	  "} );\n" LISTEN, 2, "pools[0].health is not supported yet" },
@@ -911,9 +943,6 @@ static const struct bad_case {
 	{ "pools = ( { name = \"app\"; servers = ( "
 	  "{ address = \"127.0.0.1:9001\"; } );\n retries = 1; } );\n" LISTEN,
 	  2, "pools[0].retries is not supported yet" },
-	{ "pools = ( { name = \"app\"; servers = ( "
-	  "{ address = \"127.0.0.1:9001\";\n backup = true; } ); } );\n" LISTEN,
-	  2, "pools[0].servers[0].backup is not supported yet" },
 	{ "pools = ( { name = \"app\"; servers = ( "
 	  "{ address = \"127.0.0.1:9001\";\n max_conns = 5; } ); } );\n" LISTEN,
 	  2, "pools[0].servers[0].max_conns is not supported yet" },
@@ -1464,6 +1493,7 @@ config_suite(void)
 	tc = tcase_create("load");
 	tcase_add_test(tc, full_config);
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, balancing);
 	tcase_add_test(tc, empty_groups);
 	tcase_add_test(tc, relative_paths);
 	tcase_add_test(tc, relative_config_path);
