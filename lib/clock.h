@@ -2,6 +2,8 @@
 #ifndef PORTER_LIB_CLOCK_H
 #define PORTER_LIB_CLOCK_H
 
+#include <sys/time.h>
+
 #include <time.h>
 
 static inline double
@@ -12,6 +14,17 @@ clock_now(void)
 	/* CLOCK_MONOTONIC cannot fail on Linux with a valid pointer. */
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* secs >= 0 as a struct timeval (socket timeouts). */
+static inline struct timeval
+clock_timeval(double secs)
+{
+	struct timeval tv;
+
+	tv.tv_sec = (time_t)secs;
+	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
+	return (tv);
 }
 
 #endif

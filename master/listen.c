@@ -10,15 +10,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/clock.h"
 #include "master/listen.h"
 
 static int
 set_timeo(int fd, int opt, double secs)
 {
-	struct timeval tv;
+	struct timeval tv = clock_timeval(secs);
 
-	tv.tv_sec = (time_t)secs;
-	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
 	return (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)));
 }
 

@@ -10,11 +10,6 @@ sb_size(uint32_t nslots)
 	return ((size_t)nslots * sizeof(struct sb_slot));
 }
 
-uint32_t
-sb_count(const struct shm *s)
-{
-	return (s->hdr->nslots);
-}
 
 struct sb_slot *
 sb_slot(const struct shm *s, uint32_t i)
@@ -24,40 +19,8 @@ sb_slot(const struct shm *s, uint32_t i)
 	return (&base[i]);
 }
 
-int
-sb_find_free(const struct shm *s)
-{
-	uint32_t i;
 
-	for (i = 0; i < s->hdr->nslots; i++)
-		if (sb_get_state(sb_slot(s, i)) == SB_DEAD)
-			return ((int)i);
-	return (-1);
-}
 
-uint32_t
-sb_count_state(const struct shm *s, int st)
-{
-	uint32_t i, n = 0;
-
-	for (i = 0; i < s->hdr->nslots; i++)
-		if (sb_get_state(sb_slot(s, i)) == st)
-			n++;
-	return (n);
-}
-
-const char *
-sb_state_name(int st)
-{
-	static const char *const names[] = {
-		"dead", "starting", "idle", "reading", "upstream",
-		"writing", "keepalive", "tunnel", "graceful"
-	};
-
-	if (st < 0 || st >= (int)(sizeof(names) / sizeof(names[0])))
-		return ("?");
-	return (names[st]);
-}
 
 void
 sb_set_idle(const struct shm *s, uint32_t slot, int idle)

@@ -46,12 +46,7 @@ struct sb_slot {			/* written only by its own worker */
 
 /* Bytes the scoreboard needs for n slots. */
 size_t		 sb_size(uint32_t nslots);
-uint32_t	 sb_count(const struct shm *);
 struct sb_slot	*sb_slot(const struct shm *, uint32_t i);
-/* Master: a free slot's index, or -1 when all are taken. */
-int		 sb_find_free(const struct shm *);
-/* Master: how many live slots are in state st (any generation). */
-uint32_t	 sb_count_state(const struct shm *, int st);
 
 static inline void
 sb_set_state(struct sb_slot *s, int st)
@@ -70,8 +65,6 @@ sb_add(_Atomic uint64_t *c, uint64_t n)
 {
 	atomic_fetch_add_explicit(c, n, memory_order_relaxed);
 }
-
-const char	*sb_state_name(int st);
 
 /*
  * The idle map: one byte per slot, 1 while its worker waits for a

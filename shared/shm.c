@@ -59,12 +59,6 @@ shm_destroy(struct shm *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int
-shm_fits(const struct shm *s, const struct shm_sizes *z)
-{
-	return (s->base != NULL && s->hdr->nslots == z->nslots &&
-	    s->hdr->npools == z->npools && s->hdr->nrows == z->nrows);
-}
 
 struct shm_pool *
 shm_pool(const struct shm *s, uint32_t i)

@@ -50,8 +50,6 @@ struct shm_sizes {
 /* Map and lay out a fresh zeroed segment. 0, or -1 with errno set. */
 int	shm_create(struct shm *, const struct shm_sizes *);
 void	shm_destroy(struct shm *);
-/* Whether an existing segment can be kept for these sizes (reload). */
-int	shm_fits(const struct shm *, const struct shm_sizes *);
 
 /* Pool i's shared state; i < npools. */
 struct shm_pool	*shm_pool(const struct shm *, uint32_t i);

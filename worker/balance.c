@@ -155,7 +155,8 @@ balance_free(struct balance *b)
 	b->nring = 0;
 }
 
-int
+/* The next position of the shared sequence, eligible or not. */
+static int
 balance_pick(const struct balance *b, _Atomic uint64_t *counter)
 {
 	uint64_t n = atomic_fetch_add_explicit(counter, 1,

@@ -39,8 +39,6 @@ struct balance {
 /* Build the sequence and the ring for a pool; 0, or -1 (out of memory). */
 int	balance_init(struct balance *, const struct cfg_pool *);
 void	balance_free(struct balance *);
-/* The server for the next request, given the pool's shared counter. */
-int	balance_pick(const struct balance *, _Atomic uint64_t *counter);
 /*
  * Round-robin that skips ineligible servers: takes positions from the
  * shared counter until one names an eligible server (at most len), so the

@@ -271,8 +271,7 @@ serve_request(struct conn *c)
 		return (conn_error(c, 400, 1, "bad request target"));
 	if (q->meth == HTTP_M_CONNECT)
 		return (conn_error(c, 405, 1, "CONNECT on a reverse listener"));
-	for (plen = 0; plen < pathlen && path[plen] != '?'; plen++)
-		;
+	(void)norm_split_query(path, pathlen, &plen);
 	c->query.off = (uint32_t)(path + plen - c->buf);
 	c->query.len = (uint32_t)(pathlen - plen);
 	if (plen == 1 && path[0] == '*') {

@@ -37,12 +37,9 @@ io_init_set(struct io *io, int fd, double rto, double sto)
 static int
 set_timeo(int fd, int opt, double secs)
 {
-	struct timeval tv;
+	struct timeval tv = clock_timeval(secs < IO_MIN_WAIT ? IO_MIN_WAIT :
+	    secs);
 
-	if (secs < IO_MIN_WAIT)
-		secs = IO_MIN_WAIT;
-	tv.tv_sec = (time_t)secs;
-	tv.tv_usec = (suseconds_t)((secs - (double)tv.tv_sec) * 1e6);
 	return (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)));
 }
 

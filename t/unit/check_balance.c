@@ -29,7 +29,7 @@ START_TEST(equal_weights_alternate)
 
 	ck_assert_int_eq(balance_init(&b, &p), 0);
 	for (i = 0; i < 10; i++)
-		ck_assert_int_eq(balance_pick(&b, &ctr), i % 2);
+		ck_assert_int_eq(balance_pick_rr(&b, &ctr, NULL), i % 2);
 	balance_free(&b);
 }
 END_TEST
@@ -48,7 +48,7 @@ START_TEST(smooth_order)
 	ck_assert_int_eq(balance_init(&b, &p), 0);
 	ck_assert_uint_eq(b.len, 7);
 	for (i = 0; i < 14; i++)
-		ck_assert_int_eq(balance_pick(&b, &ctr), want[i % 7]);
+		ck_assert_int_eq(balance_pick_rr(&b, &ctr, NULL), want[i % 7]);
 	balance_free(&b);
 }
 END_TEST
@@ -64,7 +64,7 @@ START_TEST(shares_follow_weights)
 
 	ck_assert_int_eq(balance_init(&b, &p), 0);
 	for (i = 0; i < 1000; i++)
-		n[balance_pick(&b, &ctr)]++;
+		n[balance_pick_rr(&b, &ctr, NULL)]++;
 	ck_assert_int_eq(n[0], 300);
 	ck_assert_int_eq(n[1], 200);
 	ck_assert_int_eq(n[2], 500);
@@ -81,8 +81,8 @@ START_TEST(counter_wraps_cleanly)
 	int a, c;
 
 	ck_assert_int_eq(balance_init(&b, &p), 0);
-	a = balance_pick(&b, &ctr);
-	c = balance_pick(&b, &ctr);
+	a = balance_pick_rr(&b, &ctr, NULL);
+	c = balance_pick_rr(&b, &ctr, NULL);
 	ck_assert(a >= 0 && a < 2 && c >= 0 && c < 2);
 	ck_assert_uint_eq(ctr, 0);
 	balance_free(&b);
