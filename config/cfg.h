@@ -23,6 +23,8 @@ enum cfg_balance {
 enum cfg_hash_key {
 	CFG_HASH_URI, CFG_HASH_CLIENT_IP, CFG_HASH_HEADER, CFG_HASH_COOKIE
 };
+/* A new server's health state until checks say otherwise (initial). */
+enum cfg_initial { CFG_INITIAL_UP, CFG_INITIAL_DOWN };
 enum cfg_loglevel { CFG_LOG_ERROR, CFG_LOG_WARN, CFG_LOG_INFO, CFG_LOG_DEBUG };
 
 /* A resolved socket address and the text it came from. */
@@ -37,6 +39,27 @@ struct cfg_server {
 	int		weight;		/* 1..1000 */
 	int		line;		/* where it was defined */
 	int		backup;		/* used only when no primary answers */
+	int		max_conns;	/* 0: no cap; else requests at once */
+	uint32_t	row;		/* its backend table row: set by the
+					   master (hc_assign), not by cfg_load */
+};
+
+/*
+ * Active health checks: health = { path; ... }. Enabled when path is set.
+ * A check passes when the status is in [status_min, status_max] and, if
+ * body is set, the first 64 KiB of the body contain it.
+ */
+struct cfg_health {
+	char		*path;		/* NULL: no active checks */
+	char		*method;	/* "GET" */
+	char		*host;		/* Host field; NULL: the server address */
+	int		 status_min;	/* 200 */
+	int		 status_max;	/* 399; status = "200-399" or 200 */
+	char		*body;		/* substring to find, or NULL */
+	double		 interval;	/* 2.0 s */
+	double		 timeout;	/* 1.0 s */
+	int		 rise;		/* 2 */
+	int		 fall;		/* 3 */
 };
 
 struct cfg_pool {
@@ -47,6 +70,20 @@ struct cfg_pool {
 	struct cfg_server *servers;
 	int		nservers;
 	int		line;
+
+	struct cfg_health health;
+	int		max_fails;	/* 1; 0: passive checks off */
+	double		fail_timeout;	/* 10.0 s: the window and the down time */
+	int		*fail_status;	/* 5xx statuses that count as failures */
+	int		nfail_status;	/* 0: none (default) */
+	int		retries;	/* 1: other servers tried after a failure */
+	char		**retry_methods;	/* method names retried besides
+					   GET HEAD PUT DELETE OPTIONS TRACE */
+	int		nretry_methods;
+	int		initial;	/* enum cfg_initial, default up */
+	double		slow_start;	/* 0: off; s over which a recovered
+					   server's weight ramps up */
+	double		queue_timeout;	/* 10.0 s: wait while all at max_conns */
 };
 
 /* An address range: "10.0.0.0/8", "::1", "2001:db8::/32". */
@@ -126,6 +163,46 @@ struct cfg_route {
 	int		nremove_response_headers;
 };
 
+/* A proxy-authentication user from auth_file. */
+struct cfg_user {
+	char		*name;
+	char		*hash;		/* crypt(3) string: $6$..., $2b$... */
+};
+
+/* A forward listener's settings (mode = "forward"). */
+struct cfg_forward {
+	int		*connect_ports;	/* CONNECT only to these; default 443 */
+	int		 nconnect_ports;
+	int		 forwarded_for;	/* 1: add Via and X-Forwarded-For */
+	int		 anonymous;	/* strip identifying request fields */
+	char		**anonymous_strip;	/* more field names to strip */
+	int		 nanonymous_strip;
+	/*
+	 * Host patterns, lower case: "name" exactly, ".name" for name and
+	 * every name below it. block_hosts also holds block_file's hosts.
+	 */
+	char		**block_hosts;
+	int		 nblock_hosts;
+	char		**allow_hosts;	/* if any: only these may be reached */
+	int		 nallow_hosts;
+	/* EREs on the full URL (http://host:port/path?q or host:port for
+	   CONNECT), REG_EXTENDED|REG_ICASE|REG_NOSUB; with block_file's */
+	char		**block_urls_src;
+	regex_t		*block_urls;
+	int		 nblock_urls;
+	char		*block_file;	/* absolute, or NULL */
+	int		 deny_private;	/* refuse loopback/private/link-local
+					   destinations (default 1) */
+	char		*auth_file;	/* absolute, or NULL: no proxy auth */
+	struct cfg_user	*users;		/* loaded from auth_file */
+	int		 nusers;
+	char		*auth_realm;	/* "porter" */
+	int		 has_parent;
+	struct cfg_addr	 parent;	/* parent = "host:port" */
+	char		**parent_hosts;	/* host patterns; none: every host */
+	int		 nparent_hosts;
+};
+
 struct cfg_listener {
 	struct cfg_addr	addr;
 	int		mode;		/* enum cfg_mode */
@@ -133,7 +210,9 @@ struct cfg_listener {
 	struct cfg_route *routes;
 	int		nroutes;
 	int		line;
-	struct cfg_filter filter;	/* reverse mode */
+	struct cfg_filter filter;	/* allow/deny in both modes; the rest
+					   in reverse mode */
+	struct cfg_forward fwd;		/* forward mode */
 	struct cfg_error_page *error_pages;	/* override the global ones */
 	int		nerror_pages;
 };
