@@ -1,0 +1,594 @@
+/*
+ * Forward-proxy rules: host and URL lists, private addresses, parent
+ * choice, Via loops, authority splitting.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <check.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "worker/fwd_rules.h"
+
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* ---- host patterns ------------------------------------------------ */
+
+static int
+hm(const char *host, char *const *p, int n)
+{
+	return (fwd_host_match(host, strlen(host), p, n));
+}
+
+START_TEST(host_exact)
+{
+	char *p[] = { "example.com", "localhost" };
+
+	ck_assert_int_eq(hm("example.com", p, 2), 0);
+	ck_assert_int_eq(hm("EXAMPLE.Com", p, 2), 0);
+	ck_assert_int_eq(hm("example.com.", p, 2), 0);
+	ck_assert_int_eq(hm("localhost", p, 2), 1);
+	ck_assert_int_eq(hm("localhost.", p, 2), 1);
+	/* exact means exact: no subdomains, no look-alikes */
+	ck_assert_int_eq(hm("www.example.com", p, 2), -1);
+	ck_assert_int_eq(hm("xexample.com", p, 2), -1);
+	ck_assert_int_eq(hm("example.co", p, 2), -1);
+	ck_assert_int_eq(hm("example.com.evil", p, 2), -1);
+	ck_assert_int_eq(hm("example.com..", p, 2), -1);	/* one dot */
+	ck_assert_int_eq(hm("", p, 2), -1);
+	ck_assert_int_eq(hm(".", p, 2), -1);
+	/* len bounds the host */
+	ck_assert_int_eq(fwd_host_match("example.com.evil", 11, p, 2), 0);
+	ck_assert_int_eq(fwd_host_match("example.com", 7, p, 2), -1);
+	/* n bounds the list */
+	ck_assert_int_eq(hm("localhost", p, 1), -1);
+	ck_assert_int_eq(hm("example.com", p, 0), -1);
+	ck_assert_int_eq(hm("example.com", NULL, 0), -1);
+}
+END_TEST
+
+START_TEST(host_domain)
+{
+	char *p[] = { "other.net", ".example.com", "example.com" };
+
+	ck_assert_int_eq(hm("example.com", p, 3), 1);	/* the bare domain */
+	ck_assert_int_eq(hm("www.example.com", p, 3), 1);
+	ck_assert_int_eq(hm("a.b.c.example.com", p, 3), 1);
+	ck_assert_int_eq(hm("WWW.Example.COM.", p, 3), 1);
+	ck_assert_int_eq(hm("example.com.", p, 3), 1);
+	ck_assert_int_eq(hm("evilexample.com", p, 3), -1);
+	ck_assert_int_eq(hm("www.evilexample.com", p, 3), -1);
+	ck_assert_int_eq(hm("example.com.evil.net", p, 3), -1);
+	ck_assert_int_eq(hm("xample.com", p, 3), -1);
+	ck_assert_int_eq(hm("com", p, 3), -1);
+	ck_assert_int_eq(hm(".example.com", p, 3), 1);
+	ck_assert_int_eq(hm("other.net", p, 3), 0);
+	ck_assert_int_eq(hm("www.other.net", p, 3), -1);
+}
+END_TEST
+
+START_TEST(host_literals)
+{
+	char *p[] = { "[::1]", "2001:db8::7", "10.0.0.1", ".0.0.2" };
+	char *dot[] = { "." };
+
+	ck_assert_int_eq(hm("::1", p, 4), 0);
+	ck_assert_int_eq(hm("[::1]", p, 4), 0);
+	ck_assert_int_eq(hm("[0:0::1]", p, 4), 0);	/* same address */
+	ck_assert_int_eq(hm("0000:0000:0000:0000:0000:0000:0000:0001", p, 4),
+	    0);
+	ck_assert_int_eq(hm("::2", p, 4), -1);
+	ck_assert_int_eq(hm("[2001:DB8::7]", p, 4), 1);
+	ck_assert_int_eq(hm("2001:db8:0::7", p, 4), 1);
+	ck_assert_int_eq(hm("2001:db8::8", p, 4), -1);
+	ck_assert_int_eq(hm("10.0.0.1", p, 4), 2);
+	ck_assert_int_eq(hm("10.0.0.10", p, 4), -1);
+	/* a dot pattern names a domain: addresses never match its suffix */
+	ck_assert_int_eq(hm("10.0.0.2", p, 4), -1);
+	ck_assert_int_eq(hm("example.com", dot, 1), -1);
+}
+END_TEST
+
+/* ---- fwd_blocked ---------------------------------------------------- */
+
+struct fixture {
+	struct cfg_forward f;
+	regex_t re[4];
+	char *src[4];
+};
+
+static void
+fx_urls(struct fixture *x, char **src, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		x->src[i] = src[i];
+		ck_assert_int_eq(regcomp(&x->re[i], src[i],
+		    REG_EXTENDED | REG_ICASE | REG_NOSUB), 0);
+	}
+	x->f.block_urls = x->re;
+	x->f.block_urls_src = x->src;
+	x->f.nblock_urls = n;
+}
+
+static void
+fx_free(struct fixture *x)
+{
+	int i;
+
+	for (i = 0; i < x->f.nblock_urls; i++)
+		regfree(&x->re[i]);
+}
+
+static int
+blk(const struct cfg_forward *f, const char *host, const char *url,
+    char *rule, size_t cap)
+{
+	return (fwd_blocked(f, host, strlen(host), url, strlen(url), rule,
+	    cap));
+}
+
+START_TEST(blocked_lists)
+{
+	struct fixture x;
+	char *bh[] = { "ads.example", ".tracker.example" };
+	char *urls[] = { "^http://x/ads", "/banner[0-9]+\\.gif$" };
+	char rule[128];
+
+	memset(&x, 0, sizeof(x));
+	/* no rules: everything goes */
+	ck_assert_int_eq(blk(&x.f, "a.example", "http://a.example/", rule,
+	    sizeof(rule)), 0);
+	ck_assert_str_eq(rule, "");
+
+	x.f.block_hosts = bh;
+	x.f.nblock_hosts = 2;
+	fx_urls(&x, urls, 2);
+	ck_assert_int_eq(blk(&x.f, "t.tracker.example",
+	    "http://t.tracker.example/", rule, sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "block_hosts .tracker.example");
+	ck_assert_int_eq(blk(&x.f, "tracker.example", "tracker.example:443",
+	    rule, sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "block_hosts .tracker.example");
+	ck_assert_int_eq(blk(&x.f, "ADS.example", "http://ads.example/", rule,
+	    sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "block_hosts ads.example");
+	ck_assert_int_eq(blk(&x.f, "www.ads.example", "http://www.ads.example/",
+	    rule, sizeof(rule)), 0);
+	ck_assert_str_eq(rule, "");
+
+	ck_assert_int_eq(blk(&x.f, "x", "http://x/ads/1", rule, sizeof(rule)),
+	    1);
+	ck_assert_str_eq(rule, "block_urls \"^http://x/ads\"");
+	ck_assert_int_eq(blk(&x.f, "x", "HTTP://X/ADS", rule, sizeof(rule)),
+	    1);
+	ck_assert_int_eq(blk(&x.f, "y", "http://y/a/banner12.gif", rule,
+	    sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "block_urls \"/banner[0-9]+\\.gif$\"");
+	ck_assert_int_eq(blk(&x.f, "y", "http://y/a/banner12.gif?x", rule,
+	    sizeof(rule)), 0);
+	ck_assert_int_eq(blk(&x.f, "x", "http://x/other", rule,
+	    sizeof(rule)), 0);
+	ck_assert_int_eq(blk(&x.f, "y", "http://y/ads", rule, sizeof(rule)),
+	    0);
+
+	/* hosts before URLs */
+	ck_assert_int_eq(blk(&x.f, "ads.example", "http://x/ads", rule,
+	    sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "block_hosts ads.example");
+
+	/* rule is optional and cut to its room */
+	ck_assert_int_eq(blk(&x.f, "ads.example", "http://ads.example/", NULL,
+	    0), 1);
+	ck_assert_int_eq(blk(&x.f, "ads.example", "http://ads.example/", rule,
+	    8), 1);
+	ck_assert_str_eq(rule, "block_h");
+	fx_free(&x);
+}
+END_TEST
+
+START_TEST(blocked_allow_first)
+{
+	struct fixture x;
+	char *allow[] = { ".good.example", "203.0.113.5" };
+	char *bh[] = { "bad.good.example" };
+	char *urls[] = { "secret" };
+	char rule[128];
+
+	memset(&x, 0, sizeof(x));
+	x.f.allow_hosts = allow;
+	x.f.nallow_hosts = 2;
+	x.f.block_hosts = bh;
+	x.f.nblock_hosts = 1;
+	fx_urls(&x, urls, 1);
+
+	ck_assert_int_eq(blk(&x.f, "www.good.example",
+	    "http://www.good.example/", rule, sizeof(rule)), 0);
+	ck_assert_int_eq(blk(&x.f, "good.example", "good.example:443", rule,
+	    sizeof(rule)), 0);
+	ck_assert_int_eq(blk(&x.f, "203.0.113.5", "203.0.113.5:443", rule,
+	    sizeof(rule)), 0);
+	/* not listed: the allow rule, even where a block rule matches too */
+	ck_assert_int_eq(blk(&x.f, "other.example", "http://other.example/",
+	    rule, sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "allow_hosts (host not listed)");
+	ck_assert_int_eq(blk(&x.f, "evilgood.example",
+	    "http://evilgood.example/secret", rule, sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "allow_hosts (host not listed)");
+	/* listed, then blocked by host, then by URL */
+	ck_assert_int_eq(blk(&x.f, "bad.good.example",
+	    "http://bad.good.example/secret", rule, sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "block_hosts bad.good.example");
+	ck_assert_int_eq(blk(&x.f, "a.good.example",
+	    "http://a.good.example/SECRET/x", rule, sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "block_urls \"secret\"");
+	fx_free(&x);
+}
+END_TEST
+
+START_TEST(blocked_url_bounds)
+{
+	struct fixture x;
+	char *urls[] = { "^x:443$", "ads", "needle" };
+	char rule[128], *big;
+	size_t n = 10000;
+
+	memset(&x, 0, sizeof(x));
+	fx_urls(&x, urls, 3);
+	/* url is not NUL-terminated: only urllen bytes count */
+	ck_assert_int_eq(fwd_blocked(&x.f, "x", 1, "x:443garbage", 5, rule,
+	    sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "block_urls \"^x:443$\"");
+	ck_assert_int_eq(fwd_blocked(&x.f, "x", 1, "x:4431", 6, rule,
+	    sizeof(rule)), 0);
+	ck_assert_int_eq(fwd_blocked(&x.f, "y", 1, "http://y/adsXX", 9, rule,
+	    sizeof(rule)), 0);
+	/* a NUL inside does not end the URL */
+	ck_assert_int_eq(fwd_blocked(&x.f, "y", 1, "http://y/\0ads", 13, rule,
+	    sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "block_urls \"ads\"");
+
+	/* beyond 8 KiB nothing is seen; within it, everything */
+	big = malloc(n);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'a', n);
+	memcpy(big + 9000, "needle", 6);
+	ck_assert_int_eq(fwd_blocked(&x.f, "y", 1, big, n, rule,
+	    sizeof(rule)), 0);
+	memcpy(big + 8192 - 6, "needle", 6);
+	ck_assert_int_eq(fwd_blocked(&x.f, "y", 1, big, n, rule,
+	    sizeof(rule)), 1);
+	ck_assert_str_eq(rule, "block_urls \"needle\"");
+	free(big);
+	fx_free(&x);
+}
+END_TEST
+
+/* ---- private addresses --------------------------------------------- */
+
+static const struct sockaddr *
+sa_of(const char *text, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, text, &sin->sin_addr) == 1)
+		sin->sin_family = AF_INET;
+	else {
+		ck_assert_msg(inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1,
+		    "%s", text);
+		sin6->sin6_family = AF_INET6;
+	}
+	return ((const struct sockaddr *)ss);
+}
+
+static int
+priv(const char *text)
+{
+	struct sockaddr_storage ss;
+
+	return (fwd_private_addr(sa_of(text, &ss)));
+}
+
+static const struct {
+	const char	*a;
+	int		 p;
+} v4_cases[] = {
+	{ "0.0.0.0", 1 }, { "0.255.255.255", 1 }, { "1.0.0.0", 0 },
+	{ "9.255.255.255", 0 }, { "10.0.0.0", 1 }, { "10.255.255.255", 1 },
+	{ "11.0.0.0", 0 },
+	{ "100.63.255.255", 0 }, { "100.64.0.0", 1 }, { "100.127.255.255", 1 },
+	{ "100.128.0.0", 0 },
+	{ "126.255.255.255", 0 }, { "127.0.0.0", 1 }, { "127.0.0.1", 1 },
+	{ "127.255.255.255", 1 }, { "128.0.0.0", 0 },
+	{ "169.253.255.255", 0 }, { "169.254.0.0", 1 },
+	{ "169.254.169.254", 1 }, { "169.254.255.255", 1 },
+	{ "169.255.0.0", 0 },
+	{ "172.15.255.255", 0 }, { "172.16.0.0", 1 }, { "172.31.255.255", 1 },
+	{ "172.32.0.0", 0 },
+	{ "191.255.255.255", 0 }, { "192.0.0.0", 1 }, { "192.0.0.255", 1 },
+	{ "192.0.1.0", 0 },
+	{ "192.167.255.255", 0 }, { "192.168.0.0", 1 },
+	{ "192.168.255.255", 1 }, { "192.169.0.0", 0 },
+	{ "198.17.255.255", 0 }, { "198.18.0.0", 1 }, { "198.19.255.255", 1 },
+	{ "198.20.0.0", 0 },
+	{ "223.255.255.255", 0 }, { "224.0.0.0", 1 }, { "239.255.255.255", 1 },
+	{ "240.0.0.0", 1 }, { "255.255.255.254", 1 }, { "255.255.255.255", 1 },
+	{ "1.1.1.1", 0 }, { "8.8.8.8", 0 }, { "93.184.216.34", 0 },
+	{ "203.0.113.9", 0 },
+};
+
+START_TEST(private_v4)
+{
+	size_t i;
+
+	for (i = 0; i < NELEM(v4_cases); i++)
+		ck_assert_msg(priv(v4_cases[i].a) == v4_cases[i].p, "%s",
+		    v4_cases[i].a);
+}
+END_TEST
+
+START_TEST(private_v6)
+{
+	static const struct {
+		const char	*a;
+		int		 p;
+	} c[] = {
+		{ "::", 1 }, { "::1", 1 }, { "::2", 0 },
+		{ "fbff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0 },
+		{ "fc00::", 1 }, { "fd12:3456::1", 1 },
+		{ "fdff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+		{ "fe00::", 0 },
+		{ "fe7f:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0 },
+		{ "fe80::", 1 }, { "fe80::1", 1 },
+		{ "febf:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+		{ "fec0::", 0 },
+		{ "feff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 0 },
+		{ "ff00::", 1 }, { "ff02::1", 1 },
+		{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", 1 },
+		{ "2001:db8::1", 0 }, { "2606:4700::1111", 0 },
+		/* only the /96 forms carry an IPv4 address */
+		{ "::127.0.0.1", 0 }, { "64:ff9b:1::a00:1", 0 },
+		{ "::fffe:a00:1", 0 }, { "0:1::ffff:a00:1", 0 },
+	};
+	struct sockaddr_un un;
+	char text[64];
+	size_t i;
+
+	for (i = 0; i < NELEM(c); i++)
+		ck_assert_msg(priv(c[i].a) == c[i].p, "%s", c[i].a);
+	/* every IPv4 case, mapped and through NAT64 */
+	for (i = 0; i < NELEM(v4_cases); i++) {
+		snprintf(text, sizeof(text), "::ffff:%s", v4_cases[i].a);
+		ck_assert_msg(priv(text) == v4_cases[i].p, "%s", text);
+		snprintf(text, sizeof(text), "64:ff9b::%s", v4_cases[i].a);
+		ck_assert_msg(priv(text) == v4_cases[i].p, "%s", text);
+	}
+	/* a family it cannot judge is refused */
+	memset(&un, 0, sizeof(un));
+	un.sun_family = AF_UNIX;
+	ck_assert_int_eq(fwd_private_addr((struct sockaddr *)&un), 1);
+}
+END_TEST
+
+/* ---- parent ---------------------------------------------------------- */
+
+START_TEST(use_parent)
+{
+	struct cfg_forward f;
+	char *ph[] = { ".corp.example", "intranet" };
+
+	memset(&f, 0, sizeof(f));
+	ck_assert_int_eq(fwd_use_parent(&f, "a.example", 9), 0);
+	f.has_parent = 1;
+	ck_assert_int_eq(fwd_use_parent(&f, "a.example", 9), 1);
+	f.parent_hosts = ph;
+	f.nparent_hosts = 2;
+	ck_assert_int_eq(fwd_use_parent(&f, "a.example", 9), 0);
+	ck_assert_int_eq(fwd_use_parent(&f, "x.corp.example", 14), 1);
+	ck_assert_int_eq(fwd_use_parent(&f, "corp.example", 12), 1);
+	ck_assert_int_eq(fwd_use_parent(&f, "INTRANET", 8), 1);
+	ck_assert_int_eq(fwd_use_parent(&f, "intranet2", 9), 0);
+	f.has_parent = 0;
+	ck_assert_int_eq(fwd_use_parent(&f, "intranet", 8), 0);
+}
+END_TEST
+
+/* ---- Via --------------------------------------------------------------- */
+
+static int
+via(const char *v, const char *tok)
+{
+	return (fwd_via_has(v, strlen(v), tok));
+}
+
+START_TEST(via_tokens)
+{
+	char big[4096];
+	size_t n = 0;
+	int i;
+
+	ck_assert_int_eq(via("1.1 porter-abc", "porter-abc"), 1);
+	ck_assert_int_eq(via("1.1 porter-abc", "PORTER-ABC"), 1);
+	ck_assert_int_eq(via("1.1 porter-abc", "porter-ab"), 0);
+	ck_assert_int_eq(via("1.1 porter-ab", "porter-abc"), 0);
+	ck_assert_int_eq(via("1.1 porter-abcd", "porter-abc"), 0);
+	ck_assert_int_eq(via("1.1 porter-abc:3128", "porter-abc"), 0);
+	ck_assert_int_eq(via("1.0 fred, 1.1 p.example (Apache/1.1)",
+	    "p.example"), 1);
+	ck_assert_int_eq(via("1.0 fred, 1.1 p.example (Apache/1.1)", "fred"),
+	    1);
+	ck_assert_int_eq(via("1.0 fred, 1.1 p.example (Apache/1.1)",
+	    "Apache/1.1"), 0);
+	ck_assert_int_eq(via("1.0 fred, 1.1 p.example (Apache/1.1)", "1.0"),
+	    0);
+	ck_assert_int_eq(via("HTTP/1.1 Porter-X (comment, 1.1 fake), 1.1 b",
+	    "porter-x"), 1);
+	ck_assert_int_eq(via("HTTP/1.1 Porter-X (comment, 1.1 fake), 1.1 b",
+	    "fake"), 0);
+	ck_assert_int_eq(via("HTTP/1.1 Porter-X (comment, 1.1 fake), 1.1 b",
+	    "b"), 1);
+	/* nested comments and quoted pairs do not end them early */
+	ck_assert_int_eq(via("1.1 a (x (y, 1.1 f1) \\), 1.1 f2), 1.1 c",
+	    "f1"), 0);
+	ck_assert_int_eq(via("1.1 a (x (y, 1.1 f1) \\), 1.1 f2), 1.1 c",
+	    "f2"), 0);
+	ck_assert_int_eq(via("1.1 a (x (y, 1.1 f1) \\), 1.1 f2), 1.1 c",
+	    "c"), 1);
+	ck_assert_int_eq(via("1.1 a(comment), 1.1 d", "a"), 1);
+	/* empty entries, tabs, extra spaces */
+	ck_assert_int_eq(via(",, 1.1 z ,", "z"), 1);
+	ck_assert_int_eq(via("1.1\tq", "q"), 1);
+	ck_assert_int_eq(via("  1.1    spaced  ,1.1 e", "spaced"), 1);
+	ck_assert_int_eq(via("  1.1    spaced  ,1.1 e", "e"), 1);
+	/* the first word is the protocol, not a name */
+	ck_assert_int_eq(via("porter", "porter"), 0);
+	ck_assert_int_eq(via("porter, porter", "porter"), 0);
+	ck_assert_int_eq(via("", "porter"), 0);
+	ck_assert_int_eq(via("1.1 porter", ""), 0);
+	/* len bounds the value */
+	ck_assert_int_eq(fwd_via_has("1.1 abc", 6, "ab"), 1);
+	ck_assert_int_eq(fwd_via_has("1.1 abc", 6, "abc"), 0);
+	/* many entries: the last one counts */
+	for (i = 0; i < 100; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n,
+		    "1.1 hop%d (x), ", i);
+	snprintf(big + n, sizeof(big) - n, "HTTP/1.1 porter-7");
+	ck_assert_int_eq(via(big, "porter-7"), 1);
+	ck_assert_int_eq(via(big, "hop99"), 1);
+	ck_assert_int_eq(via(big, "hop100"), 0);
+}
+END_TEST
+
+/* ---- authority ------------------------------------------------------- */
+
+START_TEST(authority_good)
+{
+	static const struct {
+		const char	*in;
+		int		 dflt;
+		const char	*host;
+		int		 port;
+	} c[] = {
+		{ "example.com:443", 80, "example.com", 443 },
+		{ "Example.COM", 80, "example.com", 80 },
+		{ "example.com.:8080", 80, "example.com.", 8080 },
+		{ "[::1]:8080", 443, "::1", 8080 },
+		{ "[2001:DB8::1]", 443, "2001:db8::1", 443 },
+		{ "[::ffff:1.2.3.4]:80", 443, "::ffff:1.2.3.4", 80 },
+		{ "127.0.0.1:1", 80, "127.0.0.1", 1 },
+		{ "h:65535", 80, "h", 65535 },
+		{ "h:00080", 1, "h", 80 },
+		{ "a_b-c.example:80", 443, "a_b-c.example", 80 },
+		{ "localhost", 3128, "localhost", 3128 },
+		{ "1.example", 80, "1.example", 80 },
+		{ "123.example.com", 80, "123.example.com", 80 },
+	};
+	char host[256];
+	size_t i;
+	int port;
+
+	for (i = 0; i < NELEM(c); i++) {
+		port = -7;
+		ck_assert_msg(fwd_split_authority(c[i].in, strlen(c[i].in),
+		    c[i].dflt, host, sizeof(host), &port) == 0, "%s", c[i].in);
+		ck_assert_str_eq(host, c[i].host);
+		ck_assert_int_eq(port, c[i].port);
+	}
+	/* len bounds the input */
+	ck_assert_int_eq(fwd_split_authority("a.example:80/path", 12, 1, host,
+	    sizeof(host), &port), 0);
+	ck_assert_str_eq(host, "a.example");
+	ck_assert_int_eq(port, 80);
+	/* the host exactly fills the buffer */
+	ck_assert_int_eq(fwd_split_authority("abcdef", 6, 1, host, 7, &port),
+	    0);
+	ck_assert_str_eq(host, "abcdef");
+}
+END_TEST
+
+START_TEST(authority_bad)
+{
+	static const char *bad[] = {
+		"", ":443", "[::1", "[::1]x", "[::1]:", "[]:80", "[::1]]:80",
+		"host:", "host:0", "host:65536", "host:99999", "host:123456",
+		"host:+80", "host:-1", "host:8a", "host: 80", "host:80:90",
+		"user@host:80", "user:pw@host", "@host", "::1", "::1:80",
+		"[fe80::1%25eth0]:80", "[fe80::1%eth0]", "[v1.x]:80",
+		"[1.2.3.4]:80", "[::g]", "ho st:80", "host :80", " host",
+		"ho%73t", "host/x", "host?x", "a..b:80", ".a:80", "a.:80x",
+		"a..", "..", ".", "127.1:80", "0x7f.0.0.1:80", "2130706433",
+		"1.2.3.0x4", "example.123", "1.2.3.4.", "1.2.3.4.5",
+		"256.1.1.1", "0177.0.0.1", "h\x01", "h\xc3\xa9.example",
+	};
+	char host[256], lab[80], big[400];
+	size_t i;
+	int port;
+
+	for (i = 0; i < NELEM(bad); i++)
+		ck_assert_msg(fwd_split_authority(bad[i], strlen(bad[i]), 80,
+		    host, sizeof(host), &port) == -1, "\"%s\" accepted",
+		    bad[i]);
+	ck_assert_int_eq(fwd_split_authority(NULL, 0, 80, host, sizeof(host),
+	    &port), -1);
+	/* no port and no usable default */
+	ck_assert_int_eq(fwd_split_authority("host", 4, 0, host, sizeof(host),
+	    &port), -1);
+	ck_assert_int_eq(fwd_split_authority("host", 4, 70000, host,
+	    sizeof(host), &port), -1);
+	/* too long: for the buffer, a label, a name */
+	ck_assert_int_eq(fwd_split_authority("abcdef", 6, 1, host, 6, &port),
+	    -1);
+	memset(lab, 'a', 64);
+	ck_assert_int_eq(fwd_split_authority(lab, 63, 1, host, sizeof(host),
+	    &port), 0);
+	ck_assert_int_eq(fwd_split_authority(lab, 64, 1, host, sizeof(host),
+	    &port), -1);
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = i % 2 ? '.' : 'a';
+	ck_assert_int_eq(fwd_split_authority(big, 253, 1, host, sizeof(host),
+	    &port), 0);
+	ck_assert_int_eq(fwd_split_authority(big, 255, 1, host, sizeof(host),
+	    &port), -1);
+	ck_assert_int_eq(fwd_split_authority(big, 301, 1, host, sizeof(big),
+	    &port), -1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("forward");
+	TCase *rules = tcase_create("rules");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(rules, host_exact);
+	tcase_add_test(rules, host_domain);
+	tcase_add_test(rules, host_literals);
+	tcase_add_test(rules, blocked_lists);
+	tcase_add_test(rules, blocked_allow_first);
+	tcase_add_test(rules, blocked_url_bounds);
+	tcase_add_test(rules, private_v4);
+	tcase_add_test(rules, private_v6);
+	tcase_add_test(rules, use_parent);
+	tcase_add_test(rules, via_tokens);
+	tcase_add_test(rules, authority_good);
+	tcase_add_test(rules, authority_bad);
+	suite_add_tcase(s, rules);
+
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}
