@@ -1,6 +1,6 @@
 /*
- * Forward-proxy rules: host and URL lists, private addresses, parent
- * choice, Via loops, authority splitting.
+ * Forward-proxy pieces: host and URL rules, private addresses, parent
+ * choice, Via loops, authority splitting, proxy authentication.
  */
 #include "config.h"
 
@@ -10,12 +10,15 @@
 #include <arpa/inet.h>
 
 #include <check.h>
+#include <crypt.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/clock.h"
 #include "worker/fwd_rules.h"
+#include "worker/proxy_auth.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -564,11 +567,303 @@ START_TEST(authority_bad)
 }
 END_TEST
 
+/* ---- proxy authentication -------------------------------------------- */
+
+static char *
+hash_of(const char *pw, const char *setting)
+{
+	static struct crypt_data cd;
+	const char *r;
+	char *s;
+
+	r = crypt_r(pw, setting, &cd);
+	ck_assert_msg(r != NULL && r[0] != '*', "crypt_r %s", setting);
+	s = strdup(r);
+	ck_assert_ptr_nonnull(s);
+	return (s);
+}
+
+static void
+b64(const char *in, size_t n, char *out, int pad)
+{
+	static const char a[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t i;
+	uint32_t v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		*out++ = a[v >> 18];
+		*out++ = a[v >> 12 & 63];
+		*out++ = a[v >> 6 & 63];
+		*out++ = a[v & 63];
+	}
+	if (n - i == 1) {
+		v = (uint32_t)p[i] << 16;
+		*out++ = a[v >> 18];
+		*out++ = a[v >> 12 & 63];
+		if (pad) {
+			*out++ = '=';
+			*out++ = '=';
+		}
+	} else if (n - i == 2) {
+		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
+		*out++ = a[v >> 18];
+		*out++ = a[v >> 12 & 63];
+		*out++ = a[v >> 6 & 63];
+		if (pad)
+			*out++ = '=';
+	}
+	*out = '\0';
+}
+
+/* "Basic " + base64(user:pw) */
+static const char *
+basic(const char *user, const char *pw)
+{
+	static char out[512];
+	char cred[256];
+
+	snprintf(cred, sizeof(cred), "%s:%s", user, pw);
+	strcpy(out, "Basic ");
+	b64(cred, strlen(cred), out + 6, 1);
+	return (out);
+}
+
+static char who[64];
+
+static int
+pa(const struct cfg_forward *f, const char *value)
+{
+	memset(who, 'X', sizeof(who));
+	return (pauth_check(f, value, strlen(value), who, sizeof(who)));
+}
+
+struct users {
+	struct cfg_forward	f;
+	struct cfg_user		u[3];
+};
+
+static void
+users_setup(struct users *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->u[0].name = "alice";
+	x->u[0].hash = hash_of("s3cret", "$6$saltsalt$");
+	x->u[1].name = "bob";
+	x->u[1].hash = hash_of("hunter2", "$2b$05$abcdefghijklmnopqrstuu");
+	ck_assert(strncmp(x->u[1].hash, "$2b$05$", 7) == 0);
+	x->u[2].name = "carol";
+	x->u[2].hash = hash_of("pa:ss word", "$6$othersalt$");
+	x->f.users = x->u;
+	x->f.nusers = 3;
+}
+
+static void
+users_free(struct users *x)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		free(x->u[i].hash);
+}
+
+START_TEST(auth_basic)
+{
+	struct users x;
+	char v[512], tok[256];
+	int round;
+
+	users_setup(&x);
+	/* twice: the second round is answered from the cache */
+	for (round = 0; round < 2; round++) {
+		ck_assert_int_eq(pa(&x.f, basic("alice", "s3cret")), 1);
+		ck_assert_str_eq(who, "alice");
+		ck_assert_int_eq(pa(&x.f, basic("bob", "hunter2")), 1);
+		ck_assert_str_eq(who, "bob");
+		ck_assert_int_eq(pa(&x.f, basic("carol", "pa:ss word")), 1);
+		ck_assert_str_eq(who, "carol");
+
+		ck_assert_int_eq(pa(&x.f, basic("alice", "s3creT")), 0);
+		ck_assert_str_eq(who, "");
+		ck_assert_int_eq(pa(&x.f, basic("alice", "")), 0);
+		ck_assert_int_eq(pa(&x.f, basic("bob", "hunter")), 0);
+		ck_assert_int_eq(pa(&x.f, basic("bob", "s3cret")), 0);
+		ck_assert_int_eq(pa(&x.f, basic("carol", "pa")), 0);
+		ck_assert_int_eq(pa(&x.f, basic("Alice", "s3cret")), 0);
+		ck_assert_int_eq(pa(&x.f, basic("dave", "s3cret")), 0);
+		ck_assert_int_eq(pa(&x.f, basic("", "s3cret")), 0);
+		ck_assert_int_eq(pa(&x.f, basic("alice:s3cret", "")), 0);
+	}
+
+	/* scheme: any case, spaces or tabs, trailing white space */
+	b64("alice:s3cret", 12, tok, 1);
+	snprintf(v, sizeof(v), "basic %s", tok);
+	ck_assert_int_eq(pa(&x.f, v), 1);
+	snprintf(v, sizeof(v), "BASIC    %s  ", tok);
+	ck_assert_int_eq(pa(&x.f, v), 1);
+	snprintf(v, sizeof(v), " Basic\t%s", tok);
+	ck_assert_int_eq(pa(&x.f, v), 1);
+	/* len bounds the value */
+	snprintf(v, sizeof(v), "Basic %sAAAA", tok);
+	ck_assert_int_eq(pauth_check(&x.f, v, 6 + strlen(tok), who,
+	    sizeof(who)), 1);
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	/* the name is cut to the room given */
+	ck_assert_int_eq(pauth_check(&x.f, v, 6 + strlen(tok), who, 3), 1);
+	ck_assert_str_eq(who, "al");
+	ck_assert_int_eq(pauth_check(&x.f, v, 6 + strlen(tok), NULL, 0), 1);
+
+	/* not Basic, or nothing after it */
+	snprintf(v, sizeof(v), "Bearer %s", tok);
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	snprintf(v, sizeof(v), "Basic%s", tok);
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	snprintf(v, sizeof(v), "Basics %s", tok);
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	snprintf(v, sizeof(v), "Digest username=\"alice\"");
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	ck_assert_int_eq(pa(&x.f, "Basic"), 0);
+	ck_assert_int_eq(pa(&x.f, "Basic "), 0);
+	ck_assert_int_eq(pa(&x.f, "Basic   "), 0);
+	ck_assert_int_eq(pa(&x.f, ""), 0);
+	ck_assert_int_eq(pauth_check(&x.f, NULL, 0, who, sizeof(who)), 0);
+
+	/* malformed base64 */
+	snprintf(v, sizeof(v), "Basic %s extra", tok);
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	snprintf(v, sizeof(v), "Basic %sA", tok);
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	snprintf(v, sizeof(v), "Basic %s=", tok);
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	snprintf(v, sizeof(v), "Basic *%s", tok + 1);
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	snprintf(v, sizeof(v), "Basic %.4s=%s", tok, tok + 5);
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	ck_assert_int_eq(pa(&x.f, "Basic !!!!"), 0);
+	ck_assert_int_eq(pa(&x.f, "Basic ===="), 0);
+	b64("alice", 5, tok, 1);	/* no colon */
+	snprintf(v, sizeof(v), "Basic %s", tok);
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	b64("alice:s3cret\0x", 14, tok, 1);	/* a NUL inside */
+	snprintf(v, sizeof(v), "Basic %s", tok);
+	ck_assert_int_eq(pa(&x.f, v), 0);
+	/* padding may be left out */
+	b64("bob:hunter2", 11, tok, 0);
+	snprintf(v, sizeof(v), "Basic %s", tok);
+	ck_assert_int_eq(pa(&x.f, v), 1);
+
+	/* no users: nobody passes */
+	x.f.nusers = 0;
+	ck_assert_int_eq(pa(&x.f, basic("alice", "s3cret")), 0);
+	users_free(&x);
+}
+END_TEST
+
+START_TEST(auth_hash_change)
+{
+	struct users x;
+	char *old;
+
+	users_setup(&x);
+	ck_assert_int_eq(pa(&x.f, basic("alice", "s3cret")), 1);
+	ck_assert_int_eq(pa(&x.f, basic("alice", "s3cret")), 1); /* cached */
+	/* a new hash (config reload): the cached success no longer counts */
+	old = x.u[0].hash;
+	x.u[0].hash = hash_of("n3w", "$6$newsalt$");
+	ck_assert_int_eq(pa(&x.f, basic("alice", "s3cret")), 0);
+	ck_assert_int_eq(pa(&x.f, basic("alice", "n3w")), 1);
+	ck_assert_int_eq(pa(&x.f, basic("alice", "n3w")), 1);
+	/* the same password under another hash is verified again, and passes */
+	free(x.u[0].hash);
+	x.u[0].hash = hash_of("s3cret", "$6$moresalt$");
+	ck_assert_int_eq(pa(&x.f, basic("alice", "s3cret")), 1);
+	ck_assert_int_eq(pa(&x.f, basic("alice", "n3w")), 0);
+	free(x.u[0].hash);
+	x.u[0].hash = old;
+	ck_assert_int_eq(pa(&x.f, basic("alice", "s3cret")), 1);
+	/* a user removed: the cache does not keep them in */
+	x.u[0].name = "alice2";
+	ck_assert_int_eq(pa(&x.f, basic("alice", "s3cret")), 0);
+	/* a locked or empty hash never passes */
+	x.u[0].name = "alice";
+	x.u[0].hash = "!";
+	ck_assert_int_eq(pa(&x.f, basic("alice", "s3cret")), 0);
+	x.u[0].hash = "";
+	ck_assert_int_eq(pa(&x.f, basic("alice", "")), 0);
+	x.u[0].hash = old;
+	users_free(&x);
+}
+END_TEST
+
+/* More credentials than the cache holds: still right, every time. */
+START_TEST(auth_many)
+{
+	struct cfg_user u[24];
+	struct cfg_forward f;
+	char name[24][16], pw[24][16], salt[32];
+	int i, round;
+
+	memset(&f, 0, sizeof(f));
+	for (i = 0; i < 24; i++) {
+		snprintf(name[i], sizeof(name[i]), "user%d", i);
+		snprintf(pw[i], sizeof(pw[i]), "pw%d", i * 7);
+		snprintf(salt, sizeof(salt), "$6$rounds=1000$salt%d$", i);
+		u[i].name = name[i];
+		u[i].hash = hash_of(pw[i], salt);
+	}
+	f.users = u;
+	f.nusers = 24;
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < 24; i++) {
+			ck_assert_int_eq(pa(&f, basic(name[i], pw[i])), 1);
+			ck_assert_str_eq(who, name[i]);
+			ck_assert_int_eq(pa(&f, basic(name[i],
+			    pw[(i + 1) % 24])), 0);
+		}
+	for (i = 0; i < 24; i++)
+		free(u[i].hash);
+}
+END_TEST
+
+/* The cache is what makes a second request cheap. */
+START_TEST(auth_cache_speed)
+{
+	struct cfg_forward f;
+	struct cfg_user u;
+	double t0, slow, fast;
+	int i;
+
+	memset(&f, 0, sizeof(f));
+	u.name = "slow";
+	u.hash = hash_of("pw", "$2b$10$0123456789abcdefghijku");
+	f.users = &u;
+	f.nusers = 1;
+	t0 = clock_now();
+	ck_assert_int_eq(pa(&f, basic("slow", "pw")), 1);
+	slow = clock_now() - t0;
+	t0 = clock_now();
+	for (i = 0; i < 20; i++)
+		ck_assert_int_eq(pa(&f, basic("slow", "pw")), 1);
+	fast = clock_now() - t0;
+	ck_assert_msg(fast < slow, "20 cached checks %.4f s, one crypt %.4f s",
+	    fast, slow);
+	/* a failure is never cached: a repeated one pays crypt again */
+	ck_assert_int_eq(pa(&f, basic("slow", "wrong")), 0);
+	t0 = clock_now();
+	ck_assert_int_eq(pa(&f, basic("slow", "wrong")), 0);
+	ck_assert_msg(clock_now() - t0 > fast, "a failure was cached");
+	free(u.hash);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("forward");
 	TCase *rules = tcase_create("rules");
+	TCase *auth = tcase_create("auth");
 	SRunner *sr;
 	int failed;
 
@@ -585,6 +880,13 @@ main(void)
 	tcase_add_test(rules, authority_good);
 	tcase_add_test(rules, authority_bad);
 	suite_add_tcase(s, rules);
+
+	tcase_set_timeout(auth, 30);
+	tcase_add_test(auth, auth_basic);
+	tcase_add_test(auth, auth_hash_change);
+	tcase_add_test(auth, auth_many);
+	tcase_add_test(auth, auth_cache_speed);
+	suite_add_tcase(s, auth);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
