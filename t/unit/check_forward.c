@@ -1,6 +1,7 @@
 /*
  * Forward-proxy pieces: host and URL rules, private addresses, parent
- * choice, Via loops, authority splitting, proxy authentication.
+ * choice, Via loops, authority splitting, proxy authentication, the
+ * resolver with a deadline, and the CONNECT tunnel relay.
  */
 #include "config.h"
 
@@ -11,14 +12,20 @@
 
 #include <check.h>
 #include <crypt.h>
+#include <errno.h>
+#include <pthread.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/clock.h"
 #include "worker/fwd_rules.h"
 #include "worker/proxy_auth.h"
+#include "worker/resolve.h"
+#include "worker/tunnel.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
 
@@ -858,15 +865,509 @@ START_TEST(auth_cache_speed)
 }
 END_TEST
 
+/* ---- resolver ---------------------------------------------------------- */
+
+START_TEST(resolve_literals)
+{
+	struct sockaddr_storage out[4];
+	struct sockaddr_in *sin = (struct sockaddr_in *)&out[0];
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out[0];
+	socklen_t lens[4];
+	const char *why = "unset";
+
+	ck_assert_int_eq(resolve_host("127.0.0.1", 8080, 1.0, out, lens, 4,
+	    &why), 1);
+	ck_assert_int_eq(sin->sin_family, AF_INET);
+	ck_assert_int_eq(ntohs(sin->sin_port), 8080);
+	ck_assert_uint_eq(ntohl(sin->sin_addr.s_addr), 0x7f000001);
+	ck_assert_int_eq(lens[0], sizeof(struct sockaddr_in));
+
+	ck_assert_int_eq(resolve_host("::1", 443, 1.0, out, lens, 4, &why),
+	    1);
+	ck_assert_int_eq(sin6->sin6_family, AF_INET6);
+	ck_assert_int_eq(ntohs(sin6->sin6_port), 443);
+	ck_assert(IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+	ck_assert_int_eq(lens[0], sizeof(struct sockaddr_in6));
+	/* even with no time at all: no resolver involved */
+	ck_assert_int_eq(resolve_host("10.1.2.3", 1, 0, out, lens, 1, &why),
+	    1);
+}
+END_TEST
+
+START_TEST(resolve_names)
+{
+	struct sockaddr_storage out[8];
+	socklen_t lens[8];
+	const char *why = NULL;
+	struct sockaddr_in *sin;
+	struct sockaddr_in6 *sin6;
+	double t0;
+	int i, n;
+
+	n = resolve_host("localhost", 3128, 5.0, out, lens, 8, &why);
+	ck_assert_msg(n > 0, "localhost: %d %s", n, why ? why : "");
+	for (i = 0; i < n; i++) {
+		if (out[i].ss_family == AF_INET) {
+			sin = (struct sockaddr_in *)&out[i];
+			ck_assert_uint_eq(ntohl(sin->sin_addr.s_addr) >> 24,
+			    127);
+			ck_assert_int_eq(ntohs(sin->sin_port), 3128);
+			ck_assert_int_eq(lens[i], sizeof(*sin));
+		} else {
+			ck_assert_int_eq(out[i].ss_family, AF_INET6);
+			sin6 = (struct sockaddr_in6 *)&out[i];
+			ck_assert(IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
+			ck_assert_int_eq(ntohs(sin6->sin6_port), 3128);
+			ck_assert_int_eq(lens[i], sizeof(*sin6));
+		}
+	}
+	ck_assert_int_le(resolve_host("localhost", 80, 5.0, out, lens, 1,
+	    &why), 1);
+
+	why = NULL;
+	t0 = clock_now();
+	n = resolve_host("no-such-host.porter-test.invalid", 80, 2.0, out,
+	    lens, 8, &why);
+	ck_assert_msg(n == 0 || n == -1, "n %d", n);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_msg(clock_now() - t0 < 3.0, "took %.2f s", clock_now() - t0);
+	if (n == 0)
+		ck_assert_str_eq(why, "no such host");
+}
+END_TEST
+
+/* Giving up early, then resolving again: nothing freed too soon. */
+START_TEST(resolve_timeout)
+{
+	struct sockaddr_storage out[8];
+	socklen_t lens[8];
+	const char *why;
+	int i, n;
+
+	for (i = 0; i < 6; i++) {
+		why = NULL;
+		n = resolve_host("localhost", 80, 1e-6, out, lens, 8, &why);
+		ck_assert_msg(n > 0 || (n == -1 && why != NULL &&
+		    strcmp(why, "resolver timed out") == 0), "n %d %s", n,
+		    why ? why : "");
+	}
+	n = resolve_host("localhost", 80, 5.0, out, lens, 8, &why);
+	ck_assert_int_gt(n, 0);
+	usleep(200 * 1000);
+	n = resolve_host("localhost", 80, 5.0, out, lens, 8, &why);
+	ck_assert_int_gt(n, 0);
+}
+END_TEST
+
+/* ---- tunnel ------------------------------------------------------------ */
+
+/*
+ * The relay runs in a thread between a (client side) and b (server side);
+ * the test plays the client on cpeer and the server on speer.
+ */
+struct relay {
+	pthread_t		 th;
+	struct tunnel_end	 a, b;
+	double			 idle;
+	size_t			 cap;
+	struct tunnel_stats	 st;
+	int			 rc;
+	double			 took;
+	int			 cpeer, speer;
+};
+
+static void *
+relay_main(void *arg)
+{
+	struct relay *r = arg;
+	char *buf = malloc(r->cap);
+	double t0 = clock_now();
+
+	ck_assert_ptr_nonnull(buf);
+	r->rc = tunnel_relay(&r->a, &r->b, r->idle, buf, r->cap, &r->st);
+	r->took = clock_now() - t0;
+	free(buf);
+	return (NULL);
+}
+
+static void
+relay_start(struct relay *r, int tcp, double idle)
+{
+	int c[2], s[2];
+	struct sockaddr_in sin;
+	socklen_t sl = sizeof(sin);
+	int l, i, *pair[2] = { c, s };
+
+	if (!tcp) {
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, c), 0);
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
+	} else {
+		l = socket(AF_INET, SOCK_STREAM, 0);
+		ck_assert_int_ge(l, 0);
+		memset(&sin, 0, sizeof(sin));
+		sin.sin_family = AF_INET;
+		sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		ck_assert_int_eq(bind(l, (struct sockaddr *)&sin, sl), 0);
+		ck_assert_int_eq(listen(l, 4), 0);
+		ck_assert_int_eq(getsockname(l, (struct sockaddr *)&sin, &sl),
+		    0);
+		for (i = 0; i < 2; i++) {
+			pair[i][0] = socket(AF_INET, SOCK_STREAM, 0);
+			ck_assert_int_eq(connect(pair[i][0],
+			    (struct sockaddr *)&sin, sizeof(sin)), 0);
+			pair[i][1] = accept(l, NULL, NULL);
+			ck_assert_int_ge(pair[i][1], 0);
+		}
+		close(l);
+	}
+	r->cpeer = c[0];
+	r->a.fd = c[1];
+	r->b.fd = s[1];
+	r->speer = s[0];
+	r->idle = idle;
+	if (r->cap == 0)
+		r->cap = 32 * 1024;
+	ck_assert_int_eq(pthread_create(&r->th, NULL, relay_main, r), 0);
+}
+
+static void
+relay_join(struct relay *r)
+{
+	ck_assert_int_eq(pthread_join(r->th, NULL), 0);
+	close(r->a.fd);
+	close(r->b.fd);
+}
+
+static void
+put(int fd, const char *s)
+{
+	ck_assert_int_eq(send(fd, s, strlen(s), MSG_NOSIGNAL),
+	    (ssize_t)strlen(s));
+}
+
+/* Read exactly strlen(want) bytes (within 5 s) and compare. */
+static void
+expect(int fd, const char *want)
+{
+	char got[256];
+	size_t n = strlen(want), have = 0;
+	struct timeval tv = { 5, 0 };
+	ssize_t r;
+
+	ck_assert(n < sizeof(got));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (have < n) {
+		r = recv(fd, got + have, n - have, 0);
+		ck_assert_msg(r > 0, "recv: %zd %s", r, strerror(errno));
+		have += (size_t)r;
+	}
+	got[n] = '\0';
+	ck_assert_str_eq(got, want);
+}
+
+static void
+expect_eof(int fd)
+{
+	struct timeval tv = { 5, 0 };
+	char c;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ck_assert_int_eq(recv(fd, &c, 1, 0), 0);
+}
+
+START_TEST(tunnel_both_ways)
+{
+	struct relay r;
+	struct timeval tv = { 0, 10 * 1000 };
+
+	memset(&r, 0, sizeof(r));
+	r.a.pre = "PRE-A";		/* from the server, for the client */
+	r.a.npre = 5;
+	r.b.pre = "PRE-B:";		/* from the client, for the server */
+	r.b.npre = 6;
+	relay_start(&r, _i, 5.0);
+	/* short receive timeouts on the relay's sockets change nothing */
+	setsockopt(r.a.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(r.b.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	expect(r.speer, "PRE-B:");
+	expect(r.cpeer, "PRE-A");
+	put(r.cpeer, "hello");
+	expect(r.speer, "hello");
+	usleep(50 * 1000);
+	put(r.speer, "world");
+	expect(r.cpeer, "world");
+	/* the client is done sending: the server sees the end, can answer */
+	ck_assert_int_eq(shutdown(r.cpeer, SHUT_WR), 0);
+	expect_eof(r.speer);
+	put(r.speer, "late");
+	expect(r.cpeer, "late");
+	ck_assert_int_eq(shutdown(r.speer, SHUT_WR), 0);
+	expect_eof(r.cpeer);
+	relay_join(&r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.st.end, "client closed");
+	ck_assert_uint_eq(r.st.a2b, 6 + 5);
+	ck_assert_uint_eq(r.st.b2a, 5 + 5 + 4);
+	close(r.cpeer);
+	close(r.speer);
+}
+END_TEST
+
+START_TEST(tunnel_server_first)
+{
+	struct relay r;
+
+	memset(&r, 0, sizeof(r));
+	relay_start(&r, _i, 5.0);
+	put(r.speer, "bye");
+	close(r.speer);
+	expect(r.cpeer, "bye");
+	expect_eof(r.cpeer);
+	close(r.cpeer);
+	relay_join(&r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_str_eq(r.st.end, "server closed");
+	ck_assert_uint_eq(r.st.b2a, 3);
+	ck_assert_uint_eq(r.st.a2b, 0);
+}
+END_TEST
+
+/* The server is gone; what the client still sends cannot be delivered. */
+START_TEST(tunnel_server_gone)
+{
+	struct relay r;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	relay_start(&r, _i, 5.0);
+	close(r.speer);
+	expect_eof(r.cpeer);
+	/* TCP may take one write to learn of the reset */
+	for (i = 0; i < 50 && pthread_tryjoin_np(r.th, NULL) == EBUSY; i++) {
+		(void)send(r.cpeer, "more", 4, MSG_NOSIGNAL);
+		usleep(20 * 1000);
+	}
+	ck_assert_int_lt(i, 50);
+	close(r.a.fd);
+	close(r.b.fd);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_str_eq(r.st.end, "server error");
+	close(r.cpeer);
+}
+END_TEST
+
+/* A reset from the client ends the tunnel as a client error. */
+START_TEST(tunnel_client_reset)
+{
+	struct relay r;
+	struct linger lg = { 1, 0 };
+
+	memset(&r, 0, sizeof(r));
+	relay_start(&r, 1, 5.0);
+	put(r.cpeer, "x");
+	expect(r.speer, "x");
+	ck_assert_int_eq(setsockopt(r.cpeer, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof(lg)), 0);
+	close(r.cpeer);
+	relay_join(&r);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_str_eq(r.st.end, "client error");
+	ck_assert_uint_eq(r.st.a2b, 1);
+	close(r.speer);
+}
+END_TEST
+
+START_TEST(tunnel_idle)
+{
+	struct relay r;
+	struct timeval tv;
+	socklen_t tl = sizeof(tv);
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	relay_start(&r, _i, 0.3);
+	relay_join(&r);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_str_eq(r.st.end, "idle timeout");
+	ck_assert_msg(r.took >= 0.29 && r.took < 2.0, "took %.3f s", r.took);
+	close(r.cpeer);
+	close(r.speer);
+
+	/* traffic keeps it open; the send timeout is the idle time */
+	memset(&r, 0, sizeof(r));
+	relay_start(&r, _i, 0.3);
+	for (i = 0; i < 5; i++) {
+		usleep(100 * 1000);
+		put(i % 2 ? r.speer : r.cpeer, "k");
+	}
+	ck_assert_int_eq(getsockopt(r.a.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &tl),
+	    0);
+	ck_assert_int_eq(tv.tv_sec, 0);
+	ck_assert_int_ge(tv.tv_usec, 290000);
+	ck_assert_int_le(tv.tv_usec, 300000);
+	relay_join(&r);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_str_eq(r.st.end, "idle timeout");
+	ck_assert_msg(r.took >= 0.75, "took %.3f s", r.took);
+	ck_assert_uint_eq(r.st.a2b, 3);
+	ck_assert_uint_eq(r.st.b2a, 2);
+	close(r.cpeer);
+	close(r.speer);
+}
+END_TEST
+
+/* Bulk both ways at once, with pre bytes bigger than a half buffer. */
+#define BULK	(3 * 1024 * 1024 + 17)
+#define PRE	(100 * 1000)
+
+struct pump {
+	pthread_t	 th;
+	int		 fd, shut;
+	uint8_t		 seed;
+	size_t		 n, off;	/* stream offset of the first byte */
+	int		 ok;
+};
+
+static uint8_t
+pat(uint8_t seed, size_t i)
+{
+	return ((uint8_t)(seed + i * 7 + (i >> 10)));
+}
+
+static void *
+pump_write(void *arg)
+{
+	struct pump *p = arg;
+	uint8_t chunk[7000];
+	size_t i = 0, k, j;
+	ssize_t w;
+
+	while (i < p->n) {
+		k = p->n - i < sizeof(chunk) ? p->n - i : sizeof(chunk);
+		for (j = 0; j < k; j++)
+			chunk[j] = pat(p->seed, p->off + i + j);
+		w = send(p->fd, chunk, k, MSG_NOSIGNAL);
+		if (w <= 0)
+			return (NULL);
+		i += (size_t)w;
+	}
+	if (p->shut)
+		shutdown(p->fd, SHUT_WR);
+	p->ok = 1;
+	return (NULL);
+}
+
+static void *
+pump_read(void *arg)
+{
+	struct pump *p = arg;
+	uint8_t chunk[5000];
+	size_t i = 0, j;
+	ssize_t r;
+
+	for (;;) {
+		r = recv(p->fd, chunk, sizeof(chunk), 0);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		for (j = 0; j < (size_t)r; j++)
+			if (chunk[j] != pat(p->seed, i + j))
+				return (NULL);
+		i += (size_t)r;
+	}
+	p->ok = r == 0 && i == p->n;
+	return (NULL);
+}
+
+START_TEST(tunnel_bulk)
+{
+	struct relay r;
+	struct pump w[2], rd[2];
+	char *pre[2];
+	size_t i;
+	int k;
+
+	memset(&r, 0, sizeof(r));
+	memset(w, 0, sizeof(w));
+	memset(rd, 0, sizeof(rd));
+	for (k = 0; k < 2; k++) {
+		pre[k] = malloc(PRE);
+		ck_assert_ptr_nonnull(pre[k]);
+		for (i = 0; i < PRE; i++)
+			pre[k][i] = (char)pat((uint8_t)(k + 1), i);
+	}
+	r.b.pre = pre[0];		/* client to server: seed 1 */
+	r.b.npre = PRE;
+	r.a.pre = pre[1];		/* server to client: seed 2 */
+	r.a.npre = PRE;
+	r.cap = 32 * 1024;
+	relay_start(&r, _i, 10.0);
+
+	/* the client sends seed 1 after the pre bytes, the server seed 2 */
+	w[0] = (struct pump){ .fd = r.cpeer, .shut = 1, .seed = 1, .n = BULK,
+	    .off = PRE };
+	w[1] = (struct pump){ .fd = r.speer, .shut = 1, .seed = 2, .n = BULK,
+	    .off = PRE };
+	rd[0] = (struct pump){ .fd = r.speer, .seed = 1, .n = PRE + BULK };
+	rd[1] = (struct pump){ .fd = r.cpeer, .seed = 2, .n = PRE + BULK };
+	for (k = 0; k < 2; k++) {
+		ck_assert_int_eq(pthread_create(&w[k].th, NULL, pump_write,
+		    &w[k]), 0);
+		ck_assert_int_eq(pthread_create(&rd[k].th, NULL, pump_read,
+		    &rd[k]), 0);
+	}
+	for (k = 0; k < 2; k++) {
+		pthread_join(w[k].th, NULL);
+		pthread_join(rd[k].th, NULL);
+		ck_assert_msg(w[k].ok, "writer %d", k);
+		ck_assert_msg(rd[k].ok, "reader %d", k);
+	}
+	relay_join(&r);
+	ck_assert_int_eq(r.rc, 0);
+	ck_assert_uint_eq(r.st.a2b, PRE + BULK);
+	ck_assert_uint_eq(r.st.b2a, PRE + BULK);
+	for (k = 0; k < 2; k++)
+		free(pre[k]);
+	close(r.cpeer);
+	close(r.speer);
+}
+END_TEST
+
+/* A server that does not read must not stop what it sends back. */
+START_TEST(tunnel_no_head_of_line)
+{
+	struct relay r;
+	struct pump w;
+
+	memset(&r, 0, sizeof(r));
+	relay_start(&r, _i, 10.0);
+	memset(&w, 0, sizeof(w));
+	w = (struct pump){ .fd = r.cpeer, .seed = 3, .n = 8 * 1024 * 1024 };
+	ck_assert_int_eq(pthread_create(&w.th, NULL, pump_write, &w), 0);
+	usleep(200 * 1000);	/* every buffer on the way fills up */
+	put(r.speer, "ping");
+	expect(r.cpeer, "ping");
+	close(r.speer);		/* the client's writes now fail */
+	shutdown(r.cpeer, SHUT_RDWR);
+	pthread_join(w.th, NULL);
+	relay_join(&r);
+	ck_assert_int_eq(r.rc, -1);
+	close(r.cpeer);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("forward");
 	TCase *rules = tcase_create("rules");
 	TCase *auth = tcase_create("auth");
+	TCase *net = tcase_create("net");
 	SRunner *sr;
 	int failed;
 
+	signal(SIGPIPE, SIG_IGN);
 	tcase_add_test(rules, host_exact);
 	tcase_add_test(rules, host_domain);
 	tcase_add_test(rules, host_literals);
@@ -887,6 +1388,20 @@ main(void)
 	tcase_add_test(auth, auth_many);
 	tcase_add_test(auth, auth_cache_speed);
 	suite_add_tcase(s, auth);
+
+	/* _i: 0 over socketpairs, 1 over loopback TCP */
+	tcase_set_timeout(net, 30);
+	tcase_add_test(net, resolve_literals);
+	tcase_add_test(net, resolve_names);
+	tcase_add_test(net, resolve_timeout);
+	tcase_add_loop_test(net, tunnel_both_ways, 0, 2);
+	tcase_add_loop_test(net, tunnel_server_first, 0, 2);
+	tcase_add_loop_test(net, tunnel_server_gone, 0, 2);
+	tcase_add_test(net, tunnel_client_reset);
+	tcase_add_loop_test(net, tunnel_idle, 0, 2);
+	tcase_add_loop_test(net, tunnel_bulk, 0, 2);
+	tcase_add_loop_test(net, tunnel_no_head_of_line, 0, 2);
+	suite_add_tcase(s, net);
 
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
