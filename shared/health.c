@@ -307,7 +307,12 @@ hc_passive_fail(const struct shm *s, uint32_t row, const struct cfg_pool *p,
 			    "failed (%s)", r->key, why);
 		return;
 	}
-	if (p->max_fails <= 0)
+	/*
+	 * Passive checks only steer traffic to the other servers: a pool of
+	 * one has none, so (as in nginx) its server is never marked down by
+	 * them and each request tries it.
+	 */
+	if (p->max_fails <= 0 || p->nservers <= 1)
 		return;
 
 	w = atomic_load(&r->fail_window_ms);

@@ -378,7 +378,7 @@ END_TEST
 
 START_TEST(check_clears_passive_down)
 {
-	struct cfg_server s[1];
+	struct cfg_server s[2];
 	struct cfg_pool p;
 	struct cfg c;
 	int64_t t;
@@ -387,7 +387,8 @@ START_TEST(check_clears_passive_down)
 
 	shm_make(2);
 	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
+	srv_set(&s[1], 9002);	/* passive checks need a second server */
+	pool_set(&p, "app", s, 2);
 	p.health.path = (char *)"/health";
 	cfg_set(&c, &p, 1);
 	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
@@ -413,7 +414,7 @@ END_TEST
 
 START_TEST(passive_window)
 {
-	struct cfg_server s[1];
+	struct cfg_server s[2];
 	struct cfg_pool p;
 	struct cfg c;
 	const char *log;
@@ -423,7 +424,8 @@ START_TEST(passive_window)
 	log = log_to_file();
 	shm_make(2);
 	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
+	srv_set(&s[1], 9002);	/* passive checks need a second server */
+	pool_set(&p, "app", s, 2);
 	p.max_fails = 3;
 	cfg_set(&c, &p, 1);
 	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
@@ -465,7 +467,7 @@ END_TEST
 
 START_TEST(passive_trial)
 {
-	struct cfg_server s[1];
+	struct cfg_server s[2];
 	struct cfg_pool p;
 	struct cfg c;
 	const char *log;
@@ -476,7 +478,8 @@ START_TEST(passive_trial)
 	log = log_to_file();
 	shm_make(2);
 	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
+	srv_set(&s[1], 9002);	/* passive checks need a second server */
+	pool_set(&p, "app", s, 2);
 	cfg_set(&c, &p, 1);
 	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
 	r = s[0].row;
@@ -520,7 +523,7 @@ END_TEST
 
 START_TEST(passive_trial_expires)
 {
-	struct cfg_server s[1];
+	struct cfg_server s[2];
 	struct cfg_pool p;
 	struct cfg c;
 	int64_t t;
@@ -529,7 +532,8 @@ START_TEST(passive_trial_expires)
 
 	shm_make(2);
 	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
+	srv_set(&s[1], 9002);	/* passive checks need a second server */
+	pool_set(&p, "app", s, 2);
 	cfg_set(&c, &p, 1);
 	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
 	r = s[0].row;
@@ -570,6 +574,33 @@ START_TEST(passive_off)
 	ck_assert_uint_eq(hr(r)->timeouts, 10);
 	ck_assert_uint_eq(hr(r)->fail_count, 0);
 	ck_assert_int_eq(hc_usable(&sh, r, &p, t + 100, &trial), 1);
+	shm_destroy(&sh);
+}
+END_TEST
+
+/* A pool of one has nowhere else to send traffic: never passively down. */
+START_TEST(passive_single_server)
+{
+	struct cfg_server s[1];
+	struct cfg_pool p;
+	struct cfg c;
+	int64_t t;
+	uint32_t r;
+	int i, trial;
+
+	shm_make(2);
+	srv_set(&s[0], 9001);
+	pool_set(&p, "app", s, 1);
+	cfg_set(&c, &p, 1);
+	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
+	r = s[0].row;
+	t = hc_now_ms();
+	for (i = 0; i < 5; i++)
+		hc_passive_fail(&sh, r, &p, t + i, 0, "connect refused");
+	ck_assert_uint_eq(hr(r)->state, HC_UP);
+	ck_assert_uint_eq(hr(r)->failures, 5);
+	ck_assert_int_eq(hc_usable(&sh, r, &p, t + 10, &trial), 1);
+	ck_assert_int_eq(trial, 0);
 	shm_destroy(&sh);
 }
 END_TEST
@@ -988,6 +1019,7 @@ main(void)
 	tcase_add_test(tc, passive_trial);
 	tcase_add_test(tc, passive_trial_expires);
 	tcase_add_test(tc, passive_off);
+	tcase_add_test(tc, passive_single_server);
 	tcase_add_test(tc, draining);
 	tcase_add_test(tc, acquire_cap);
 	tcase_add_test(tc, acquire_cap_across_processes);
