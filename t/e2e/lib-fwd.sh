@@ -22,7 +22,6 @@
 #   helper_reqs NAME          how many lines that log has
 #   ws_client ARGS            wsecho.py --client ARGS (prints its steps)
 #   wait_log FILE ERE [SECS]  wait (default 3 s) for a line matching ERE
-#   max_int TEXT              the largest integer in TEXT (0 if none)
 #
 # A second porter (lib.sh's porter_start runs one), e.g. a parent proxy:
 #   porter2_start NAME        config body on stdin (a here-doc, in the
@@ -116,10 +115,6 @@ ws_client() { "$PYTHON" "$E2E/wsecho.py" --client "$@"; }
 
 wait_log() {	# FILE ERE [SECS]
 	wait_until "${3:-3}" grep -qsE -- "$2" "$1"
-}
-
-max_int() {
-	printf '%s\n' "$1" | grep -oE '[0-9]+' | sort -n | tail -n 1 | grep . || echo 0
 }
 
 porter2_log() { echo "$T/$1-error.log"; }

@@ -196,12 +196,18 @@ if wait_log "$T/access.log" "CONNECT (localhost|127\\.0\\.0\\.1):$TLS"; then
 else
 	not_ok "access log: CONNECT localhost:$TLS logged" "$(tail -n 5 "$T/access.log" 2>/dev/null)"
 fi
-big=0
+# "up=N down=M": bytes from the client and to it, per tunnel
+up=0 down=0
 while IFS= read -r line; do
-	n=$(max_int "$(sed -E "s/:$TLS//g" <<<"$line")")
-	[ "$n" -gt "$big" ] && big=$n
-done < <(logs | grep -E "CONNECT.*:$TLS|:$TLS.*(CONNECT|tunnel)")
-expect_ge "$big" 2000000 "the tunnel's byte count is logged (the 2 MB download's tunnel: $big)"
+	n=$(sed -nE 's/.*[^a-z]up=([0-9]+).*/\1/p' <<<"$line")
+	[ -n "$n" ] && [ "$n" -gt "$up" ] && up=$n
+	n=$(sed -nE 's/.*[^a-z]down=([0-9]+).*/\1/p' <<<"$line")
+	[ -n "$n" ] && [ "$n" -gt "$down" ] && down=$n
+done < <(grep -E "CONNECT (localhost|127\\.0\\.0\\.1):$TLS" "$T/access.log" 2>/dev/null)
+expect_ge "$down" 2000000 "access log: the tunnel's bytes down (the 2 MB download: down=$down)"
+expect_ge "$up" 1000000 "access log: the tunnel's bytes up (the 1 MB upload: up=$up)"
+expect_match "$(grep -E "CONNECT 127\\.0\\.0\\.1:$B " "$T/access.log" 2>/dev/null | tr '\n' ' ')" 'idle' \
+    "access log: the idle tunnel's end is logged as idle"
 expect_match "$(logs | grep -E "CONNECT.*:$BO|:$BO.*CONNECT" | head -n 1)" '403' \
     "the refused CONNECT is logged with 403"
 
