@@ -197,7 +197,19 @@ balance_pick_rr(const struct balance *b, _Atomic uint64_t *counter,
 		if (is_eligible(eligible, s))
 			return (s);
 	}
-	return (-1);
+	/*
+	 * Other workers drew the positions in between, and all of ours fell
+	 * on ineligible servers: walk the sequence from where we are. Some
+	 * server is eligible, and every one has a position, so this ends.
+	 */
+	t = (uint32_t)(atomic_load_explicit(counter, memory_order_relaxed) %
+	    b->len);
+	for (;;) {
+		s = b->seq[t];
+		if (is_eligible(eligible, s))
+			return (s);
+		t = (t + 1) % b->len;
+	}
 }
 
 int

@@ -959,6 +959,23 @@ proxy_forward(struct conn *c, const struct cfg_route *rt,
 	return (conn_error(c, t.status, body_pending(c), t.why));
 }
 
+/* Why connecting failed, from errno, for the logs and the health table. */
+static const char *
+connect_why(int err)
+{
+	switch (err) {
+	case ECONNREFUSED:
+		return ("connect refused");
+	case ETIMEDOUT:
+		return ("connect timed out");
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+		return ("connect: no route to host");
+	default:
+		return ("connect failed");
+	}
+}
+
 /* A failed attempt: count it against the server and say what went wrong. */
 static enum ex_rc
 failed(struct conn *c, struct target *t, int status, int timeout,
@@ -995,8 +1012,7 @@ attempt(struct conn *c, const struct cfg_route *rt, struct target *t,
 	t->start = clock_now();
 	if (upstream_open(c, t, 0, &u, &reused) == -1) {
 		/* nothing was sent: any method may go elsewhere */
-		x = failed(c, t, 502, errno == ETIMEDOUT, errno == ETIMEDOUT ?
-		    "connect timed out" : "connect failed", 1);
+		x = failed(c, t, 502, errno == ETIMEDOUT, connect_why(errno), 1);
 		if (x == EX_DONE)
 			*rc = conn_error(c, t->status, body_pending(c), t->why);
 		return (x);
@@ -1280,8 +1296,8 @@ again:
 	/* A kept-alive connection the backend had closed: once, afresh. */
 	retried = 1;
 	if (upstream_open(c, t, 1, &u, &reused) == -1) {
-		if (failed(c, t, 502, errno == ETIMEDOUT, errno == ETIMEDOUT ?
-		    "connect timed out" : "connect failed", 1) == EX_RETRY)
+		if (failed(c, t, 502, errno == ETIMEDOUT, connect_why(errno),
+		    1) == EX_RETRY)
 			return (EX_RETRY);
 		*rcp = conn_error(c, 502, 0, "connect failed");
 		return (EX_DONE);
