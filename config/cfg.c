@@ -68,10 +68,22 @@ static const char *const limits_keys[] = {
 static const char *const listener_keys[] = {
 	"listen", "mode", "backlog", "routes", "error_pages",
 	"allow", "deny", "methods", "deny_paths", "require_headers",
-	"deny_headers", NULL
+	"deny_headers",
+	"connect_ports", "forwarded_for", "anonymous", "anonymous_strip",
+	"block_hosts", "allow_hosts", "block_urls", "block_file",
+	"deny_private", "auth_file", "auth_realm", "parent", "parent_hosts",
+	NULL
 };
-static const char *const listener_later[] = {
-	"connect_ports", "anonymous", "block_hosts", "deny_private", NULL
+/* Of listener_keys, those that only one mode has. */
+static const char *const reverse_only[] = {
+	"routes", "methods", "deny_paths", "require_headers", "deny_headers",
+	NULL
+};
+static const char *const forward_only[] = {
+	"connect_ports", "forwarded_for", "anonymous", "anonymous_strip",
+	"block_hosts", "allow_hosts", "block_urls", "block_file",
+	"deny_private", "auth_file", "auth_realm", "parent", "parent_hosts",
+	NULL
 };
 static const char *const route_keys[] = {
 	"host", "path", "pool", "return", "max_body_size", "normalize",
@@ -88,19 +100,23 @@ static const char *const return_keys[] = {
 static const char *const header_keys[] = { "name", "value", NULL };
 static const char *const error_page_keys[] = { "status", "file", NULL };
 static const char *const pool_keys[] = {
-	"name", "balance", "hash_key", "servers", NULL
+	"name", "balance", "hash_key", "servers", "health", "max_fails",
+	"fail_timeout", "fail_status", "retries", "retry_methods", "initial",
+	"slow_start", "queue_timeout", NULL
 };
-static const char *const pool_later[] = {
-	"health", "max_fails", "fail_timeout", "retries", NULL
+static const char *const health_keys[] = {
+	"path", "method", "host", "status", "body", "interval", "timeout",
+	"rise", "fall", NULL
 };
 static const char *const server_keys[] = {
-	"address", "weight", "backup", NULL
+	"address", "weight", "backup", "max_conns", NULL
 };
-static const char *const server_later[] = { "max_conns", NULL };
 static const char *const no_keys[] = { NULL };
 
 static int	 bad(struct ctx *, const config_setting_t *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+static int	 bad_line(struct ctx *, const char *, unsigned, const char *,
+		    ...) __attribute__((format(printf, 4, 5)));
 
 /*
  * "file:line: msg", or "file: msg" for line 0. An @include'd file is
@@ -144,6 +160,21 @@ bad(struct ctx *x, const config_setting_t *at, const char *fmt, ...)
 		    config_setting_source_line(at), msg);
 	else
 		report(x, NULL, 0, msg);
+	return (-1);
+}
+
+/* The same at a line of a file porter reads itself (block_file, ...). */
+static int
+bad_line(struct ctx *x, const char *file, unsigned line, const char *fmt,
+    ...)
+{
+	char	 msg[CFG_ERRLEN];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(x, file, line, msg);
 	return (-1);
 }
 
@@ -349,12 +380,13 @@ get_int(struct ctx *x, const config_setting_t *g, const char *where,
 	return (1);
 }
 
-/* A duration in seconds, > 0 and <= a day. */
+/* Seconds, > 0 (or >= 0 when zero_ok) and <= max. */
 static int
-get_duration(struct ctx *x, const config_setting_t *g, const char *where,
-    const char *name, double *out)
+get_secs(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, int zero_ok, double max, double *out)
 {
 	const config_setting_t	*s = member(g, name);
+	const char		*lo = zero_ok ? ">=" : ">";
 	char			 path[PATHLEN];
 	double			 v;
 
@@ -365,8 +397,8 @@ get_duration(struct ctx *x, const config_setting_t *g, const char *where,
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64:
 		if (int_wrapped(x, s))
-			return (bad(x, s, "%s must be > 0 and <= %.0f seconds",
-			    path, MAX_DURATION));
+			return (bad(x, s, "%s must be %s 0 and <= %.0f seconds",
+			    path, lo, max));
 		v = (double)config_setting_get_int64(s);
 		break;
 	case CONFIG_TYPE_FLOAT:
@@ -375,11 +407,19 @@ get_duration(struct ctx *x, const config_setting_t *g, const char *where,
 	default:
 		return (bad(x, s, "%s must be a number (seconds)", path));
 	}
-	if (!(v > 0 && v <= MAX_DURATION))
-		return (bad(x, s, "%s must be > 0 and <= %.0f seconds, not %g",
-		    path, MAX_DURATION, v));
+	if (!((zero_ok ? v >= 0 : v > 0) && v <= max))
+		return (bad(x, s, "%s must be %s 0 and <= %.0f seconds, not %g",
+		    path, lo, max, v));
 	*out = v;
 	return (1);
+}
+
+/* A duration in seconds, > 0 and <= a day. */
+static int
+get_duration(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, double *out)
+{
+	return (get_secs(x, g, where, name, 0, MAX_DURATION, out));
 }
 
 /* Bytes: an integer, or a string with an optional K/M/G suffix. */
@@ -603,6 +643,52 @@ get_strings(struct ctx *x, const config_setting_t *g, const char *where,
 	return (1);
 }
 
+/*
+ * An array of integers in [min, max], no two alike: [ 443, 8443 ] (or a
+ * list); example is for the message. 1 found (*nout may be 0, *out then
+ * NULL), 0 absent, -1 error.
+ */
+static int
+get_ints(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, long long min, long long max, long long example,
+    int **out, int *nout)
+{
+	const config_setting_t	*s = member(g, name), *e;
+	char			 path[PATHLEN];
+	long long		 v;
+	int			 i, j, n;
+
+	if (s == NULL)
+		return (0);
+	mkpath(path, where, name);
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST)
+		return (bad(x, s, "%s must be an array of integers: "
+		    "%s = [ %lld, ... ];", path, name, example));
+	if ((n = config_setting_length(s)) == 0)
+		return (1);
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
+		return (bad(x, s, "out of memory"));
+	*nout = n;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(s, i);
+		if (config_setting_type(e) != CONFIG_TYPE_INT &&
+		    config_setting_type(e) != CONFIG_TYPE_INT64)
+			return (bad(x, e, "%s[%d] must be an integer", path,
+			    i));
+		v = config_setting_get_int64(e);
+		if (v < min || v > max)
+			return (bad(x, e, "%s[%d] must be between %lld and "
+			    "%lld, not %lld", path, i, min, max, v));
+		for (j = 0; j < i; j++)
+			if ((*out)[j] == v)
+				return (bad(x, e, "%s[%d]: duplicate %lld "
+				    "(already %s[%d])", path, i, v, path, j));
+		(*out)[i] = (int)v;
+	}
+	return (1);
+}
+
 /* An RFC 9110 token: a method or a field name. Not locale-dependent. */
 static int
 is_token(const char *s)
@@ -622,77 +708,169 @@ is_token(const char *s)
 /* For messages: a printf format, hence %%. */
 #define TCHARS	"letters, digits and !#$%%&'*+-.^_`|~"
 
-/* An ERE, compiled as the worker uses it; on error, regerror's words. */
+/*
+ * A method a pool or a check sends or matches: a token with no lower-case
+ * letter, since methods are case-sensitive and "get" is not GET.
+ */
 static int
-compile_re(struct ctx *x, const config_setting_t *at, const char *path,
-    const char *src, regex_t *re)
+method_ok(const char *s)
 {
-	char	 why[256];
+	const char	*p;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p >= 'a' && *p <= 'z')
+			return (0);
+	return (is_token(s));
+}
+
+/*
+ * retry_methods = [ "POST" ]; upper case, no duplicates. 1 found, 0
+ * absent, -1 error.
+ */
+static int
+get_methods(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, char ***out, int *nout)
+{
+	const config_setting_t	*list, *e;
+	const char		*v;
+	char			 path[PATHLEN];
+	int			 i, j, n, r;
+
+	if ((r = get_strings(x, g, where, name, &list)) <= 0)
+		return (r);
+	if ((n = config_setting_length(list)) == 0)
+		return (1);
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
+		return (bad(x, list, "out of memory"));
+	*nout = n;
+	mkpath(path, where, name);
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, i);
+		v = config_setting_get_string(e);
+		if (!method_ok(v))
+			return (bad(x, e, "%s[%d]: \"%s\" is not an upper-case "
+			    "method name such as \"POST\"", path, i, v));
+		for (j = 0; j < i; j++)
+			if (strcmp((*out)[j], v) == 0)
+				return (bad(x, e, "%s[%d]: duplicate method "
+				    "\"%s\" (already %s[%d])", path, i, v,
+				    path, j));
+		if (((*out)[i] = xstrdup(x, e, v)) == NULL)
+			return (-1);
+	}
+	return (1);
+}
+
+/* Flags the worker compiles its EREs with. */
+#define RE_PATH	(REG_EXTENDED | REG_NOSUB)
+#define RE_URL	(REG_EXTENDED | REG_ICASE | REG_NOSUB)
+
+/* An ERE, compiled as the worker uses it; regerror's words if bad. */
+static int
+re_error(const char *src, int cflags, regex_t *re, char *why, size_t len)
+{
 	int	 e;
 
-	if ((e = regcomp(re, src, REG_EXTENDED | REG_NOSUB)) == 0)
+	if ((e = regcomp(re, src, cflags)) == 0)
 		return (0);
-	regerror(e, re, why, sizeof(why));
+	regerror(e, re, why, len);
+	return (-1);
+}
+
+static int
+compile_re(struct ctx *x, const config_setting_t *at, const char *path,
+    const char *src, int cflags, regex_t *re)
+{
+	char	 why[256];
+
+	if (re_error(src, cflags, re, why, sizeof(why)) == 0)
+		return (0);
 	return (bad(x, at, "%s: bad regular expression \"%s\": %s", path, src,
 	    why));
 }
 
 /*
- * An error page's file, read now so a worker never touches the disk for
- * it and a missing file stops the load rather than a request.
+ * A file read whole at load time, so a worker never touches the disk for
+ * it and a missing file stops the load rather than a request: at most
+ * max bytes (maxname says how much in words), NUL-terminated in *out.
+ * Errors are blamed on the setting at, whose path is path.
  */
 static int
-read_page(struct ctx *x, const config_setting_t *at, const char *path,
-    struct cfg_error_page *ep)
+slurp(struct ctx *x, const config_setting_t *at, const char *path,
+    const char *file, size_t max, const char *maxname, char **out,
+    size_t *lenp)
 {
 	struct stat	 st;
 	ssize_t		 n;
-	size_t		 len = 0;
-	char		*p;
+	size_t		 len = 0, cap;
+	char		*buf, *p;
 	int		 fd, e;
 
-	if ((fd = open(ep->file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
-		return (bad(x, at, "%s: cannot read \"%s\": %s", path,
-		    ep->file, strerror(errno)));
+	*out = NULL;
+	if ((fd = open(file, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return (bad(x, at, "%s: cannot read \"%s\": %s", path, file,
+		    strerror(errno)));
 	if (fstat(fd, &st) == -1) {
 		e = errno;
 		close(fd);
-		return (bad(x, at, "%s: cannot read \"%s\": %s", path,
-		    ep->file, strerror(e)));
+		return (bad(x, at, "%s: cannot read \"%s\": %s", path, file,
+		    strerror(e)));
 	}
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return (bad(x, at, "%s: \"%s\" is not a regular file", path,
-		    ep->file));
+		    file));
 	}
 	/* One byte more than allowed tells a file that grew too big. */
-	if ((ep->body = malloc(MAX_TEXT + 1)) == NULL) {
+	cap = (st.st_size >= 0 && (uint64_t)st.st_size < max ?
+	    (size_t)st.st_size : max) + 1;
+	if ((buf = malloc(cap + 1)) == NULL) {
 		close(fd);
 		return (bad(x, at, "out of memory"));
 	}
-	while (len <= MAX_TEXT) {
-		n = read(fd, ep->body + len, MAX_TEXT + 1 - len);
+	while (len <= max) {
+		if (len == cap) {
+			cap = cap > max / 2 ? max + 1 : cap * 2;
+			if ((p = realloc(buf, cap + 1)) == NULL) {
+				free(buf);
+				close(fd);
+				return (bad(x, at, "out of memory"));
+			}
+			buf = p;
+		}
+		n = read(fd, buf + len, cap - len);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
 			e = errno;
+			free(buf);
 			close(fd);
 			return (bad(x, at, "%s: cannot read \"%s\": %s", path,
-			    ep->file, strerror(e)));
+			    file, strerror(e)));
 		}
 		if (n == 0)
 			break;
 		len += (size_t)n;
 	}
 	close(fd);
-	if (len > MAX_TEXT)
-		return (bad(x, at, "%s: \"%s\" is larger than 64K", path,
-		    ep->file));
-	if ((p = realloc(ep->body, len + 1)) != NULL)
-		ep->body = p;
-	ep->body[len] = '\0';
-	ep->len = len;
+	if (len > max) {
+		free(buf);
+		return (bad(x, at, "%s: \"%s\" is larger than %s", path, file,
+		    maxname));
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*lenp = len;
 	return (0);
+}
+
+/* An error page's file, up to 64K. */
+static int
+read_page(struct ctx *x, const config_setting_t *at, const char *path,
+    struct cfg_error_page *ep)
+{
+	return (slurp(x, at, path, ep->file, MAX_TEXT, "64K", &ep->body,
+	    &ep->len));
 }
 
 /* The statuses porter answers by itself, so the only ones with pages. */
@@ -1051,7 +1229,7 @@ parse_server(struct ctx *x, const config_setting_t *g, const char *where,
 
 	sv->line = config_setting_source_line(g);
 	sv->weight = 1;
-	if (check_keys(x, g, where, server_keys, server_later) == -1 ||
+	if (check_keys(x, g, where, server_keys, no_keys) == -1 ||
 	    get_addr(x, g, where, "address", 0, &sv->addr) == -1)
 		return (-1);
 	switch (get_int(x, g, where, "weight", 1, 1000, &n)) {
@@ -1064,6 +1242,219 @@ parse_server(struct ctx *x, const config_setting_t *g, const char *where,
 	if (get_bool(x, g, where, "backup", &b) == -1)
 		return (-1);
 	sv->backup = b;
+	switch (get_int(x, g, where, "max_conns", 0, 100000, &n)) {
+	case -1:
+		return (-1);
+	case 1:
+		sv->max_conns = (int)n;
+	}
+	return (0);
+}
+
+/* A request target a check can send as is: "/", then no blanks. */
+static int
+target_ok(const char *v)
+{
+	const unsigned char	*p;
+
+	if (v[0] != '/')
+		return (0);
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			return (0);
+	return (1);
+}
+
+/* A Host field value: a name or an address, maybe with ":PORT". */
+static int
+host_field_ok(const char *v)
+{
+	const char	*p;
+
+	for (p = v; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._:[]", *p) != NULL))
+			return (0);
+	return (1);
+}
+
+/* health.status: 200, or "200-399" (or "200"). */
+static int
+parse_health_status(struct ctx *x, const config_setting_t *g,
+    const char *where, struct cfg_health *h)
+{
+	const config_setting_t	*s = member(g, "status");
+	const char		*v;
+	char			 path[PATHLEN], *end;
+	long			 lo, hi;
+	long long		 n;
+
+	mkpath(path, where, "status");
+	switch (config_setting_type(s)) {
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		if (get_int(x, g, where, "status", 100, 599, &n) == -1)
+			return (-1);
+		h->status_min = h->status_max = (int)n;
+		return (0);
+	case CONFIG_TYPE_STRING:
+		break;
+	default:
+		return (bad(x, s, "%s must be a status (200) or a range of "
+		    "them (\"200-399\")", path));
+	}
+	v = config_setting_get_string(s);
+	if (!isdigit((unsigned char)v[0]))
+		goto badrange;
+	errno = 0;
+	lo = hi = strtol(v, &end, 10);
+	if (*end == '-') {
+		if (!isdigit((unsigned char)end[1]))
+			goto badrange;
+		hi = strtol(end + 1, &end, 10);
+	}
+	if (*end != '\0' || errno == ERANGE)
+		goto badrange;
+	if (lo < 100 || hi > 599 || lo > hi)
+		return (bad(x, s, "%s: \"%s\" must be a range A-B with 100 <= "
+		    "A <= B <= 599", path, v));
+	h->status_min = (int)lo;
+	h->status_max = (int)hi;
+	return (0);
+badrange:
+	return (bad(x, s, "%s: \"%s\" is not a status range such as "
+	    "\"200-399\"", path, v));
+}
+
+/*
+ * health = { path = "/health"; ... }; active checks. The defaults are set
+ * without it too (path stays NULL: no checks), so the checker and the
+ * status page never see zeros.
+ */
+static int
+parse_health(struct ctx *x, const config_setting_t *pg, const char *pwhere,
+    struct cfg_health *h)
+{
+	const config_setting_t	*g = member(pg, "health");
+	const char		*v;
+	char			 where[PATHLEN];
+	long long		 n;
+	int			 r;
+
+	h->status_min = 200;
+	h->status_max = 399;
+	h->interval = 2.0;
+	h->timeout = 1.0;
+	h->rise = 2;
+	h->fall = 3;
+	mkpath(where, pwhere, "health");
+	v = "GET";
+	if (g != NULL && config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return (bad(x, g, "%s must be a group: health = { path = "
+		    "\"/health\"; };", where));
+	if (g != NULL && (check_keys(x, g, where, health_keys,
+	    no_keys) == -1 || get_string(x, g, where, "method", &v) == -1))
+		return (-1);
+	if (!method_ok(v))
+		return (bad(x, member(g, "method"), "%s.method: \"%s\" is not "
+		    "an upper-case method name such as \"GET\" or \"HEAD\"",
+		    where, v));
+	if ((h->method = xstrdup(x, pg, v)) == NULL)
+		return (-1);
+	if (g == NULL)
+		return (0);
+
+	if ((r = get_string(x, g, where, "path", &v)) == -1)
+		return (-1);
+	if (r == 1 && !target_ok(v))
+		return (bad(x, member(g, "path"), "%s.path must start with "
+		    "\"/\" and have no spaces or control characters, not "
+		    "\"%s\"", where, v));
+	if (r == 1 && (h->path = xstrdup(x, g, v)) == NULL)
+		return (-1);
+
+	if ((r = get_string(x, g, where, "host", &v)) == -1)
+		return (-1);
+	if (r == 1 && !host_field_ok(v))
+		return (bad(x, member(g, "host"), "%s.host: \"%s\" is not a "
+		    "host name or address (maybe with \":PORT\")", where, v));
+	if (r == 1 && (h->host = xstrdup(x, g, v)) == NULL)
+		return (-1);
+
+	if (member(g, "status") != NULL &&
+	    parse_health_status(x, g, where, h) == -1)
+		return (-1);
+
+	if ((r = get_string(x, g, where, "body", &v)) == -1)
+		return (-1);
+	if (r == 1 && strlen(v) > MAX_TEXT)
+		return (bad(x, member(g, "body"), "%s.body is longer than 64K "
+		    "(only the first 64K of a response are searched)", where));
+	if (r == 1 && (h->body = xstrdup(x, g, v)) == NULL)
+		return (-1);
+
+	if (get_secs(x, g, where, "interval", 0, 3600.0, &h->interval) == -1 ||
+	    get_secs(x, g, where, "timeout", 0, 60.0, &h->timeout) == -1)
+		return (-1);
+	if ((r = get_int(x, g, where, "rise", 1, 100, &n)) == -1)
+		return (-1);
+	if (r == 1)
+		h->rise = (int)n;
+	if ((r = get_int(x, g, where, "fall", 1, 100, &n)) == -1)
+		return (-1);
+	if (r == 1)
+		h->fall = (int)n;
+	return (0);
+}
+
+/* Passive checks, retries, the initial state, slow start, queueing. */
+static int
+parse_pool_health(struct ctx *x, const config_setting_t *g,
+    const char *where, struct cfg_pool *p)
+{
+	const char	*v;
+	long long	 n;
+	int		 r;
+
+	p->max_fails = 1;
+	p->fail_timeout = 10.0;
+	p->retries = 1;
+	p->initial = CFG_INITIAL_UP;
+	p->slow_start = 0.0;
+	p->queue_timeout = 10.0;
+	if (parse_health(x, g, where, &p->health) == -1)
+		return (-1);
+	if ((r = get_int(x, g, where, "max_fails", 0, 1000, &n)) == -1)
+		return (-1);
+	if (r == 1)
+		p->max_fails = (int)n;
+	if (get_duration(x, g, where, "fail_timeout", &p->fail_timeout) == -1 ||
+	    get_ints(x, g, where, "fail_status", 500, 599, 502,
+	    &p->fail_status, &p->nfail_status) == -1)
+		return (-1);
+	if ((r = get_int(x, g, where, "retries", 0, 10, &n)) == -1)
+		return (-1);
+	if (r == 1)
+		p->retries = (int)n;
+	if (get_methods(x, g, where, "retry_methods", &p->retry_methods,
+	    &p->nretry_methods) == -1)
+		return (-1);
+	if ((r = get_string(x, g, where, "initial", &v)) == -1)
+		return (-1);
+	if (r == 1) {
+		if (strcmp(v, "up") == 0)
+			p->initial = CFG_INITIAL_UP;
+		else if (strcmp(v, "down") == 0)
+			p->initial = CFG_INITIAL_DOWN;
+		else
+			return (bad(x, member(g, "initial"), "%s.initial must "
+			    "be \"up\" or \"down\", not \"%s\"", where, v));
+	}
+	if (get_secs(x, g, where, "slow_start", 1, MAX_DURATION,
+	    &p->slow_start) == -1 ||
+	    get_secs(x, g, where, "queue_timeout", 1, MAX_DURATION,
+	    &p->queue_timeout) == -1)
+		return (-1);
 	return (0);
 }
 
@@ -1123,12 +1514,13 @@ parse_pool(struct ctx *x, const config_setting_t *g, const char *where,
 	int			 i, j, r;
 
 	p->line = config_setting_source_line(g);
-	if (check_keys(x, g, where, pool_keys, pool_later) == -1 ||
+	if (check_keys(x, g, where, pool_keys, no_keys) == -1 ||
 	    need_string(x, g, where, "name", &v) == -1)
 		return (-1);
 	if ((p->name = xstrdup(x, member(g, "name"), v)) == NULL)
 		return (-1);
-	if (parse_balance(x, g, where, p) == -1)
+	if (parse_balance(x, g, where, p) == -1 ||
+	    parse_pool_health(x, g, where, p) == -1)
 		return (-1);
 
 	if ((r = get_list(x, g, where, "servers", &list)) == -1)
@@ -1184,27 +1576,28 @@ parse_pools(struct ctx *x, const config_setting_t *root)
 	return (0);
 }
 
-/* "*", a host name, "*.suffix" or "[v6]"; lower-cased in place. */
+/* "[v6]", an IPv6 address in brackets. */
 static int
-host_ok(char *h)
+v6_bracket_ok(const char *h)
 {
 	struct in6_addr	 a6;
-	char		*p, *label, buf[64];
-	size_t		 n = strlen(h), ll;
+	char		 buf[64];
+	size_t		 n = strlen(h);
 
-	for (p = h; *p != '\0'; p++)
-		*p = tolower((unsigned char)*p);
-	if (strcmp(h, "*") == 0)
-		return (1);
-	if (h[0] == '[') {
-		if (n < 3 || n - 2 >= sizeof(buf) || h[n - 1] != ']')
-			return (0);
-		memcpy(buf, h + 1, n - 2);
-		buf[n - 2] = '\0';
-		return (inet_pton(AF_INET6, buf, &a6) == 1);
-	}
-	if (h[0] == '*' && h[1] == '.')
-		h += 2;
+	if (n < 3 || n - 2 >= sizeof(buf) || h[0] != '[' || h[n - 1] != ']')
+		return (0);
+	memcpy(buf, h + 1, n - 2);
+	buf[n - 2] = '\0';
+	return (inet_pton(AF_INET6, buf, &a6) == 1);
+}
+
+/* A lower-case host name (or IPv4 address): dot-separated labels. */
+static int
+name_ok(const char *h)
+{
+	const char	*p, *label;
+	size_t		 ll;
+
 	if (strlen(h) > 253)
 		return (0);
 	for (label = p = h;; p++) {
@@ -1221,6 +1614,45 @@ host_ok(char *h)
 			return (0);
 	}
 }
+
+static void
+lower(char *h)
+{
+	for (; *h != '\0'; h++)
+		*h = tolower((unsigned char)*h);
+}
+
+/* "*", a host name, "*.suffix" or "[v6]"; lower-cased in place. */
+static int
+host_ok(char *h)
+{
+	lower(h);
+	if (strcmp(h, "*") == 0)
+		return (1);
+	if (h[0] == '[')
+		return (v6_bracket_ok(h));
+	if (h[0] == '*' && h[1] == '.')
+		h += 2;
+	return (name_ok(h));
+}
+
+/*
+ * A forward proxy's host pattern, lower-cased in place: "name" exactly,
+ * ".name" for name and every name below it, an IPv4 address or "[v6]".
+ */
+static int
+host_pattern_ok(char *h)
+{
+	lower(h);
+	if (h[0] == '[')
+		return (v6_bracket_ok(h));
+	if (h[0] == '.')
+		h++;
+	return (name_ok(h));
+}
+
+#define HOSTPAT	"(a name, \".name\" for it and every name below it, an " \
+		"IPv4 address or \"[v6]\")"
 
 static int
 pool_index(const struct cfg *c, const char *name)
@@ -1320,7 +1752,7 @@ parse_deny_paths(struct ctx *x, const config_setting_t *g,
 		e = config_setting_get_elem(list, i);
 		v = config_setting_get_string(e);
 		mkpath_i(path, where, "deny_paths", i);
-		if (compile_re(x, e, path, v, &f->deny_paths[i]) == -1)
+		if (compile_re(x, e, path, v, RE_PATH, &f->deny_paths[i]) == -1)
 			return (-1);
 		if ((f->deny_paths_src[i] = strdup(v)) == NULL) {
 			regfree(&f->deny_paths[i]);
@@ -1369,7 +1801,8 @@ parse_hdr_rules(struct ctx *x, const config_setting_t *g, const char *where,
 		if (r == 0)
 			continue;
 		mkpath(path, rw, "value");
-		if (compile_re(x, member(e, "value"), path, v, &hr->re) == -1)
+		if (compile_re(x, member(e, "value"), path, v, RE_PATH,
+		    &hr->re) == -1)
 			return (-1);
 		if ((hr->pattern = strdup(v)) == NULL) {
 			regfree(&hr->re);
@@ -1725,6 +2158,424 @@ parse_reverse(struct ctx *x, const config_setting_t *g, const char *where,
 	return (0);
 }
 
+/*
+ * Host patterns from a list setting into a new array with extra empty
+ * slots at the end (for block_file's). *nout counts every slot, so
+ * cfg_free frees them, filled or not. 0 or -1.
+ */
+static int
+get_hosts(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, int extra, char ***out, int *nout)
+{
+	const config_setting_t	*list, *e;
+	const char		*v;
+	char			 path[PATHLEN];
+	int			 i, n = 0;
+
+	if (get_strings(x, g, where, name, &list) == -1)
+		return (-1);
+	if (list != NULL)
+		n = config_setting_length(list);
+	if (n + extra == 0)
+		return (0);
+	if ((*out = calloc(n + extra, sizeof(**out))) == NULL)
+		return (bad(x, list, "out of memory"));
+	*nout = n + extra;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, i);
+		v = config_setting_get_string(e);
+		mkpath_i(path, where, name, i);
+		if (((*out)[i] = xstrdup(x, e, v)) == NULL)
+			return (-1);
+		if (!host_pattern_ok((*out)[i]))
+			return (bad(x, e, "%s: bad host pattern \"%s\" "
+			    HOSTPAT, path, v));
+	}
+	return (0);
+}
+
+/* block_urls = [ "ERE", ... ]; with extra slots, as get_hosts. */
+static int
+get_urls(struct ctx *x, const config_setting_t *g, const char *where,
+    int extra, struct cfg_forward *f)
+{
+	const config_setting_t	*list, *e;
+	const char		*v;
+	char			 path[PATHLEN];
+	int			 i, n = 0;
+
+	if (get_strings(x, g, where, "block_urls", &list) == -1)
+		return (-1);
+	if (list != NULL)
+		n = config_setting_length(list);
+	if (n + extra == 0)
+		return (0);
+	if ((f->block_urls_src = calloc(n + extra, sizeof(char *))) == NULL ||
+	    (f->block_urls = calloc(n + extra, sizeof(regex_t))) == NULL)
+		return (bad(x, list, "out of memory"));
+	f->nblock_urls = n + extra;
+	for (i = 0; i < n; i++) {
+		e = config_setting_get_elem(list, i);
+		v = config_setting_get_string(e);
+		mkpath_i(path, where, "block_urls", i);
+		if (compile_re(x, e, path, v, RE_URL, &f->block_urls[i]) == -1)
+			return (-1);
+		if ((f->block_urls_src[i] = strdup(v)) == NULL) {
+			regfree(&f->block_urls[i]);
+			return (bad(x, e, "out of memory"));
+		}
+	}
+	return (0);
+}
+
+/*
+ * Lines of a file read at load (block_file, auth_file): blanks around
+ * them do not count, and blank lines and "#" comments are skipped.
+ */
+#define BLANKS	" \t\r"
+
+/* The lines next_line() returns; ntilde of them start with "~". */
+static int
+count_lines(const char *text, int *ntilde)
+{
+	const char	*p, *nl;
+	int		 n = 0;
+
+	*ntilde = 0;
+	for (p = text; *p != '\0'; p = nl != NULL ? nl + 1 : p + strlen(p)) {
+		nl = strchr(p, '\n');
+		p += strspn(p, BLANKS);
+		if (*p == '\n' || *p == '\0' || *p == '#')
+			continue;
+		n++;
+		if (*p == '~')
+			(*ntilde)++;
+	}
+	return (n);
+}
+
+/* The next such line, trimmed and NUL-terminated in place; or NULL. */
+static char *
+next_line(char **pos, unsigned *lineno)
+{
+	char	*p, *e, *nl;
+
+	while (**pos != '\0') {
+		p = *pos;
+		++*lineno;
+		if ((nl = strchr(p, '\n')) != NULL) {
+			*nl = '\0';
+			*pos = nl + 1;
+		} else
+			*pos = p + strlen(p);
+		p += strspn(p, BLANKS);
+		for (e = p + strlen(p); e > p && strchr(BLANKS, e[-1]) != NULL;
+		    e--)
+			;
+		*e = '\0';
+		if (*p != '\0' && *p != '#')
+			return (p);
+	}
+	return (NULL);
+}
+
+/* A file that must be text; read whole into *text. */
+static int
+read_lines(struct ctx *x, const config_setting_t *at, const char *path,
+    const char *file, size_t max, const char *maxname, char **text)
+{
+	size_t	 len;
+
+	if (slurp(x, at, path, file, max, maxname, text, &len) == -1)
+		return (-1);
+	if (memchr(*text, '\0', len) != NULL)
+		return (bad(x, at, "%s: \"%s\" is not a text file (it has a "
+		    "NUL byte)", path, file));
+	return (0);
+}
+
+/*
+ * block_hosts, block_urls and block_file. The file is read first, to
+ * size the arrays once: its hosts go after block_hosts', its "~ ERE"
+ * lines after block_urls'.
+ */
+static int
+parse_blocks(struct ctx *x, const config_setting_t *g, const char *where,
+    struct cfg_forward *f)
+{
+	const config_setting_t	*at = member(g, "block_file");
+	const char		*v;
+	char			 path[PATHLEN], why[256], *text = NULL, *pos;
+	char			*line;
+	unsigned		 lineno = 0;
+	int			 r, nf = 0, nurls = 0, h, u, rc = -1;
+
+	mkpath(path, where, "block_file");
+	if ((r = get_string(x, g, where, "block_file", &v)) == -1)
+		return (-1);
+	if (r == 1) {
+		if ((f->block_file = in_dir(x, at, v)) == NULL ||
+		    read_lines(x, at, path, f->block_file, 64 << 20, "64M",
+		    &text) == -1)
+			goto out;
+		nf = count_lines(text, &nurls);
+	}
+	if (get_hosts(x, g, where, "block_hosts", nf - nurls, &f->block_hosts,
+	    &f->nblock_hosts) == -1 ||
+	    get_urls(x, g, where, nurls, f) == -1)
+		goto out;
+	if (text == NULL)
+		return (0);
+
+	h = f->nblock_hosts - (nf - nurls);
+	u = f->nblock_urls - nurls;
+	for (pos = text; (line = next_line(&pos, &lineno)) != NULL;) {
+		if (line[0] != '~') {
+			if ((f->block_hosts[h] = xstrdup(x, at, line)) == NULL)
+				goto out;
+			if (!host_pattern_ok(f->block_hosts[h++])) {
+				bad_line(x, f->block_file, lineno, "\"%s\" is "
+				    "neither a host pattern " HOSTPAT " nor "
+				    "\"~ REGEX\"", line);
+				goto out;
+			}
+			continue;
+		}
+		line += 1 + strspn(line + 1, BLANKS);
+		if (*line == '\0') {
+			bad_line(x, f->block_file, lineno, "\"~\" without a "
+			    "regular expression");
+			goto out;
+		}
+		if (re_error(line, RE_URL, &f->block_urls[u], why,
+		    sizeof(why)) == -1) {
+			bad_line(x, f->block_file, lineno, "bad regular "
+			    "expression \"%s\": %s", line, why);
+			goto out;
+		}
+		if ((f->block_urls_src[u++] = strdup(line)) == NULL) {
+			regfree(&f->block_urls[u - 1]);
+			bad(x, at, "out of memory");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(text);
+	return (rc);
+}
+
+/* Hash prefixes crypt(3) reads that are safe to store passwords with. */
+static const char *const hash_prefixes[] = {
+	"$6$", "$5$", "$2b$", "$2y$", "$2a$", "$y$", NULL
+};
+
+/* One "user:hash" line of auth_file; u is filled, users[0..i) before. */
+static int
+parse_user(struct ctx *x, const struct cfg_forward *f, int i, char *line,
+    unsigned lineno, struct cfg_user *u)
+{
+	const unsigned char	*p;
+	const char *const	*hp;
+	char			*hash;
+	int			 j;
+
+	if ((hash = strchr(line, ':')) == NULL || hash == line)
+		return (bad_line(x, f->auth_file, lineno, "expected "
+		    "\"user:hash\""));
+	*hash++ = '\0';
+	for (p = (const unsigned char *)line; *p != '\0'; p++)
+		if (*p < ' ' || *p == 0x7f)
+			return (bad_line(x, f->auth_file, lineno, "control "
+			    "character in the user name"));
+	for (p = (const unsigned char *)hash; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == ':')
+			return (bad_line(x, f->auth_file, lineno, "bad "
+			    "character in the hash of user \"%s\"", line));
+	for (hp = hash_prefixes; *hp != NULL; hp++)
+		if (strncmp(hash, *hp, strlen(*hp)) == 0 &&
+		    strlen(hash) > strlen(*hp))
+			break;
+	if (*hp == NULL)
+		return (bad_line(x, f->auth_file, lineno, "unsupported hash; "
+		    "use SHA-512 ($6$) or bcrypt ($2b$), e.g. openssl passwd "
+		    "-6"));
+	for (j = 0; j < i; j++)
+		if (strcmp(f->users[j].name, line) == 0)
+			return (bad_line(x, f->auth_file, lineno, "duplicate "
+			    "user \"%s\"", line));
+	if ((u->name = strdup(line)) == NULL ||
+	    (u->hash = strdup(hash)) == NULL)
+		return (bad_line(x, f->auth_file, lineno, "out of memory"));
+	return (0);
+}
+
+/* auth_file (htpasswd-style, crypt(3) hashes) and auth_realm. */
+static int
+parse_auth(struct ctx *x, const config_setting_t *g, const char *where,
+    struct cfg_forward *f)
+{
+	const config_setting_t	*at = member(g, "auth_file");
+	const unsigned char	*p;
+	const char		*v;
+	char			 path[PATHLEN], *text = NULL, *pos, *line;
+	unsigned		 lineno = 0;
+	int			 i, r, tilde, rc = -1;
+
+	mkpath(path, where, "auth_file");
+	if ((r = get_string(x, g, where, "auth_file", &v)) == -1)
+		return (-1);
+	if (r == 1) {
+		if ((f->auth_file = in_dir(x, at, v)) == NULL ||
+		    read_lines(x, at, path, f->auth_file, 16 << 20, "16M",
+		    &text) == -1)
+			goto out;
+		if ((f->nusers = count_lines(text, &tilde)) == 0) {
+			bad(x, at, "%s: no users in \"%s\" (one \"user:hash\" "
+			    "a line)", path, f->auth_file);
+			goto out;
+		}
+		if ((f->users = calloc(f->nusers, sizeof(*f->users))) == NULL) {
+			bad(x, at, "out of memory");
+			goto out;
+		}
+		for (i = 0, pos = text; (line = next_line(&pos,
+		    &lineno)) != NULL; i++)
+			if (parse_user(x, f, i, line, lineno,
+			    &f->users[i]) == -1)
+				goto out;
+	}
+
+	mkpath(path, where, "auth_realm");
+	v = "porter";
+	if ((r = get_string(x, g, where, "auth_realm", &v)) == -1)
+		goto out;
+	if (r == 1 && f->auth_file == NULL) {
+		bad(x, member(g, "auth_realm"), "%s needs auth_file", path);
+		goto out;
+	}
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p < ' ' || *p == 0x7f || *p == '"' || *p == '\\') {
+			bad(x, member(g, "auth_realm"), "%s: quotes, "
+			    "backslashes and control characters are not "
+			    "allowed", path);
+			goto out;
+		}
+	if (f->auth_file != NULL &&
+	    (f->auth_realm = xstrdup(x, g, v)) == NULL)
+		goto out;
+	rc = 0;
+out:
+	free(text);
+	return (rc);
+}
+
+/*
+ * A forward listener's settings; a reverse listener gets the defaults
+ * (its forward keys were refused already).
+ */
+static int
+parse_forward(struct ctx *x, const config_setting_t *g, const char *where,
+    struct cfg_forward *f)
+{
+	const char	*v;
+	char		 aerr[CFG_ERRLEN];
+	int		 r, b;
+
+	f->deny_private = 1;
+	if ((r = get_ints(x, g, where, "connect_ports", 1, 65535, 443,
+	    &f->connect_ports, &f->nconnect_ports)) == -1)
+		return (-1);
+	if (r == 0) {
+		if ((f->connect_ports = calloc(1, sizeof(int))) == NULL)
+			return (bad(x, g, "out of memory"));
+		f->connect_ports[0] = 443;
+		f->nconnect_ports = 1;
+	}
+
+	/* An anonymous proxy does not tell the client's address. */
+	if (get_bool(x, g, where, "anonymous", &f->anonymous) == -1 ||
+	    (r = get_bool(x, g, where, "forwarded_for", &b)) == -1)
+		return (-1);
+	if (r == 1 && b && f->anonymous)
+		return (bad(x, member(g, "forwarded_for"), "%s.forwarded_for "
+		    "= true contradicts anonymous = true (leave it out)",
+		    where));
+	f->forwarded_for = r == 1 ? b : !f->anonymous;
+	if (parse_hdr_removes(x, g, where, "anonymous_strip", 1, NULL, 0,
+	    NULL, &f->anonymous_strip, &f->nanonymous_strip) == -1)
+		return (-1);
+
+	if (parse_blocks(x, g, where, f) == -1 ||
+	    get_hosts(x, g, where, "allow_hosts", 0, &f->allow_hosts,
+	    &f->nallow_hosts) == -1 ||
+	    get_bool(x, g, where, "deny_private", &f->deny_private) == -1 ||
+	    parse_auth(x, g, where, f) == -1)
+		return (-1);
+
+	if ((r = get_string(x, g, where, "parent", &v)) == -1)
+		return (-1);
+	if (r == 1) {
+		if (v[0] == '*')
+			return (bad(x, member(g, "parent"), "%s.parent: a "
+			    "parent needs a host, not \"%s\"", where, v));
+		if (cfg_parse_addr(v, 0, &f->parent, aerr, sizeof(aerr)) == -1)
+			return (bad(x, member(g, "parent"), "%s.parent: %s",
+			    where, aerr));
+		f->has_parent = 1;
+	}
+	if (get_hosts(x, g, where, "parent_hosts", 0, &f->parent_hosts,
+	    &f->nparent_hosts) == -1)
+		return (-1);
+	if (f->nparent_hosts > 0 && !f->has_parent)
+		return (bad(x, member(g, "parent_hosts"), "%s.parent_hosts "
+		    "needs parent", where));
+	return (0);
+}
+
+/* A setting of the other mode; routes has its own words. */
+static int
+check_mode_keys(struct ctx *x, const config_setting_t *g, const char *where,
+    int mode)
+{
+	const config_setting_t	*s;
+	const char		*name;
+	char			 path[PATHLEN];
+	int			 i;
+
+	for (i = 0; i < config_setting_length(g); i++) {
+		s = config_setting_get_elem(g, i);
+		name = config_setting_name(s);
+		mkpath(path, where, name);
+		if (mode == CFG_MODE_FORWARD && strcmp(name, "routes") == 0)
+			return (bad(x, s, "%s: a forward listener has no "
+			    "routes", path));
+		if (mode == CFG_MODE_FORWARD && in_list(name, reverse_only))
+			return (bad(x, s, "%s: only for mode = \"reverse\"",
+			    path));
+		if (mode == CFG_MODE_REVERSE && in_list(name, forward_only))
+			return (bad(x, s, "%s: only for mode = \"forward\"",
+			    path));
+	}
+	return (0);
+}
+
+/* 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104; a wildcard is not. */
+static int
+addr_loopback(const struct cfg_addr *a)
+{
+	const struct sockaddr_in	*s4 = (const void *)&a->sa;
+	const struct sockaddr_in6	*s6 = (const void *)&a->sa;
+
+	if (a->sa.ss_family == AF_INET)
+		return ((ntohl(s4->sin_addr.s_addr) >> 24) == 127);
+	if (a->sa.ss_family == AF_INET6)
+		return (IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr) ||
+		    (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr) &&
+		    s6->sin6_addr.s6_addr[12] == 127));
+	return (0);
+}
+
 static int
 parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
     struct cfg_listener *l)
@@ -1735,7 +2586,7 @@ parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
 
 	l->line = config_setting_source_line(g);
 	l->backlog = 511;
-	if (check_keys(x, g, where, listener_keys, listener_later) == -1 ||
+	if (check_keys(x, g, where, listener_keys, no_keys) == -1 ||
 	    get_addr(x, g, where, "listen", 1, &l->addr) == -1 ||
 	    need_string(x, g, where, "mode", &v) == -1)
 		return (-1);
@@ -1747,6 +2598,8 @@ parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
 	else
 		return (bad(x, s, "%s.mode must be \"reverse\" or \"forward\", "
 		    "not \"%s\"", where, v));
+	if (check_mode_keys(x, g, where, l->mode) == -1)
+		return (-1);
 	switch (get_int(x, g, where, "backlog", 1, 65535, &n)) {
 	case -1:
 		return (-1);
@@ -1754,18 +2607,30 @@ parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
 		l->backlog = (int)n;
 	}
 
-	switch (l->mode) {
-	case CFG_MODE_REVERSE:
+	if (l->mode == CFG_MODE_REVERSE) {
 		if (parse_filter(x, g, where, &l->filter) == -1 ||
 		    parse_error_pages(x, g, where, &l->error_pages,
-		    &l->nerror_pages) == -1)
+		    &l->nerror_pages) == -1 ||
+		    parse_forward(x, g, where, &l->fwd) == -1)
 			return (-1);
 		return (parse_reverse(x, g, where, l));
-	case CFG_MODE_FORWARD:
-	default:
-		return (bad(x, s, "%s.mode: forward mode is not supported yet",
-		    where));
 	}
+
+	/* Anyone who can reach it could use it to reach anything. */
+	if (parse_cidrs(x, g, where, "allow", &l->filter.allow,
+	    &l->filter.nallow) == -1 ||
+	    parse_cidrs(x, g, where, "deny", &l->filter.deny,
+	    &l->filter.ndeny) == -1)
+		return (-1);
+	if (l->filter.nallow == 0 && !addr_loopback(&l->addr))
+		return (bad(x, member(g, "listen"), "%s: a forward listener on "
+		    "%s needs an allow list (it would be an open proxy)", where,
+		    l->addr.text));
+	if (parse_error_pages(x, g, where, &l->error_pages,
+	    &l->nerror_pages) == -1 ||
+	    parse_forward(x, g, where, &l->fwd) == -1)
+		return (-1);
+	return (0);
 }
 
 static int
@@ -1966,6 +2831,47 @@ free_route(struct cfg_route *rt)
 	    rt->nremove_response_headers);
 }
 
+static void
+free_forward(struct cfg_forward *f)
+{
+	int	 i;
+
+	free(f->connect_ports);
+	free_strings(f->anonymous_strip, f->nanonymous_strip);
+	free_strings(f->block_hosts, f->nblock_hosts);
+	free_strings(f->allow_hosts, f->nallow_hosts);
+	for (i = 0; i < f->nblock_urls && f->block_urls_src != NULL; i++)
+		if (f->block_urls_src[i] != NULL) {
+			regfree(&f->block_urls[i]);
+			free(f->block_urls_src[i]);
+		}
+	free(f->block_urls_src);
+	free(f->block_urls);
+	free(f->block_file);
+	for (i = 0; i < f->nusers && f->users != NULL; i++) {
+		free(f->users[i].name);
+		free(f->users[i].hash);
+	}
+	free(f->users);
+	free(f->auth_file);
+	free(f->auth_realm);
+	free_strings(f->parent_hosts, f->nparent_hosts);
+}
+
+static void
+free_pool(struct cfg_pool *p)
+{
+	free(p->name);
+	free(p->hash_name);
+	free(p->servers);
+	free(p->health.path);
+	free(p->health.method);
+	free(p->health.host);
+	free(p->health.body);
+	free(p->fail_status);
+	free_strings(p->retry_methods, p->nretry_methods);
+}
+
 void
 cfg_free(struct cfg *c)
 {
@@ -1979,16 +2885,14 @@ cfg_free(struct cfg *c)
 			free_route(&c->listeners[i].routes[j]);
 		free(c->listeners[i].routes);
 		free_filter(&c->listeners[i].filter);
+		free_forward(&c->listeners[i].fwd);
 		free_pages(c->listeners[i].error_pages,
 		    c->listeners[i].nerror_pages);
 	}
 	free(c->listeners);
 	free_pages(c->error_pages, c->nerror_pages);
-	for (i = 0; i < c->npools && c->pools != NULL; i++) {
-		free(c->pools[i].name);
-		free(c->pools[i].hash_name);
-		free(c->pools[i].servers);
-	}
+	for (i = 0; i < c->npools && c->pools != NULL; i++)
+		free_pool(&c->pools[i]);
 	free(c->pools);
 	free(c->file);
 	free(c->dir);

@@ -1,10 +1,13 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config/cfg.h"
+#include "master/drain.h"
 #include "master/master.h"
 #include "master/pidfile.h"
 
@@ -23,6 +26,8 @@ usage(void)
 	    "  -t         check the configuration and exit\n"
 	    "  -s signal  tell the running master to reload, stop, quit or\n"
 	    "             reopen (its logs)\n"
+	    "  -s drain POOL/ADDRESS, -s undrain POOL/ADDRESS\n"
+	    "             stop (start again) sending new requests to a server\n"
 	    "  -v         print the version and exit\n", DEFAULT_CONFIG);
 	exit(1);
 }
@@ -30,7 +35,7 @@ usage(void)
 int
 main(int argc, char *argv[])
 {
-	const char *path = DEFAULT_CONFIG, *action = NULL;
+	const char *path = DEFAULT_CONFIG, *action = NULL, *name = NULL;
 	char err[CFG_ERRLEN];
 	struct cfg *cfg;
 	int ch, foreground = 0, test = 0;
@@ -56,7 +61,12 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (action != NULL && (strcmp(action, "drain") == 0 ||
+	    strcmp(action, "undrain") == 0)) {
+		if (optind + 1 != argc)
+			usage();
+		name = argv[optind];
+	} else if (optind != argc)
 		usage();
 
 	if ((cfg = cfg_load(path, err, sizeof(err))) == NULL) {
@@ -69,7 +79,8 @@ main(int argc, char *argv[])
 		return (0);
 	}
 	if (action != NULL) {
-		int rc = pidfile_signal(cfg, action);
+		int rc = name != NULL ? drain_request(cfg, action, name) :
+		    pidfile_signal(cfg, action);
 
 		cfg_free(cfg);
 		return (rc);

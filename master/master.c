@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,9 +17,12 @@
 #include "config/cfg.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "master/checker.h"
+#include "master/drain.h"
 #include "master/master.h"
 #include "master/pidfile.h"
 #include "master/privs.h"
+#include "shared/health.h"
 #include "shared/scoreboard.h"
 #include "shared/shm.h"
 
@@ -71,6 +75,63 @@ master_new_generation(struct master *m)
 	pool_retire_old(m, m->generation);
 }
 
+void
+master_checker_start(struct master *m)
+{
+	int pod[2];
+	pid_t pid;
+
+	if (m->checker_pod >= 0) {
+		(void)close(m->checker_pod);	/* the old one exits */
+		m->checker_pod = -1;
+	}
+	m->checker_pid = 0;
+	m->checker_due = 0;
+	if (pipe2(pod, O_CLOEXEC) == -1) {
+		log_syserr("health checker: pipe");
+		m->checker_due = clock_now() + 1.0;
+		return;
+	}
+	pid = checker_start(m->cfg, &m->shm, pod[0], &m->oldmask);
+	(void)close(pod[0]);
+	if (pid <= 0) {
+		(void)close(pod[1]);
+		if (pid == -1) {
+			log_syserr("health checker: fork");
+			m->checker_due = clock_now() + 1.0;
+		}
+		return;
+	}
+	m->checker_pid = pid;
+	m->checker_pod = pod[1];
+}
+
+void
+master_checker_exited(struct master *m, int st)
+{
+	m->checker_pid = 0;
+	if (m->stopping || m->quitting)
+		return;
+	if (WIFSIGNALED(st))
+		log_error("health checker killed by signal %d (%s); "
+		    "restarting it", WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		log_error("health checker exited with status %d; restarting "
+		    "it", WEXITSTATUS(st));
+	m->checker_due = clock_now() + 1.0;
+}
+
+static void
+checker_stop(struct master *m)
+{
+	if (m->checker_pod >= 0)
+		(void)close(m->checker_pod);
+	m->checker_pod = -1;
+	if (m->checker_pid > 0)
+		(void)kill(m->checker_pid, SIGTERM);
+	m->checker_due = 0;
+}
+
 /* Fast stop: TERM every worker, then KILL what is left after a grace. */
 static void
 stop_workers(struct master *m)
@@ -80,6 +141,7 @@ stop_workers(struct master *m)
 	double deadline = clock_now() + STOP_GRACE;
 
 	m->stopping = 1;
+	checker_stop(m);
 	pool_signal_all(m, SIGTERM);
 	(void)sigemptyset(&chld);
 	(void)sigaddset(&chld, SIGCHLD);
@@ -107,6 +169,7 @@ quit_start(struct master *m)
 	if (m->quitting)
 		return;
 	m->quitting = 1;
+	checker_stop(m);
 	m->quit_deadline = clock_now() + m->cfg->shutdown_timeout;
 	log_info("graceful stop: waiting up to %.1f s for %d worker(s)",
 	    m->cfg->shutdown_timeout, m->nworkers);
@@ -262,6 +325,8 @@ setup(struct master *m)
 		z.nrows = MIN_BACKEND_ROWS;
 	if (shm_create(&m->shm, &z) == -1)
 		log_fatal("shared memory: %s", strerror(errno));
+	if (hc_assign(&m->shm, cfg, NULL) == -1)
+		log_fatal("shared memory: backend table too small");
 	open_pod(m);
 	m->pids = calloc(m->nslots, sizeof(*m->pids));
 	m->gens = calloc(m->nslots, sizeof(*m->gens));
@@ -303,11 +368,13 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 	static char exe[4096];
 	struct master m;
 	sigset_t set;
+	siginfo_t info;
 	double last_tick;
 	ssize_t n;
 	int i, sig;
 
 	memset(&m, 0, sizeof(m));
+	m.checker_pod = -1;
 	m.cfg = cfg;
 	m.cfg_path = cfg_path;
 	m.foreground = foreground;
@@ -334,6 +401,7 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 	(void)sigaddset(&set, SIGUSR1);
 	(void)sigaddset(&set, SIGUSR2);
 	(void)sigaddset(&set, SIGPIPE);
+	(void)sigaddset(&set, DRAIN_SIGNAL);
 	if (sigprocmask(SIG_BLOCK, &set, &m.oldmask) == -1)
 		log_fatal("sigprocmask: %s", strerror(errno));
 
@@ -345,13 +413,14 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 	for (i = 0; i < m.cfg->workers.start; i++)
 		if (pool_spawn(&m) == -1)
 			break;
+	master_checker_start(&m);
 	last_tick = clock_now();
 
 	for (;;) {
 		struct timespec ts = { 0, 250 * 1000 * 1000 };
 		double now;
 
-		sig = sigtimedwait(&set, NULL, &ts);
+		sig = sigtimedwait(&set, &info, &ts);
 		if (sig == -1 && errno != EAGAIN && errno != EINTR)
 			log_syserr("sigtimedwait");
 		if (sig == SIGTERM || sig == SIGINT) {
@@ -372,6 +441,7 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 			log_info("SIGHUP: reloading %s", m.cfg_path);
 			if (reload_config(&m) == 0) {
 				master_new_generation(&m);
+				master_checker_start(&m);
 				log_info("reloaded: generation %u",
 				    m.generation);
 			}
@@ -395,9 +465,13 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 				upgrade_start(&m);
 			break;
 		default:
+			if (sig == DRAIN_SIGNAL)
+				drain_apply(&m, info.si_value.sival_int);
 			break;
 		}
 		now = clock_now();
+		if (m.checker_due > 0 && now >= m.checker_due && !m.quitting)
+			master_checker_start(&m);
 		if (m.quitting) {
 			pool_reap(&m);
 			if (m.nworkers == 0) {

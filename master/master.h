@@ -49,6 +49,11 @@ struct master {
 	double		 quit_deadline;
 
 	pid_t		 upgrade_pid;	/* the new master started by USR2 */
+
+	/* the health checker (master/checker.c), when a pool has checks */
+	pid_t		 checker_pid;
+	int		 checker_pod;	/* closing it tells it to exit */
+	double		 checker_due;	/* restart it then (0: not due) */
 };
 
 /*
@@ -72,6 +77,15 @@ int	pool_count(const struct master *, uint32_t gen);
 void	pool_retire_old(struct master *, uint32_t gen);
 /* Send sig to every worker. */
 void	pool_signal_all(struct master *, int sig);
+
+/*
+ * Start the health checker for the running configuration, stopping the
+ * one before (reload). It is restarted when it dies, at most once a
+ * second.
+ */
+void	master_checker_start(struct master *);
+/* pool.c found it dead. */
+void	master_checker_exited(struct master *, int status);
 
 /* reload.c: HUP. 0 when the new configuration runs, -1 if it was refused. */
 int	reload_config(struct master *);

@@ -57,6 +57,8 @@ pool_spawn(struct master *m)
 		/* signals stay blocked until worker_main has its handlers */
 		/* only the master may hold a write end of a pipe of death */
 		(void)close(m->pod[1]);
+		if (m->checker_pod >= 0)
+			(void)close(m->checker_pod);
 		/* a worker never outlives its master */
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() == 1)
@@ -115,6 +117,10 @@ pool_reap(struct master *m)
 
 		if (pid == m->upgrade_pid) {
 			upgrade_failed(m, st);
+			continue;
+		}
+		if (pid == m->checker_pid) {
+			master_checker_exited(m, st);
 			continue;
 		}
 		for (i = 0; i < m->nslots; i++)

@@ -12,6 +12,7 @@
 #include "lib/log.h"
 #include "master/listen.h"
 #include "master/master.h"
+#include "shared/health.h"
 
 /* Same family, address and port (sockaddr padding and scope aside). */
 static int
@@ -129,7 +130,7 @@ reload_config(struct master *m)
 	 */
 	if ((uint32_t)nc->workers.max * 2 > m->nslots ||
 	    (uint32_t)nc->npools > m->shm.hdr->npools ||
-	    (uint32_t)cfg_nservers(nc) > m->shm.hdr->nrows) {
+	    hc_assign(&m->shm, nc, m->cfg) == -1) {
 		log_error("reload: %s: workers.max %d, %d pools or %d servers "
 		    "need a larger shared segment than this master made (%u "
 		    "slots, %u pools, %u servers); stop and start porter to "

@@ -1,9 +1,12 @@
 #include "config.h"
 
 #include <sys/mman.h>
+#include <sys/random.h>
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "shared/health.h"
 #include "shared/shm.h"
@@ -48,6 +51,9 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	s->hdr->npools = z->npools;
 	s->hdr->off_health = off_health;
 	s->hdr->nrows = z->nrows;
+	if (getrandom(&s->hdr->instance, sizeof(s->hdr->instance),
+	    GRND_NONBLOCK) != (ssize_t)sizeof(s->hdr->instance))
+		s->hdr->instance = (uint32_t)getpid() ^ (uint32_t)time(NULL);
 	return (0);
 }
 

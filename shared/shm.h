@@ -27,6 +27,8 @@ struct shm_header {
 	uint32_t		npools;
 	uint64_t		off_health;	/* backend table */
 	uint32_t		nrows;
+	uint32_t		instance;	/* random, per running porter: its
+						   Via name, so loops show */
 };
 
 /* Per-pool state every worker shares. */

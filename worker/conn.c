@@ -17,6 +17,8 @@
 #include "shared/scoreboard.h"
 #include "worker/conn.h"
 #include "worker/filter.h"
+#include "worker/forward.h"
+#include "worker/fwd_rules.h"
 #include "worker/normalize.h"
 #include "worker/proxy.h"
 #include "worker/respond.h"
@@ -61,6 +63,13 @@ int
 conn_error_with(struct conn *c, int status, int closing, const char *why,
     const char *extra)
 {
+	return (conn_error_page(c, status, closing, why, extra, NULL));
+}
+
+int
+conn_error_page(struct conn *c, int status, int closing, const char *why,
+    const char *extra, const char *detail)
+{
 	const struct cfg_error_page *page = error_page(c, status);
 	struct respond r;
 
@@ -68,6 +77,7 @@ conn_error_with(struct conn *c, int status, int closing, const char *why,
 	r.status = status;
 	r.keepalive = c->keepalive && !closing;
 	r.extra = extra;
+	r.detail = detail;
 	if (page != NULL) {
 		r.body = page->body;
 		r.blen = page->len;
@@ -214,6 +224,92 @@ refuse(struct conn *c, const struct cfg_filter *f, int status,
 	return (conn_error_with(c, status, closing, why, extra));
 }
 
+/*
+ * TRACE or OPTIONS with Max-Forwards: 0 is for porter to answer (RFC 9110
+ * 7.6.2): TRACE with the request as received (less credentials), OPTIONS
+ * with what it allows.
+ */
+static int
+answer_here(struct conn *c)
+{
+	const struct http_req *q = &c->req;
+	struct respond r;
+	char *p = c->w->obuf;
+	size_t n = 0, cap = c->w->ocap;
+	int i;
+
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.keepalive = c->keepalive && http_req_body(q) == HTTP_BODY_NONE;
+	c->status = 200;
+	c->why = "Max-Forwards: 0";
+	if (q->meth == HTTP_M_OPTIONS) {
+		r.extra = c->fwd != NULL ? "Allow: GET, HEAD, POST, PUT, "
+		    "DELETE, OPTIONS, TRACE, CONNECT, PATCH\r\n" :
+		    "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE, "
+		    "PATCH\r\n";
+		r.body = "";
+		r.ctype = "text/plain";
+		return (conn_send(c, &r));
+	}
+	/* the request line, then each field but the secret ones */
+	i = snprintf(p, cap, "%.*s %.*s HTTP/1.%d\r\n", (int)q->method.len,
+	    c->buf + q->method.off, (int)q->target.len,
+	    c->buf + q->target.off, q->h.version == 10 ? 0 : 1);
+	if (i > 0 && (size_t)i < cap)
+		n = (size_t)i;
+	for (i = 0; i < q->h.nhdr; i++) {
+		const struct http_hdr *h = &q->h.hdr[i];
+		size_t k = h->name.len + h->value.len + 4;
+
+		if (h->id == HH_PROXY_AUTHORIZATION ||
+		    http_span_eq(c->buf, h->name, "Authorization") ||
+		    http_span_eq(c->buf, h->name, "Cookie") || n + k + 2 > cap)
+			continue;
+		memcpy(p + n, c->buf + h->name.off, h->name.len);
+		n += h->name.len;
+		memcpy(p + n, ": ", 2);
+		n += 2;
+		memcpy(p + n, c->buf + h->value.off, h->value.len);
+		n += h->value.len;
+		memcpy(p + n, "\r\n", 2);
+		n += 2;
+	}
+	if (n + 2 <= cap) {
+		memcpy(p + n, "\r\n", 2);
+		n += 2;
+	}
+	r.body = p;
+	r.blen = n;
+	r.ctype = "message/http";
+	return (conn_send(c, &r));
+}
+
+/*
+ * Checks every proxy makes before forwarding: a request that carries
+ * porter's own Via name has come round a loop (508); TRACE and OPTIONS
+ * with Max-Forwards: 0 stop here. 0 to go on, 1 or -1 when answered
+ * (the connection goes on / ends).
+ */
+static int
+hop_checks(struct conn *c)
+{
+	const struct http_head *h = &c->req.h;
+	int i;
+
+	for (i = 0; i < h->nhdr; i++)
+		if (h->hdr[i].id == HH_VIA && fwd_via_has(c->buf +
+		    h->hdr[i].value.off, h->hdr[i].value.len,
+		    c->w->via_token))
+			return (conn_error(c, 508, http_req_body(&c->req) !=
+			    HTTP_BODY_NONE, "loop: the request carries "
+			    "porter's own Via") == 0 ? 1 : -1);
+	if ((c->req.meth == HTTP_M_TRACE || c->req.meth == HTTP_M_OPTIONS) &&
+	    proxy_max_forwards(c) == 0)
+		return (answer_here(c) == 0 ? 1 : -1);
+	return (0);
+}
+
 /* A route that answers by itself: return = { status; location; body; } */
 static int
 answer_return(struct conn *c, const struct cfg_route *rt)
@@ -265,6 +361,22 @@ serve_request(struct conn *c)
 	long n;
 	int st;
 
+	if (c->fwd != NULL) {
+		/* allow and deny first: nothing else for strangers */
+		memset(&fr, 0, sizeof(fr));
+		fr.peer = (const struct sockaddr *)&c->peer_sa;
+		fr.req = q;
+		fr.buf = c->buf;
+		fr.path = "";
+		fr.scratch = c->w->scratch;
+		fr.scratch_len = c->w->scratch_len;
+		if ((st = filter_check(&c->lst->filter, &fr, rule,
+		    sizeof(rule))) != 0)
+			return (refuse(c, &c->lst->filter, st, rule));
+		if ((st = hop_checks(c)) != 0)
+			return (st == 1 ? 0 : -1);
+		return (forward_request(c));
+	}
 	if (route_split(c->buf + q->target.off, q->target.len,
 	    c->buf + q->host.off, q->host.len, &host, &hostlen, &path,
 	    &pathlen) == -1)
@@ -308,6 +420,8 @@ serve_request(struct conn *c)
 		    "route max_body_size"));
 	if (rt->ret.status != 0)
 		return (answer_return(c, rt));
+	if ((st = hop_checks(c)) != 0)
+		return (st == 1 ? 0 : -1);
 	return (proxy_request(c, rt));
 }
 
@@ -347,6 +461,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 	c.w = w;
 	c.lst = l;
 	c.lfd = lfd;
+	c.fwd = l->mode == CFG_MODE_FORWARD ? &l->fwd : NULL;
 	c.buf = w->cbuf;
 	/* TCP_NODELAY and both timeouts came with the socket from listen_tune */
 	io_init_set(&c.io, fd, cfg_accept_rcvtimeo(w->cfg),
@@ -375,6 +490,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		c.backend = NULL;
 		c.why = NULL;
 		c.head_done = 0;
+		c.to_parent = 0;
 		if (c.req.h.version == 11)
 			c.keepalive = !(c.req.h.conn & HTTP_CONN_CLOSE);
 		else

@@ -19,6 +19,10 @@ struct conn {
 	struct worker			*w;
 	const struct cfg_listener	*lst;
 	int				 lfd;		/* its listening socket */
+	const struct cfg_forward	*fwd;		/* forward listener's
+							   settings, or NULL */
+	int				 to_parent;	/* forward: this request
+							   goes to a parent proxy */
 	struct io			 io;
 	char				 peer[46];	/* client address (INET6_ADDRSTRLEN) */
 	struct sockaddr_storage		 peer_sa;
@@ -51,5 +55,8 @@ int	conn_error(struct conn *, int status, int closing, const char *why);
 /* The same with more header lines (each ending CRLF), e.g. Allow. */
 int	conn_error_with(struct conn *, int status, int closing,
 	    const char *why, const char *extra);
+/* The same, with porter's page saying detail (e.g. the rule that matched). */
+int	conn_error_page(struct conn *, int status, int closing,
+	    const char *why, const char *extra, const char *detail);
 
 #endif

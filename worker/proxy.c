@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/clock.h"
@@ -15,9 +16,8 @@
 #include "worker/io.h"
 #include "worker/proxy.h"
 #include "worker/respond.h"
+#include "worker/tunnel.h"
 #include "worker/upstream.h"
-
-#define VIA_NAME	"porter"
 
 /* A head being written into a fixed buffer; overflow is sticky. */
 struct out {
@@ -292,26 +292,112 @@ split_absolute(const char *t, size_t n, struct span *auth, struct span *rest,
 	return (1);
 }
 
+/* Fields anonymous mode strips, besides the listener's anonymous_strip. */
+static const char *const anon_fields[] = {
+	"X-Forwarded-For", "Forwarded", "Via", "From", "Client-IP",
+	"X-Real-IP", NULL
+};
+
+/* Whether forward mode's anonymous setting hides field n. */
+static int
+anonymized(const struct conn *c, struct span n)
+{
+	const struct cfg_forward *f = c->fwd;
+	int i;
+
+	if (f == NULL || !f->anonymous)
+		return (0);
+	for (i = 0; anon_fields[i] != NULL; i++)
+		if (http_span_eq(c->buf, n, anon_fields[i]))
+			return (1);
+	for (i = 0; i < f->nanonymous_strip; i++)
+		if (http_span_eq(c->buf, n, f->anonymous_strip[i]))
+			return (1);
+	return (0);
+}
+
+long
+proxy_max_forwards(const struct conn *c)
+{
+	const struct http_head *h = &c->req.h;
+	const char *v;
+	long n = 0;
+	size_t j;
+	int i;
+
+	for (i = 0; i < h->nhdr; i++) {
+		if (!http_span_eq(c->buf, h->hdr[i].name, "Max-Forwards"))
+			continue;
+		v = c->buf + h->hdr[i].value.off;
+		if (h->hdr[i].value.len == 0 || h->hdr[i].value.len > 9)
+			return (-1);
+		for (j = 0; j < h->hdr[i].value.len; j++) {
+			if (v[j] < '0' || v[j] > '9')
+				return (-1);
+			n = n * 10 + (v[j] - '0');
+		}
+		return (n);
+	}
+	return (-1);
+}
+
 /*
- * The request head for the backend: origin-form target, HTTP/1.1, the
- * client's fields less hop-by-hop ones, and porter's Via and X-Forwarded-*.
- * Returns its length, or 0 if it does not fit in obuf.
+ * Max-Forwards on TRACE and OPTIONS (RFC 9110 7.6.2): forwarded one less.
+ * conn.c answers the request itself when it is 0.
+ */
+static int
+out_max_forwards(struct out *o, const struct conn *c, const struct http_hdr *h)
+{
+	char num[24];
+	long v;
+
+	if ((c->req.meth != HTTP_M_TRACE && c->req.meth != HTTP_M_OPTIONS) ||
+	    !http_span_eq(c->buf, h->name, "Max-Forwards"))
+		return (0);
+	v = proxy_max_forwards(c);
+	if (v <= 0)
+		return (0);	/* malformed: passed on as is */
+	(void)snprintf(num, sizeof(num), "%ld", v - 1);
+	out_str(o, "Max-Forwards: ");
+	out_str(o, num);
+	out_add(o, "\r\n", 2);
+	return (1);
+}
+
+/* A WebSocket (or other) upgrade the client asked for. */
+static int
+wants_upgrade(const struct http_req *q)
+{
+	return ((q->h.conn & HTTP_CONN_UPGRADE) && q->meth == HTTP_M_GET &&
+	    http_req_body(q) == HTTP_BODY_NONE);
+}
+
+/*
+ * The request head for the backend: origin-form target (absolute-form to a
+ * parent proxy), HTTP/1.1, the client's fields less hop-by-hop ones, and
+ * porter's Via and X-Forwarded-* (forward mode: Via and X-Forwarded-For
+ * only, or nothing that identifies the client when anonymous). Returns
+ * its length, or 0 if it does not fit in obuf.
  */
 static size_t
-build_request(struct conn *c, const struct cfg_route *rt,
-    const struct cfg_server *srv)
+build_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 {
 	const struct http_req *q = &c->req;
+	const struct cfg_forward *fwd = c->fwd;
 	const char *b = c->buf;
 	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
 	struct span auth = { 0, 0 }, rest = { 0, 0 };
 	int i, absolute, have_host = q->host.len > 0;
+	int anon = fwd != NULL && fwd->anonymous;
+	int upgrade = wants_upgrade(q);
 
 	absolute = split_absolute(b + q->target.off, q->target.len, &auth,
 	    &rest, q->target.off);
 	out_span(&o, b, q->method);
 	out_add(&o, " ", 1);
-	if (rt->normalize && c->npath[0] == '/') {
+	if (c->to_parent) {
+		out_span(&o, b, q->target);	/* a proxy wants it absolute */
+	} else if (rt->normalize && c->npath[0] == '/') {
 		/* the path the rules saw, and the query as sent */
 		out_add(&o, c->npath, c->npathlen);
 		out_span(&o, b, c->query);
@@ -331,7 +417,7 @@ build_request(struct conn *c, const struct cfg_route *rt,
 	} else if (!have_host) {
 		/* an HTTP/1.0 client may omit Host; 1.1 backends need one */
 		out_str(&o, "Host: ");
-		out_str(&o, srv->addr.text);
+		out_str(&o, hostfb);
 		out_add(&o, "\r\n", 2);
 	}
 	for (i = 0; i < q->h.nhdr; i++) {
@@ -349,29 +435,43 @@ build_request(struct conn *c, const struct cfg_route *rt,
 		case HH_VIA: case HH_X_FORWARDED_FOR:
 		case HH_X_FORWARDED_PROTO: case HH_X_FORWARDED_HOST:
 			continue;		/* rewritten below */
+		case HH_UPGRADE:
+			if (upgrade)
+				out_field(&o, b, h);
+			continue;
 		default:
 			break;
 		}
-		if (http_is_hop_by_hop(&q->h, b, i) ||
+		if (http_is_hop_by_hop(&q->h, b, i) || anonymized(c, h->name) ||
 		    rewritten(b, h->name, rt->remove_request_headers,
 		    rt->nremove_request_headers, rt->set_request_headers,
-		    rt->nset_request_headers))
+		    rt->nset_request_headers) || out_max_forwards(&o, c, h))
 			continue;
 		out_field(&o, b, h);
 	}
 	out_set(&o, rt->set_request_headers, rt->nset_request_headers);
+	if (upgrade)
+		out_str(&o, "Connection: upgrade\r\n");
 	if (q->h.chunked)
 		out_str(&o, "Transfer-Encoding: chunked\r\n");
-	out_joined(&o, "X-Forwarded-For", b, &q->h, HH_X_FORWARDED_FOR,
-	    c->peer);
-	out_str(&o, "X-Forwarded-Proto: http\r\n");
-	if (absolute || have_host) {
-		out_str(&o, "X-Forwarded-Host: ");
-		out_span(&o, b, absolute ? auth : q->host);
-		out_add(&o, "\r\n", 2);
+	if (fwd == NULL || (fwd->forwarded_for && !anon))
+		out_joined(&o, "X-Forwarded-For", b, &q->h, HH_X_FORWARDED_FOR,
+		    c->peer);
+	else if (!anon)
+		for (i = 0; i < q->h.nhdr; i++)	/* the client's, as sent */
+			if (q->h.hdr[i].id == HH_X_FORWARDED_FOR)
+				out_field(&o, b, &q->h.hdr[i]);
+	if (fwd == NULL) {
+		out_str(&o, "X-Forwarded-Proto: http\r\n");
+		if (absolute || have_host) {
+			out_str(&o, "X-Forwarded-Host: ");
+			out_span(&o, b, absolute ? auth : q->host);
+			out_add(&o, "\r\n", 2);
+		}
 	}
-	out_joined(&o, "Via", b, &q->h, HH_VIA,
-	    q->h.version == 10 ? "1.0 " VIA_NAME : "1.1 " VIA_NAME);
+	if (!anon)
+		out_joined(&o, "Via", b, &q->h, HH_VIA, q->h.version == 10 ?
+		    c->w->via10 : c->w->via11);
 	out_add(&o, "\r\n", 2);
 	return (o.overflow ? 0 : o.len);
 }
@@ -404,6 +504,10 @@ build_response(struct conn *c, const struct cfg_route *rt,
 				out_field(&o, ub, h);
 			continue;
 		}
+		if (h->id == HH_UPGRADE && r->code == 101) {
+			out_field(&o, ub, h);
+			continue;
+		}
 		if (h->id == HH_VIA || http_is_hop_by_hop(&r->h, ub, i) ||
 		    rewritten(ub, h->name, rt->remove_response_headers,
 		    rt->nremove_response_headers, rt->set_response_headers,
@@ -413,8 +517,10 @@ build_response(struct conn *c, const struct cfg_route *rt,
 	}
 	out_set(&o, rt->set_response_headers, rt->nset_response_headers);
 	out_joined(&o, "Via", ub, &r->h, HH_VIA,
-	    r->h.version == 10 ? "1.0 " VIA_NAME : "1.1 " VIA_NAME);
-	if (!ka)
+	    r->h.version == 10 ? c->w->via10 : c->w->via11);
+	if (r->code == 101)
+		out_str(&o, "Connection: upgrade\r\n");
+	else if (!ka)
 		out_str(&o, "Connection: close\r\n");
 	else if (c->req.h.version == 10)
 		out_str(&o, "Connection: keep-alive\r\n");
@@ -424,6 +530,24 @@ build_response(struct conn *c, const struct cfg_route *rt,
 
 /* Outcomes of getting a response head from a backend. */
 enum up_rc { UP_OK, UP_EARLY_EOF, UP_TIMEOUT, UP_BAD, UP_CLIENT };
+
+/* Where one attempt goes: a pool's server, or forward mode's destination. */
+struct target {
+	const struct sockaddr	*sa;
+	socklen_t		 salen;
+	const char		*name;		/* for logs; Host for 1.0 */
+	const struct cfg_pool	*pool;		/* NULL in forward mode */
+	uint32_t		 row;		/* its health row, with pool */
+	double			 start;		/* for the latency average */
+	int			 status;	/* 502 or 504 when it failed */
+	const char		*why;
+};
+
+/* How one attempt ended. */
+enum ex_rc {
+	EX_DONE,	/* the client has its answer (or is gone) */
+	EX_RETRY	/* nothing reached the client; another server may */
+};
 
 /*
  * Read the backend's response head into ubuf[0..*ulen), skipping interim
@@ -473,6 +597,8 @@ read_response(struct conn *c, struct up_conn *u, struct http_resp *r,
 		if (r->code >= 200)
 			return (UP_OK);
 		if (r->code == 101) {
+			if (wants_upgrade(&c->req))
+				return (UP_OK);
 			*why = "unexpected 101 Switching Protocols";
 			return (UP_BAD);
 		}
@@ -485,32 +611,47 @@ read_response(struct conn *c, struct up_conn *u, struct http_resp *r,
 	}
 }
 
-/* A request porter may send again if a reused connection was closed. */
+/*
+ * Whether porter may send the request again, on a fresh connection or to
+ * another server, once it has gone out: no body (porter streams bodies
+ * and keeps no copy) and a method the pool lets it repeat.
+ */
 static int
-resendable(const struct http_req *q)
+resendable(const struct conn *c, const struct cfg_pool *p)
 {
-	return (http_req_body(q) == HTTP_BODY_NONE && idempotent(q->meth));
+	const struct http_req *q = &c->req;
+	int i;
+
+	if (http_req_body(q) != HTTP_BODY_NONE)
+		return (0);
+	if (idempotent(q->meth))
+		return (1);
+	for (i = 0; p != NULL && i < p->nretry_methods; i++)
+		if (http_span_eq(c->buf, q->method, p->retry_methods[i]))
+			return (1);
+	return (0);
 }
 
-/* Open a connection to srv, reusing an idle one unless fresh. */
+/* Open a connection to t, reusing an idle one unless fresh. */
 static int
-upstream_open(struct conn *c, const struct cfg_server *srv, int fresh,
+upstream_open(struct conn *c, const struct target *t, int fresh,
     struct up_conn *u, int *reused)
 {
 	struct worker *w = c->w;
 	int fd;
 
-	if (!fresh && upstream_take(&w->up, srv, !resendable(&c->req), u)) {
+	if (!fresh && upstream_take(&w->up, t->sa, t->salen,
+	    !resendable(c, t->pool), u)) {
 		*reused = 1;
 		return (0);
 	}
 	*reused = 0;
-	fd = io_connect((const struct sockaddr *)&srv->addr.sa,
-	    srv->addr.salen, w->cfg->timeouts.connect);
+	fd = io_connect(t->sa, t->salen, w->cfg->timeouts.connect);
 	if (fd == -1)
 		return (-1);
 	io_init(&u->io, fd);
-	u->srv = srv;
+	memcpy(&u->sa, t->sa, t->salen);
+	u->salen = t->salen;
 	return (0);
 }
 
@@ -600,8 +741,7 @@ pick_server(struct conn *c, const struct cfg_route *rt, const uint8_t *el)
 	if (p->balance == CFG_BAL_LEAST_CONN || p->balance == CFG_BAL_RANDOM2)
 		for (i = 0; i < p->nservers; i++)
 			w->active[i] = atomic_load_explicit(&hc_row(w->shm,
-			    w->rowbase[rt->pool] + (uint32_t)i)->active,
-			    memory_order_relaxed);
+			    p->servers[i].row)->active, memory_order_relaxed);
 	switch (p->balance) {
 	case CFG_BAL_LEAST_CONN:
 		return (balance_pick_least(b, p, w->active, el, w->tiebreak++));
@@ -617,44 +757,6 @@ pick_server(struct conn *c, const struct cfg_route *rt, const uint8_t *el)
 	}
 }
 
-/*
- * Connect to a server of the route's pool: the one the pool's algorithm
- * picks among the primaries, then, while connecting fails, the next it
- * picks without the ones that failed; backups only when no primary could
- * be reached. 0 with *srv and u set, or -1 with *why.
- */
-static int
-connect_server(struct conn *c, const struct cfg_route *rt,
-    const struct cfg_server **srv, struct up_conn *u, int *reused,
-    const char **why)
-{
-	struct worker *w = c->w;
-	const struct cfg_pool *p = &w->cfg->pools[rt->pool];
-	int backups, i, s;
-
-	for (backups = 0; backups <= 1; backups++) {
-		int any = 0;
-
-		for (i = 0; i < p->nservers; i++) {
-			w->eligible[i] = p->servers[i].backup == backups;
-			any |= w->eligible[i];
-		}
-		if (!any)
-			continue;
-		while ((s = pick_server(c, rt, w->eligible)) >= 0) {
-			*srv = &p->servers[s];
-			if (upstream_open(c, *srv, 0, u, reused) == 0)
-				return (0);
-			log_error("%s: backend %s: connect: %s", c->peer,
-			    (*srv)->addr.text, strerror(errno));
-			*why = errno == ETIMEDOUT ? "connect timed out" :
-			    "connect failed";
-			w->eligible[s] = 0;
-		}
-	}
-	return (-1);
-}
-
 /* The client's body that porter could not read: the connection must end. */
 static int
 body_pending(const struct conn *c)
@@ -662,8 +764,110 @@ body_pending(const struct conn *c)
 	return (http_req_body(&c->req) != HTTP_BODY_NONE);
 }
 
-static int	exchange(struct conn *, const struct cfg_route *,
-		    const struct cfg_server *, struct up_conn *, int);
+/* What choose_server says when it names no server. */
+#define PICK_NONE	(-1)	/* none is up (or all were tried) */
+#define PICK_BUSY	(-2)	/* the usable ones are all at max_conns */
+
+/*
+ * The server for the next attempt: among the primaries that are up, not
+ * draining, below max_conns and not yet tried for this request, the one
+ * the pool's algorithm picks; the backups only when no primary is up.
+ * A down server whose passive down time is over gets the request as its
+ * trial. slow_start: a server still ramping up is passed over with the
+ * probability of the weight it does not have yet.
+ */
+static int
+choose_server(struct conn *c, const struct cfg_route *rt, const uint8_t *tried)
+{
+	struct worker *w = c->w;
+	const struct cfg_pool *p = &w->cfg->pools[rt->pool];
+	int64_t now = hc_now_ms();
+	int phase, i, s, any, busy = 0, trial, left;
+
+	for (phase = 0; phase <= 1; phase++) {
+		any = 0;
+		for (i = 0; i < p->nservers; i++) {
+			const struct cfg_server *srv = &p->servers[i];
+
+			w->eligible[i] = 0;
+			if (srv->backup != phase || tried[i] ||
+			    !hc_usable(w->shm, srv->row, p, now, &trial))
+				continue;
+			if (trial)
+				return (i);
+			if (srv->max_conns > 0 && atomic_load_explicit(
+			    &hc_row(w->shm, srv->row)->active,
+			    memory_order_relaxed) >= srv->max_conns) {
+				busy = 1;
+				continue;
+			}
+			w->eligible[i] = 1;
+			any++;
+		}
+		if (busy && !any)
+			return (PICK_BUSY);
+		for (left = any; left > 0; left--) {
+			double f;
+
+			s = pick_server(c, rt, w->eligible);
+			if (s < 0 || left == 1 || p->slow_start <= 0)
+				return (s);
+			f = hc_weight_factor(w->shm, p->servers[s].row, p, now);
+			if (f >= 1.0 ||
+			    (double)(next_random(w) >> 11) / 9007199254740992.0 < f)
+				return (s);
+			w->eligible[s] = 0;	/* ramping up: not this time */
+		}
+	}
+	return (PICK_NONE);
+}
+
+/*
+ * Every usable server is at max_conns: wait for a slot, polling the table
+ * with a short, growing sleep, until queue_timeout from *since. 0 to try
+ * again, -1 when the time is up.
+ */
+static int
+queue_wait(const struct cfg_pool *p, double *since, int *step_ms)
+{
+	double now = clock_now(), left;
+	struct timespec ts;
+
+	if (*since == 0) {
+		*since = now;
+		*step_ms = 1;
+	}
+	left = *since + p->queue_timeout - now;
+	if (left <= 0)
+		return (-1);
+	if (left > *step_ms / 1000.0)
+		left = *step_ms / 1000.0;
+	ts.tv_sec = (time_t)left;
+	ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+	(void)nanosleep(&ts, NULL);
+	if (*step_ms < 16)
+		*step_ms *= 2;
+	return (0);
+}
+
+/* 503 with Retry-After: seconds until the pool may have a server again. */
+static int
+unavailable(struct conn *c, const struct cfg_pool *p, int busy)
+{
+	char extra[48];
+	double after = busy ? 1 : p->health.path != NULL ?
+	    p->health.interval * p->health.rise : p->fail_timeout;
+
+	if (after < 1)
+		after = 1;
+	(void)snprintf(extra, sizeof(extra), "Retry-After: %d\r\n",
+	    (int)(after + 0.999));
+	return (conn_error_with(c, 503, body_pending(c), busy ?
+	    "every server is at max_conns" : "no server is up", extra));
+}
+
+static enum ex_rc	attempt(struct conn *, const struct cfg_route *,
+			    struct target *, size_t *, int *);
 
 int
 proxy_request(struct conn *c, const struct cfg_route *rt)
@@ -671,39 +875,199 @@ proxy_request(struct conn *c, const struct cfg_route *rt)
 	struct worker *w = c->w;
 	const struct cfg *cfg = w->cfg;
 	const struct cfg_pool *pool = &cfg->pools[rt->pool];
-	const struct cfg_server *srv = NULL;
 	struct http_req *q = &c->req;
-	enum http_body qb = http_req_body(q);
-	struct up_conn u;
+	struct target t;
+	size_t hlen = 0;
+	double qsince = 0;
+	int tries = 0, step = 1, s, rc, status = 502;
 	const char *why = "no server";
-	uint32_t row;
-	int reused = 0, rc;
 
-	u.io.fd = -1;
-	if (qb == HTTP_BODY_LENGTH && cfg->limits.max_body_size > 0 &&
+	if (http_req_body(q) == HTTP_BODY_LENGTH &&
+	    cfg->limits.max_body_size > 0 &&
 	    (uint64_t)q->h.content_length > cfg->limits.max_body_size)
 		return (conn_error(c, 413, 1, "body larger than max_body_size"));
+	memset(w->tried, 0, (size_t)pool->nservers);
+	for (;;) {
+		const struct cfg_server *srv;
 
-	if (connect_server(c, rt, &srv, &u, &reused, &why) == -1)
-		return (conn_error(c, 502, body_pending(c), why));
-	c->backend = srv->addr.text;
-	sb_set_state(w->sb, SB_UPSTREAM);
-	row = w->rowbase[rt->pool] + (uint32_t)(srv - pool->servers);
-	hc_acquire(w->shm, row);
-	atomic_store_explicit(&w->sb->hc_held, row + 1, memory_order_relaxed);
-	rc = exchange(c, rt, srv, &u, reused);
-	atomic_store_explicit(&w->sb->hc_held, 0, memory_order_relaxed);
-	hc_release(w->shm, row);
-	return (rc);
+		s = choose_server(c, rt, w->tried);
+		if (s == PICK_BUSY) {
+			if (queue_wait(pool, &qsince, &step) == -1)
+				return (unavailable(c, pool, 1));
+			continue;
+		}
+		if (s < 0) {
+			if (tries == 0)
+				return (unavailable(c, pool, 0));
+			break;
+		}
+		srv = &pool->servers[s];
+		if (!hc_try_acquire(w->shm, srv->row, srv->max_conns))
+			continue;	/* another worker took the last slot */
+		memset(&t, 0, sizeof(t));
+		t.sa = (const struct sockaddr *)&srv->addr.sa;
+		t.salen = srv->addr.salen;
+		t.name = srv->addr.text;
+		t.pool = pool;
+		t.row = srv->row;
+		c->backend = srv->addr.text;
+		atomic_store_explicit(&w->sb->hc_held, srv->row + 1,
+		    memory_order_relaxed);
+		sb_set_state(w->sb, SB_UPSTREAM);
+		if (attempt(c, rt, &t, &hlen, &rc) == EX_DONE) {
+			atomic_store_explicit(&w->sb->hc_held, 0,
+			    memory_order_relaxed);
+			hc_release(w->shm, srv->row);
+			return (rc);
+		}
+		atomic_store_explicit(&w->sb->hc_held, 0, memory_order_relaxed);
+		hc_release(w->shm, srv->row);
+		status = t.status;
+		why = t.why;
+		w->tried[s] = 1;
+		if (++tries > pool->retries)
+			break;
+		log_info("%s: retrying on another server after %s from %s",
+		    c->peer, why, srv->addr.text);
+	}
+	return (conn_error(c, status, body_pending(c), why));
+}
+
+int
+proxy_forward(struct conn *c, const struct cfg_route *rt,
+    const struct sockaddr_storage *sa, const socklen_t *salen, int n,
+    const char *name)
+{
+	struct target t;
+	size_t hlen = 0;
+	int i, rc;
+
+	memset(&t, 0, sizeof(t));
+	sb_set_state(c->w->sb, SB_UPSTREAM);
+	/* a name's addresses in turn, while connecting fails */
+	for (i = 0; i < n; i++) {
+		t.sa = (const struct sockaddr *)&sa[i];
+		t.salen = salen[i];
+		t.name = name;
+		if (attempt(c, rt, &t, &hlen, &rc) == EX_DONE)
+			return (rc);
+	}
+	return (conn_error(c, t.status, body_pending(c), t.why));
+}
+
+/* A failed attempt: count it against the server and say what went wrong. */
+static enum ex_rc
+failed(struct conn *c, struct target *t, int status, int timeout,
+    const char *why, int retry)
+{
+	log_error("%s: %s %s: %s", c->peer, t->pool != NULL ? "backend" :
+	    "server", t->name, why);
+	if (t->pool != NULL)
+		hc_passive_fail(c->w->shm, t->row, t->pool, hc_now_ms(),
+		    timeout, why);
+	t->status = status;
+	t->why = why;
+	return (retry ? EX_RETRY : EX_DONE);
+}
+
+static enum ex_rc	exchange(struct conn *, const struct cfg_route *,
+			    struct target *, struct up_conn *, int, size_t *,
+			    int *);
+
+/*
+ * One attempt on t: connect (or reuse) and exchange. EX_DONE with *rc
+ * when the client has its answer, EX_RETRY when another server may take
+ * the request (t->status and t->why say why this one did not).
+ */
+static enum ex_rc
+attempt(struct conn *c, const struct cfg_route *rt, struct target *t,
+    size_t *hlen, int *rc)
+{
+	struct up_conn u;
+	int reused;
+	enum ex_rc x;
+
+	u.io.fd = -1;
+	t->start = clock_now();
+	if (upstream_open(c, t, 0, &u, &reused) == -1) {
+		/* nothing was sent: any method may go elsewhere */
+		x = failed(c, t, 502, errno == ETIMEDOUT, errno == ETIMEDOUT ?
+		    "connect timed out" : "connect failed", 1);
+		if (x == EX_DONE)
+			*rc = conn_error(c, t->status, body_pending(c), t->why);
+		return (x);
+	}
+	return (exchange(c, rt, t, &u, reused, hlen, rc));
 }
 
 /*
- * Send the request on u (connected to srv) and relay the response.
- * Returns 0 if the client connection may carry another request.
+ * A 101 answer to an Upgrade request: pass the head on, then relay bytes
+ * both ways until either side is done. The connection ends with it.
  */
 static int
-exchange(struct conn *c, const struct cfg_route *rt,
-    const struct cfg_server *srv, struct up_conn *up, int reused)
+upgrade_tunnel(struct conn *c, struct up_conn *u, size_t hlen,
+    const char *pre, size_t npre)
+{
+	struct worker *w = c->w;
+	struct tunnel_end a, b;
+	struct tunnel_stats st;
+
+	if (io_write(&c->io, w->obuf, hlen, clock_now() +
+	    w->cfg->timeouts.client_body) == -1) {
+		upstream_close(u);
+		return (-1);
+	}
+	c->sent += hlen;
+	sb_set_state(w->sb, SB_TUNNEL);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.fd = c->io.fd;
+	a.pre = pre;
+	a.npre = npre;
+	b.fd = u->io.fd;
+	b.pre = c->buf;
+	b.npre = c->len;
+	(void)tunnel_relay(&a, &b, w->cfg->timeouts.tunnel_idle, w->tbuf,
+	    w->tcap, &st);
+	c->len = 0;
+	upstream_close(u);
+	proxy_tunnel_log(c, &st);
+	return (-1);
+}
+
+void
+proxy_tunnel_log(struct conn *c, const struct tunnel_stats *st)
+{
+	c->sent += st->b2a;
+	sb_add(&c->w->sb->bytes_out, st->b2a);
+	sb_add(&c->w->sb->bytes_in, st->a2b);
+	(void)snprintf(c->w->tunnel_why, sizeof(c->w->tunnel_why),
+	    "tunnel up=%llu down=%llu (%s)", (unsigned long long)st->a2b,
+	    (unsigned long long)st->b2a, st->end != NULL ? st->end : "ended");
+	c->why = c->w->tunnel_why;
+	log_info("%s: %s %s", c->peer, c->backend != NULL ? c->backend : "-",
+	    c->why);
+}
+
+static int
+fail_status(const struct cfg_pool *p, int code)
+{
+	int i;
+
+	for (i = 0; p != NULL && i < p->nfail_status; i++)
+		if (p->fail_status[i] == code)
+			return (1);
+	return (0);
+}
+
+/*
+ * Send the request on u (connected to t) and relay the response.
+ * EX_DONE with *rc = 0 if the client connection may carry another
+ * request; EX_RETRY if the request can go to another server.
+ */
+static enum ex_rc
+exchange(struct conn *c, const struct cfg_route *rt, struct target *t,
+    struct up_conn *up, int reused, size_t *hlenp, int *rcp)
 {
 	struct worker *w = c->w;
 	const struct cfg *cfg = w->cfg;
@@ -715,19 +1079,25 @@ exchange(struct conn *c, const struct cfg_route *rt,
 	enum relay_rc rrc;
 	enum up_rc urc;
 	const char *why = NULL;
-	size_t hlen, ulen;
+	size_t hlen = *hlenp, ulen;
 	int retried = 0, ka, decode, upstream_ok;
 	enum http_body rb;
 
-	hlen = build_request(c, rt, srv);
+	*rcp = -1;
 	if (hlen == 0) {
-		upstream_keep(&w->up, &u);
-		return (conn_error(c, 431, 1, "request head too large to forward"));
+		hlen = build_request(c, rt, t->name);
+		if (hlen == 0) {
+			upstream_keep(&w->up, &u);
+			*rcp = conn_error(c, 431, 1,
+			    "request head too large to forward");
+			return (EX_DONE);
+		}
+		*hlenp = hlen;
+		/* The head is out of c->buf now; the body follows it there. */
+		c->len -= q->h.head_len;
+		memmove(c->buf, c->buf + q->h.head_len, c->len);
+		c->head_done = 1;
 	}
-	/* The head is out of c->buf now; the body follows it there. */
-	c->len -= q->h.head_len;
-	memmove(c->buf, c->buf + q->h.head_len, c->len);
-	c->head_done = 1;
 
 retry:
 	memset(&rl, 0, sizeof(rl));
@@ -772,19 +1142,23 @@ retry:
 		goto client_gone;
 	case RELAY_BAD:
 		upstream_close(&u);
-		return (conn_error(c, 400, 1, rl.why));
+		*rcp = conn_error(c, 400, 1, rl.why);
+		return (EX_DONE);
 	case RELAY_TOO_BIG:
 		upstream_close(&u);
-		return (conn_error(c, 413, 1, "body larger than max_body_size"));
+		*rcp = conn_error(c, 413, 1, "body larger than max_body_size");
+		return (EX_DONE);
 	case RELAY_DST:
 		upstream_close(&u);
-		if (reused && !retried && resendable(q))
+		if (reused && !retried && resendable(c, t->pool))
 			goto again;
-		log_error("%s: backend %s: sending request: %s", c->peer,
-		    srv->addr.text, strerror(rl.err));
-		return (conn_error(c, 502, rl.out < (uint64_t)
+		if (failed(c, t, 502, 0, "failed while sending the request",
+		    resendable(c, t->pool)) == EX_RETRY)
+			return (EX_RETRY);
+		*rcp = conn_error(c, 502, rl.out < (uint64_t)
 		    (q->h.content_length > 0 ? q->h.content_length : 0) ||
-		    qb == HTTP_BODY_CHUNKED, "backend failed while sending"));
+		    qb == HTTP_BODY_CHUNKED, "backend failed while sending");
+		return (EX_DONE);
 	}
 
 	urc = read_response(c, &u, &r, &ulen, &why);
@@ -794,18 +1168,36 @@ retry:
 	case UP_CLIENT:
 		goto client_gone;
 	case UP_EARLY_EOF:
-		if (reused && !retried && resendable(q)) {
-			upstream_close(&u);
-			goto again;
-		}
-		/* FALLTHROUGH */
+		upstream_close(&u);
+		if (reused && !retried && resendable(c, t->pool))
+			goto again;	/* a stale kept-alive connection */
+		/* nothing came back: another server may answer it */
+		if (failed(c, t, 502, 0, why, resendable(c, t->pool)) ==
+		    EX_RETRY)
+			return (EX_RETRY);
+		*rcp = conn_error(c, 502, 0, "bad or no response from backend");
+		return (EX_DONE);
 	case UP_BAD:
 	case UP_TIMEOUT:
 		upstream_close(&u);
-		log_error("%s: backend %s: %s", c->peer, srv->addr.text, why);
-		return (conn_error(c, urc == UP_TIMEOUT ? 504 : 502, 0,
+		(void)failed(c, t, urc == UP_TIMEOUT ? 504 : 502,
+		    urc == UP_TIMEOUT, why, 0);
+		*rcp = conn_error(c, urc == UP_TIMEOUT ? 504 : 502, 0,
 		    urc == UP_TIMEOUT ? "backend timed out" :
-		    "bad or no response from backend"));
+		    "bad or no response from backend");
+		return (EX_DONE);
+	}
+	if (t->pool != NULL) {
+		if (fail_status(t->pool, r.code)) {
+			char st[32];
+
+			(void)snprintf(st, sizeof(st), "status %d", r.code);
+			hc_passive_fail(w->shm, t->row, t->pool, hc_now_ms(), 0,
+			    st);
+		} else {
+			hc_passive_ok(w->shm, t->row, t->pool, hc_now_ms(),
+			    (uint64_t)((clock_now() - t->start) * 1e6));
+		}
 	}
 
 	/* Relay the response. */
@@ -820,10 +1212,16 @@ retry:
 	if (hlen == 0) {
 		upstream_close(&u);
 		log_error("%s: backend %s: response head too large to forward",
-		    c->peer, srv->addr.text);
-		return (conn_error(c, 502, 0, "response head too large"));
+		    c->peer, t->name);
+		*rcp = conn_error(c, 502, 0, "response head too large");
+		return (EX_DONE);
 	}
 	c->status = r.code;
+	if (r.code == 101) {
+		*rcp = upgrade_tunnel(c, &u, hlen, w->ubuf + r.h.head_len,
+		    ulen - r.h.head_len);
+		return (EX_DONE);
+	}
 	memset(&rl, 0, sizeof(rl));
 	rl.src = &u.io;
 	rl.dst = &c->io;
@@ -860,31 +1258,34 @@ retry:
 		upstream_close(&u);
 	switch (rrc) {
 	case RELAY_OK:
-		return (ka ? 0 : -1);
+		*rcp = ka ? 0 : -1;
+		return (EX_DONE);
 	case RELAY_DST:
 		log_info("%s: client went away during the response: %s",
 		    c->peer, strerror(rl.err));
-		return (-1);
+		return (EX_DONE);
 	default:
 		/* The head is out: all porter can do is cut the client off. */
 		log_error("%s: backend %s: response body: %s", c->peer,
-		    srv->addr.text, rrc == RELAY_BAD ? rl.why :
+		    t->name, rrc == RELAY_BAD ? rl.why :
 		    rl.err == 0 ? "closed early" : strerror(rl.err));
-		return (-1);
+		return (EX_DONE);
 	}
 
 again:
 	/* A kept-alive connection the backend had closed: once, afresh. */
 	retried = 1;
-	if (upstream_open(c, srv, 1, &u, &reused) == -1) {
-		log_error("%s: backend %s: connect: %s", c->peer,
-		    srv->addr.text, strerror(errno));
-		return (conn_error(c, 502, 0, "connect failed"));
+	if (upstream_open(c, t, 1, &u, &reused) == -1) {
+		if (failed(c, t, 502, errno == ETIMEDOUT, errno == ETIMEDOUT ?
+		    "connect timed out" : "connect failed", 1) == EX_RETRY)
+			return (EX_RETRY);
+		*rcp = conn_error(c, 502, 0, "connect failed");
+		return (EX_DONE);
 	}
 	goto retry;
 
 client_gone:
 	upstream_close(&u);
 	c->status = 499;	/* nginx's code for "client closed" in logs */
-	return (-1);
+	return (EX_DONE);
 }

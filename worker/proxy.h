@@ -13,4 +13,23 @@
  */
 int	proxy_request(struct conn *, const struct cfg_route *);
 
+/*
+ * Forward mode: the same exchange with the server at the first of the n
+ * addresses that takes it (name for logs), with rt's header rules
+ * (forward listeners get an empty route).
+ */
+int	proxy_forward(struct conn *, const struct cfg_route *,
+	    const struct sockaddr_storage *, const socklen_t *, int n,
+	    const char *name);
+
+/*
+ * Max-Forwards of a TRACE or OPTIONS request: its value, or -1 when it
+ * has none (or it is not a number).
+ */
+long	proxy_max_forwards(const struct conn *);
+
+struct tunnel_stats;
+/* A tunnel ended: count its bytes and log them, for the access log too. */
+void	proxy_tunnel_log(struct conn *, const struct tunnel_stats *);
+
 #endif

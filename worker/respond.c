@@ -32,6 +32,8 @@ static const struct status_text texts[] = {
 	{ 403, "Forbidden", "Access to this resource is not allowed." },
 	{ 404, "Not Found", "No service is configured for this address." },
 	{ 405, "Method Not Allowed", "This method is not allowed here." },
+	{ 407, "Proxy Authentication Required",
+	    "This proxy needs a user name and password." },
 	{ 408, "Request Timeout", "The request took too long to arrive." },
 	{ 413, "Content Too Large", "The request body is too large." },
 	{ 414, "URI Too Long", "The request target is too long." },
@@ -45,6 +47,7 @@ static const struct status_text texts[] = {
 	{ 503, "Service Unavailable", "No backend server is available." },
 	{ 504, "Gateway Timeout", "A backend server did not answer in time." },
 	{ 505, "HTTP Version Not Supported", "Only HTTP/1.0 and HTTP/1.1 are supported." },
+	{ 508, "Loop Detected", "The request came back to this proxy: a forwarding loop." },
 };
 
 static const struct status_text *
@@ -82,6 +85,28 @@ respond_date(void)
 	return (buf);
 }
 
+/* s into dst as HTML text, cut to fit; always NUL-terminated. */
+static void
+html_escape(const char *s, char *dst, size_t cap)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" :
+		    *s == '&' ? "&amp;" : *s == '"' ? "&quot;" : NULL;
+		size_t k = e != NULL ? strlen(e) : 1;
+
+		if (n + k >= cap)
+			break;
+		if (e != NULL)
+			memcpy(dst + n, e, k);
+		else
+			dst[n] = *s;
+		n += k;
+	}
+	dst[n] = '\0';
+}
+
 long
 respond_send(struct io *io, const struct respond *r, double deadline)
 {
@@ -89,13 +114,19 @@ respond_send(struct io *io, const struct respond *r, double deadline)
 	const char *reason = t != NULL ? t->reason : "Status";
 	const char *detail = t != NULL ? t->detail : "";
 	const char *body = r->body;
-	char page[512], hdr[1024];
+	char page[1536], hdr[1024], esc[768];
 	struct iovec iov[3];
 	size_t blen = r->blen;
 	int hlen;
 
 	if (body == NULL) {
-		int n = snprintf(page, sizeof(page),
+		int n;
+
+		if (r->detail != NULL) {
+			html_escape(r->detail, esc, sizeof(esc));
+			detail = esc;
+		}
+		n = snprintf(page, sizeof(page),
 		    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
 		    "<body><h1>%d %s</h1>\n<p>%s</p>\n<hr><p>porter</p>"
 		    "</body></html>\n", r->status, reason, r->status, reason,

@@ -20,6 +20,8 @@ struct respond {
 	const char	*body;		/* NULL: porter's short page */
 	size_t		 blen;
 	const char	*ctype;		/* of body; NULL: text/html */
+	const char	*detail;	/* porter's page: says this instead of the
+					   status's usual line (HTML-escaped) */
 };
 
 /* Send it; returns the bytes sent, or -1. */

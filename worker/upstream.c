@@ -41,8 +41,8 @@ drop(struct upstream *u, int i)
 }
 
 int
-upstream_take(struct upstream *u, const struct cfg_server *srv, int probe,
-    struct up_conn *out)
+upstream_take(struct upstream *u, const struct sockaddr *sa, socklen_t salen,
+    int probe, struct up_conn *out)
 {
 	double now = clock_now();
 	int i;
@@ -51,7 +51,7 @@ upstream_take(struct upstream *u, const struct cfg_server *srv, int probe,
 	for (i = u->nidle - 1; i >= 0; i--) {
 		struct up_conn *c = &u->idle[i];
 
-		if (c->srv != srv)
+		if (c->salen != salen || memcmp(&c->sa, sa, salen) != 0)
 			continue;
 		if (now - c->since > UPSTREAM_IDLE_MAX ||
 		    (probe && !io_idle_alive(c->io.fd))) {

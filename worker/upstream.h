@@ -6,12 +6,14 @@
 #ifndef PORTER_WORKER_UPSTREAM_H
 #define PORTER_WORKER_UPSTREAM_H
 
-#include "config/cfg.h"
+#include <sys/socket.h>
+
 #include "worker/io.h"
 
 struct up_conn {
 	struct io		 io;
-	const struct cfg_server	*srv;
+	struct sockaddr_storage	 sa;		/* where it goes: the key */
+	socklen_t		 salen;
 	double			 since;		/* idle since (clock_now) */
 };
 
@@ -24,12 +26,14 @@ struct upstream {
 /* 0, or -1 (out of memory). max may be 0: no reuse. */
 int	upstream_init(struct upstream *, int max);
 /*
- * Take an idle connection to srv; 1 if one was found (in *out), 0 if none.
+ * Take an idle connection to the address sa (a backend, an origin server
+ * or a parent proxy: forward mode reaches many by name, so the key is the
+ * address, not a config entry); 1 if one was found (in *out), 0 if none.
  * probe: first make sure the backend has not closed it (one recv). A
  * caller that can resend its request on a fresh connection skips that.
  */
-int	upstream_take(struct upstream *, const struct cfg_server *, int probe,
-	    struct up_conn *out);
+int	upstream_take(struct upstream *, const struct sockaddr *, socklen_t,
+	    int probe, struct up_conn *out);
 /* Keep a connection whose last response ended cleanly; may close it. */
 void	upstream_keep(struct upstream *, struct up_conn *);
 void	upstream_close(struct up_conn *);

@@ -20,6 +20,8 @@
 #define WORKER_IO_BUF	(64 * 1024)
 /* Room porter adds to a forwarded head (Via, X-Forwarded-*). */
 #define WORKER_HEAD_EXTRA	4096
+/* tunnels (CONNECT, Upgrade): half for each direction */
+#define WORKER_TUNNEL_BUF	(64 * 1024)
 
 /* epoll data: listener index, or this for the pipe of death. */
 #define EV_POD		UINT32_MAX
@@ -72,22 +74,24 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	if (w->cbuf == NULL || w->ubuf == NULL || w->obuf == NULL ||
 	    w->nbuf == NULL || w->scratch == NULL || w->bal == NULL)
 		return (-1);
-	w->rowbase = calloc((size_t)cfg->npools, sizeof(*w->rowbase));
-	if (w->rowbase == NULL)
-		return (-1);
 	for (i = 0; i < cfg->npools; i++) {
 		if (balance_init(&w->bal[i], &cfg->pools[i]) == -1)
 			return (-1);
-		if (i > 0)
-			w->rowbase[i] = w->rowbase[i - 1] +
-			    (uint32_t)cfg->pools[i - 1].nservers;
 		if (cfg->pools[i].nservers > maxsrv)
 			maxsrv = cfg->pools[i].nservers;
 	}
 	w->eligible = calloc((size_t)maxsrv, sizeof(*w->eligible));
 	w->active = calloc((size_t)maxsrv, sizeof(*w->active));
-	if (w->eligible == NULL || w->active == NULL)
+	w->tried = calloc((size_t)maxsrv, sizeof(*w->tried));
+	if (w->eligible == NULL || w->active == NULL || w->tried == NULL)
 		return (-1);
+	w->tcap = WORKER_TUNNEL_BUF;
+	if ((w->tbuf = malloc(w->tcap)) == NULL)
+		return (-1);
+	(void)snprintf(w->via_token, sizeof(w->via_token), "porter-%08x",
+	    (unsigned)a->shm->hdr->instance);
+	(void)snprintf(w->via10, sizeof(w->via10), "1.0 %s", w->via_token);
+	(void)snprintf(w->via11, sizeof(w->via11), "1.1 %s", w->via_token);
 	w->rnd = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
 	    0x9E3779B97F4A7C15ULL;
 	return (upstream_init(&w->up, cfg->upstream_keepalive));

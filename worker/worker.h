@@ -30,8 +30,9 @@ struct worker {
 	const struct shm	*shm;
 	struct sb_slot		*sb;
 	struct balance		*bal;		/* one per pool */
-	uint32_t		*rowbase;	/* pool -> its first backend row */
 	uint8_t			*eligible;	/* per server of a pool, scratch */
+	uint8_t			*tried;		/* per server of a pool: this
+						   request failed there */
 	int32_t			*active;	/* per server of a pool, scratch */
 	uint64_t		 rnd;		/* random2's generator state */
 	uint64_t		 tiebreak;	/* least_conn's rotation */
@@ -45,6 +46,13 @@ struct worker {
 	char			*nbuf;		/* the normalised path */
 	char			*scratch;	/* one header value, for regexec */
 	size_t			 scratch_len;
+	char			*tbuf;		/* tunnels, both directions */
+	size_t			 tcap;
+	char			 tunnel_why[128];	/* its log words */
+	char			 via_token[24];	/* "porter-1a2b3c4d" */
+	char			 via10[32];	/* "1.0 porter-1a2b3c4d" */
+	char			 via11[32];
+	char			 fwd_name[300];	/* forward: "host:port" */
 	uint32_t		 generation;
 };
 

@@ -35,6 +35,14 @@
 #define LHEAD	POOL "listeners = ( { listen = \"127.0.0.1:1\"; " \
 		"mode = \"reverse\";\n"
 #define LTAIL	" routes = ( { pool = \"app\"; } ); } );\n"
+/* A pool opened on line 1, more of it from line 2 on; then LISTEN. */
+#define PHEAD	"pools = ( { name = \"app\"; servers = ( " \
+		"{ address = \"127.0.0.1:9001\"; } );\n"
+#define PTAIL	" } );\n" LISTEN
+/* A forward listener on loopback opened on line 1, more from line 2 on. */
+#define FHEAD	"listeners = ( { listen = \"127.0.0.1:3128\"; " \
+		"mode = \"forward\";\n"
+#define FTAIL	" } );\n"
 /* Its one route opened on line 3, more of it from line 4 on. */
 #define RHEAD	LHEAD " routes = ( { path = \"/\";\n"
 #define RTAIL	" } ); } );\n"
@@ -866,6 +874,607 @@ START_TEST(missing_file)
 }
 END_TEST
 
+/* Health, passive checks and the rest, as cfg.h documents them. */
+static void
+check_pool_defaults(const struct cfg_pool *p)
+{
+	ck_assert_ptr_null(p->health.path);
+	ck_assert_str_eq(p->health.method, "GET");
+	ck_assert_ptr_null(p->health.host);
+	ck_assert_int_eq(p->health.status_min, 200);
+	ck_assert_int_eq(p->health.status_max, 399);
+	ck_assert_ptr_null(p->health.body);
+	ck_assert_double_eq(p->health.interval, 2.0);
+	ck_assert_double_eq(p->health.timeout, 1.0);
+	ck_assert_int_eq(p->health.rise, 2);
+	ck_assert_int_eq(p->health.fall, 3);
+	ck_assert_int_eq(p->max_fails, 1);
+	ck_assert_double_eq(p->fail_timeout, 10.0);
+	ck_assert_int_eq(p->nfail_status, 0);
+	ck_assert_ptr_null(p->fail_status);
+	ck_assert_int_eq(p->retries, 1);
+	ck_assert_int_eq(p->nretry_methods, 0);
+	ck_assert_ptr_null(p->retry_methods);
+	ck_assert_int_eq(p->initial, CFG_INITIAL_UP);
+	ck_assert_double_eq(p->slow_start, 0.0);
+	ck_assert_double_eq(p->queue_timeout, 10.0);
+}
+
+/* A forward listener's settings left out (a reverse one has them too). */
+static void
+check_forward_defaults(const struct cfg_forward *f)
+{
+	ck_assert_int_eq(f->nconnect_ports, 1);
+	ck_assert_int_eq(f->connect_ports[0], 443);
+	ck_assert_int_eq(f->forwarded_for, 1);
+	ck_assert_int_eq(f->anonymous, 0);
+	ck_assert_int_eq(f->nanonymous_strip, 0);
+	ck_assert_int_eq(f->nblock_hosts, 0);
+	ck_assert_ptr_null(f->block_hosts);
+	ck_assert_int_eq(f->nallow_hosts, 0);
+	ck_assert_int_eq(f->nblock_urls, 0);
+	ck_assert_ptr_null(f->block_urls);
+	ck_assert_ptr_null(f->block_file);
+	ck_assert_int_eq(f->deny_private, 1);
+	ck_assert_ptr_null(f->auth_file);
+	ck_assert_int_eq(f->nusers, 0);
+	ck_assert_ptr_null(f->auth_realm);
+	ck_assert_int_eq(f->has_parent, 0);
+	ck_assert_int_eq(f->nparent_hosts, 0);
+}
+
+START_TEST(new_defaults)
+{
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN];
+
+	c = load(&t, BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	check_pool_defaults(&c->pools[0]);
+	ck_assert_int_eq(c->pools[0].servers[0].max_conns, 0);
+	check_forward_defaults(&c->listeners[0].fwd);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* An empty health group, or one without path: no checks. */
+	c = load(&t, "pools = ( { name = \"app\"; health = {}; servers = ( "
+	    "{ address = \"127.0.0.1:9001\"; } ); },\n"
+	    "{ name = \"b\"; health = { rise = 5; }; servers = ( "
+	    "{ address = \"127.0.0.1:9002\"; } ); } );\n" LISTEN, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	check_pool_defaults(&c->pools[0]);
+	ck_assert_ptr_null(c->pools[1].health.path);
+	ck_assert_int_eq(c->pools[1].health.rise, 5);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* A minimal forward listener: no pools, no routes. */
+	c = load(&t, "listeners = ( { listen = \"127.0.0.1:3128\"; "
+	    "mode = \"forward\"; } );\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->npools, 0);
+	ck_assert_int_eq(c->listeners[0].mode, CFG_MODE_FORWARD);
+	ck_assert_int_eq(c->listeners[0].nroutes, 0);
+	ck_assert_ptr_null(c->listeners[0].routes);
+	ck_assert_int_eq(c->listeners[0].filter.nallow, 0);
+	ck_assert_int_eq(c->listeners[0].backlog, 511);
+	check_forward_defaults(&c->listeners[0].fwd);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* Anonymous: no X-Forwarded-For unless said otherwise. */
+	c = load(&t, "listeners = ( { listen = \"127.0.0.1:3128\"; "
+	    "mode = \"forward\"; anonymous = true; },\n"
+	    "{ listen = \"127.0.0.1:3129\"; mode = \"forward\"; "
+	    "anonymous = true; forwarded_for = false; },\n"
+	    "{ listen = \"127.0.0.1:3130\"; mode = \"forward\"; "
+	    "forwarded_for = false; } );\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->listeners[0].fwd.anonymous, 1);
+	ck_assert_int_eq(c->listeners[0].fwd.forwarded_for, 0);
+	ck_assert_int_eq(c->listeners[1].fwd.anonymous, 1);
+	ck_assert_int_eq(c->listeners[1].fwd.forwarded_for, 0);
+	ck_assert_int_eq(c->listeners[2].fwd.anonymous, 0);
+	ck_assert_int_eq(c->listeners[2].fwd.forwarded_for, 0);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* connect_ports = [] refuses CONNECT everywhere. */
+	c = load(&t, "listeners = ( { listen = \"127.0.0.1:3128\"; "
+	    "mode = \"forward\"; connect_ports = []; } );\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->listeners[0].fwd.nconnect_ports, 0);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
+/* Every pool setting, written. */
+START_TEST(pool_health_full)
+{
+	static const char text[] =
+	    "pools = (\n"
+	    "  { name = \"app\"; servers = (\n"
+	    "      { address = \"127.0.0.1:9001\"; max_conns = 100; },\n"
+	    "      { address = \"127.0.0.1:9002\"; max_conns = 0; } );\n"
+	    "    health = { path = \"/health?full=1\"; method = \"HEAD\";\n"
+	    "      host = \"app.example:8080\"; status = \"200-299\";\n"
+	    "      body = \"\\\"ok\\\"\"; interval = 5; timeout = 0.5;\n"
+	    "      rise = 1; fall = 100; };\n"
+	    "    max_fails = 0; fail_timeout = 30; fail_status = [ 502, 503 ];\n"
+	    "    retries = 0; retry_methods = [ \"POST\", \"PATCH\", \"M-SEARCH\" ];\n"
+	    "    initial = \"down\"; slow_start = 60.5; queue_timeout = 0; },\n"
+	    "  { name = \"b\"; servers = ( { address = \"127.0.0.1:9003\";\n"
+	    "      max_conns = 100000; } );\n"
+	    "    health = { path = \"/\"; status = 204; interval = 3600;\n"
+	    "      timeout = 60; }; max_fails = 1000; retries = 10;\n"
+	    "    initial = \"up\"; fail_status = [];\n"
+	    "    retry_methods = []; },\n"
+	    "  { name = \"c\"; servers = ( { address = \"127.0.0.1:9004\"; } );\n"
+	    "    health = { path = \"/\"; status = \"418\"; }; }\n"
+	    ");\n" LISTEN;
+	const struct cfg_pool	*p;
+	struct tf		 t;
+	struct cfg		*c;
+	char			 err[CFG_ERRLEN];
+
+	c = load(&t, text, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	p = &c->pools[0];
+	ck_assert_int_eq(p->servers[0].max_conns, 100);
+	ck_assert_int_eq(p->servers[1].max_conns, 0);
+	ck_assert_str_eq(p->health.path, "/health?full=1");
+	ck_assert_str_eq(p->health.method, "HEAD");
+	ck_assert_str_eq(p->health.host, "app.example:8080");
+	ck_assert_int_eq(p->health.status_min, 200);
+	ck_assert_int_eq(p->health.status_max, 299);
+	ck_assert_str_eq(p->health.body, "\"ok\"");
+	ck_assert_double_eq(p->health.interval, 5.0);
+	ck_assert_double_eq(p->health.timeout, 0.5);
+	ck_assert_int_eq(p->health.rise, 1);
+	ck_assert_int_eq(p->health.fall, 100);
+	ck_assert_int_eq(p->max_fails, 0);
+	ck_assert_double_eq(p->fail_timeout, 30.0);
+	ck_assert_int_eq(p->nfail_status, 2);
+	ck_assert_int_eq(p->fail_status[0], 502);
+	ck_assert_int_eq(p->fail_status[1], 503);
+	ck_assert_int_eq(p->retries, 0);
+	ck_assert_int_eq(p->nretry_methods, 3);
+	ck_assert_str_eq(p->retry_methods[0], "POST");
+	ck_assert_str_eq(p->retry_methods[1], "PATCH");
+	ck_assert_str_eq(p->retry_methods[2], "M-SEARCH");
+	ck_assert_int_eq(p->initial, CFG_INITIAL_DOWN);
+	ck_assert_double_eq(p->slow_start, 60.5);
+	ck_assert_double_eq(p->queue_timeout, 0.0);
+
+	p = &c->pools[1];
+	ck_assert_int_eq(p->servers[0].max_conns, 100000);
+	ck_assert_str_eq(p->health.path, "/");
+	ck_assert_str_eq(p->health.method, "GET");
+	ck_assert_ptr_null(p->health.host);
+	ck_assert_ptr_null(p->health.body);
+	ck_assert_int_eq(p->health.status_min, 204);
+	ck_assert_int_eq(p->health.status_max, 204);
+	ck_assert_double_eq(p->health.interval, 3600.0);
+	ck_assert_double_eq(p->health.timeout, 60.0);
+	ck_assert_int_eq(p->health.rise, 2);
+	ck_assert_int_eq(p->health.fall, 3);
+	ck_assert_int_eq(p->max_fails, 1000);
+	ck_assert_int_eq(p->retries, 10);
+	ck_assert_int_eq(p->initial, CFG_INITIAL_UP);
+	ck_assert_int_eq(p->nfail_status, 0);
+	ck_assert_int_eq(p->nretry_methods, 0);
+
+	p = &c->pools[2];
+	ck_assert_int_eq(p->health.status_min, 418);
+	ck_assert_int_eq(p->health.status_max, 418);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
+static const char hash6[] = "$6$rounds=5000$saltsalt$"
+    "mGmFe0e4JHLq0bXy5SCyq0JmbT3xVkcmV1j9c6eY1wN4dZ8k5bCfOQ2N3c7yR0zq3P0"
+    "yv.rM9kYt0b7qJv/zx1";
+static const char hash2b[] = "$2b$12$"
+    "R9h/cIPz0gi.URNNX3kh2OPST9/PgBkqquzi.Ss7KIUgO2t0jWMUW";
+
+/* Every forward setting, written; block_file and auth_file beside it. */
+START_TEST(forward_full)
+{
+	static const char text[] =
+	    "listeners = (\n"
+	    "  { listen = \"*:3128\"; mode = \"forward\"; backlog = 64;\n"
+	    "    allow = [ \"10.0.0.0/8\", \"::1\" ]; deny = [ \"10.9.0.0/16\" ];\n"
+	    "    connect_ports = [ 443, 563, 8443 ];\n"
+	    "    forwarded_for = false; anonymous = true;\n" /* 5 */
+	    "    anonymous_strip = [ \"X-Client-Id\", \"From\" ];\n"
+	    "    block_hosts = [ \"Ads.Example\", \".tracker.example\",\n"
+	    "                    \"192.0.2.7\", \"[2001:DB8::1]\" ];\n"
+	    "    allow_hosts = [ \".example\", \"example.org\" ];\n"
+	    "    block_urls = [ \"\\\\.exe$\", \"^http://[^/]*/ads/\" ];\n" /* 10 */
+	    "    block_file = \"lists/block.txt\";\n"
+	    "    deny_private = false;\n"
+	    "    auth_file = \"users\"; auth_realm = \"Example proxy\";\n"
+	    "    parent = \"localhost:3129\";\n"
+	    "    parent_hosts = [ \".Corp.Example\", \"intranet\" ];\n" /* 15 */
+	    "    error_pages = ( { status = 403; file = \"users\"; } ); }\n"
+	    ");\n";
+	char				 users[1024];
+	const struct cfg_listener	*l;
+	const struct cfg_forward	*f;
+	struct tf			 t;
+	struct cfg			*c;
+	char				 err[CFG_ERRLEN], want[PATH_MAX + 64];
+
+	snprintf(users, sizeof(users), "# porter users\n"
+	    "alice:%s\n"
+	    "\n"
+	    "  bob:%s  \r\n", hash6, hash2b);
+	tf_write(&t, text);
+	tf_file(&t, "lists/block.txt", "# blocked\n"
+	    "Doubleclick.Example\n"
+	    "~ [?&]utm_\n");
+	tf_file(&t, "users", users);
+	c = cfg_load(t.path, err, sizeof(err));
+	tf_unfile(&t, "lists/block.txt");
+	tf_unfile(&t, "users");
+	ck_assert_msg(c != NULL, "%s", err);
+
+	l = &c->listeners[0];
+	ck_assert_int_eq(l->mode, CFG_MODE_FORWARD);
+	ck_assert_int_eq(l->backlog, 64);
+	ck_assert_int_eq(l->nroutes, 0);
+	ck_assert_int_eq(l->filter.nallow, 2);
+	ck_assert_int_eq(l->filter.allow[0].bits, 8);
+	ck_assert_int_eq(l->filter.allow[1].family, AF_INET6);
+	ck_assert_int_eq(l->filter.ndeny, 1);
+	ck_assert_int_eq(l->filter.deny[0].bits, 16);
+	ck_assert_int_eq(l->nerror_pages, 1);
+	ck_assert_int_eq(l->error_pages[0].status, 403);
+
+	f = &l->fwd;
+	ck_assert_int_eq(f->nconnect_ports, 3);
+	ck_assert_int_eq(f->connect_ports[0], 443);
+	ck_assert_int_eq(f->connect_ports[1], 563);
+	ck_assert_int_eq(f->connect_ports[2], 8443);
+	ck_assert_int_eq(f->forwarded_for, 0);
+	ck_assert_int_eq(f->anonymous, 1);
+	ck_assert_int_eq(f->nanonymous_strip, 2);
+	ck_assert_str_eq(f->anonymous_strip[0], "X-Client-Id");
+	ck_assert_str_eq(f->anonymous_strip[1], "From");
+
+	/* the config's hosts first, lower case, then the file's */
+	ck_assert_int_eq(f->nblock_hosts, 5);
+	ck_assert_str_eq(f->block_hosts[0], "ads.example");
+	ck_assert_str_eq(f->block_hosts[1], ".tracker.example");
+	ck_assert_str_eq(f->block_hosts[2], "192.0.2.7");
+	ck_assert_str_eq(f->block_hosts[3], "[2001:db8::1]");
+	ck_assert_str_eq(f->block_hosts[4], "doubleclick.example");
+	ck_assert_int_eq(f->nallow_hosts, 2);
+	ck_assert_str_eq(f->allow_hosts[0], ".example");
+	ck_assert_str_eq(f->allow_hosts[1], "example.org");
+
+	/* the same for URL patterns; case does not matter to them */
+	ck_assert_int_eq(f->nblock_urls, 3);
+	ck_assert_str_eq(f->block_urls_src[0], "\\.exe$");
+	ck_assert_str_eq(f->block_urls_src[1], "^http://[^/]*/ads/");
+	ck_assert_str_eq(f->block_urls_src[2], "[?&]utm_");
+	ck_assert(ere_matches(&f->block_urls[0], "http://x.example/a.EXE"));
+	ck_assert(!ere_matches(&f->block_urls[0], "http://x.example/exe"));
+	ck_assert(ere_matches(&f->block_urls[1], "HTTP://X.example/ads/1"));
+	ck_assert(!ere_matches(&f->block_urls[1], "http://x.example/a/ads/"));
+	ck_assert(ere_matches(&f->block_urls[2], "http://a/?x=1&UTM_source=y"));
+	snprintf(want, sizeof(want), "%s/lists/block.txt", t.dir);
+	ck_assert_str_eq(f->block_file, want);
+
+	ck_assert_int_eq(f->deny_private, 0);
+	snprintf(want, sizeof(want), "%s/users", t.dir);
+	ck_assert_str_eq(f->auth_file, want);
+	ck_assert_int_eq(f->nusers, 2);
+	ck_assert_str_eq(f->users[0].name, "alice");
+	ck_assert_str_eq(f->users[0].hash, hash6);
+	ck_assert_str_eq(f->users[1].name, "bob");
+	ck_assert_str_eq(f->users[1].hash, hash2b);
+	ck_assert_str_eq(f->auth_realm, "Example proxy");
+
+	ck_assert_int_eq(f->has_parent, 1);
+	ck_assert_str_eq(f->parent.text, "localhost:3129");
+	ck_assert(f->parent.sa.ss_family == AF_INET ||
+	    f->parent.sa.ss_family == AF_INET6);
+	ck_assert_int_ne(f->parent.salen, 0);
+	ck_assert_int_eq(f->nparent_hosts, 2);
+	ck_assert_str_eq(f->parent_hosts[0], ".corp.example");
+	ck_assert_str_eq(f->parent_hosts[1], "intranet");
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
+/* A forward listener whose config names block.txt, with its own lines. */
+#define BLOCKCONF "listeners = ( { listen = \"127.0.0.1:3128\"; " \
+		"mode = \"forward\";\n block_file = \"block.txt\"; } );\n"
+
+static struct cfg *
+load_with(struct tf *t, const char *conf, const char *name,
+    const char *text, char *err)
+{
+	struct cfg	*c;
+
+	tf_write(t, conf);
+	tf_file(t, name, text);
+	c = cfg_load(t->path, err, CFG_ERRLEN);
+	tf_unfile(t, name);
+	tf_remove(t);
+	return (c);
+}
+
+/* err is "dir/name:line: " then msg. */
+static void
+expect_file_err(const struct tf *t, const char *err, const char *name,
+    int line, const char *msg)
+{
+	char	 want[PATH_MAX + 64];
+
+	snprintf(want, sizeof(want), "%s/%s:%d: ", t->dir, name, line);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0,
+	    "want prefix \"%s\", got \"%s\"", want, err);
+	ck_assert_msg(strstr(err + strlen(want), msg) != NULL,
+	    "want \"%s\", got \"%s\"", msg, err);
+}
+
+START_TEST(block_file)
+{
+	const struct cfg_forward	*f;
+	struct tf			 t;
+	struct cfg			*c;
+	char				 err[CFG_ERRLEN];
+	char				 want[2 * PATH_MAX + 256];
+
+	/* Comments, blanks, CRLF, hosts and "~" lines, in file order. */
+	c = load_with(&t, BLOCKCONF, "block.txt",
+	    "# hosts\r\n"
+	    "\r\n"
+	    "   \t\n"
+	    "ADS.example   \n"
+	    "\t.Tracker.example\r\n"
+	    "  # indented comment\n"
+	    "~\t/banner[0-9]+\\.gif$   \n"
+	    "~^https?://[^/]+/track\n"
+	    "10.1.2.3\n"
+	    "[::1]\n"
+	    "last.example", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	f = &c->listeners[0].fwd;
+	ck_assert_int_eq(f->nblock_hosts, 5);
+	ck_assert_str_eq(f->block_hosts[0], "ads.example");
+	ck_assert_str_eq(f->block_hosts[1], ".tracker.example");
+	ck_assert_str_eq(f->block_hosts[2], "10.1.2.3");
+	ck_assert_str_eq(f->block_hosts[3], "[::1]");
+	ck_assert_str_eq(f->block_hosts[4], "last.example");
+	ck_assert_int_eq(f->nblock_urls, 2);
+	ck_assert_str_eq(f->block_urls_src[0], "/banner[0-9]+\\.gif$");
+	ck_assert_str_eq(f->block_urls_src[1], "^https?://[^/]+/track");
+	ck_assert(ere_matches(&f->block_urls[0], "http://a/x/BANNER12.GIF"));
+	ck_assert(!ere_matches(&f->block_urls[0], "http://a/banner.gif"));
+	ck_assert(ere_matches(&f->block_urls[1], "https://a.example/track?x"));
+	snprintf(want, sizeof(want), "%s/block.txt", t.dir);
+	ck_assert_str_eq(f->block_file, want);
+	cfg_free(c);
+
+	/* Only comments: nothing blocked, and that is fine. */
+	c = load_with(&t, BLOCKCONF, "block.txt", "# nothing yet\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->listeners[0].fwd.nblock_hosts, 0);
+	ck_assert_int_eq(c->listeners[0].fwd.nblock_urls, 0);
+	cfg_free(c);
+
+	/* A bad line names the block file and its line. */
+	c = load_with(&t, BLOCKCONF, "block.txt",
+	    "# x\ngood.example\n\n*.bad.example\n", err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "block.txt", 4, "\"*.bad.example\" is "
+	    "neither a host pattern (a name, \".name\" for it and every name "
+	    "below it, an IPv4 address or \"[v6]\") nor \"~ REGEX\"");
+
+	c = load_with(&t, BLOCKCONF, "block.txt",
+	    "a.example\n~ ok\n~ (unclosed\nb.example\n", err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "block.txt", 3, "bad regular expression "
+	    "\"(unclosed\": ");
+
+	c = load_with(&t, BLOCKCONF, "block.txt", "a.example\n~   \n", err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "block.txt", 2,
+	    "\"~\" without a regular expression");
+
+	c = load_with(&t, BLOCKCONF, "block.txt", "a b\n", err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "block.txt", 1, "\"a b\" is neither");
+
+	/* A missing file is blamed on the setting. */
+	tf_write(&t, BLOCKCONF);
+	c = cfg_load(t.path, err, sizeof(err));
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want), "%s:2: listeners[0].block_file: cannot "
+	    "read \"%s/block.txt\": %s", t.path, t.dir, strerror(ENOENT));
+	ck_assert_str_eq(err, want);
+	tf_remove(&t);
+
+	/* So is a NUL byte: not a text file. */
+	tf_write(&t, BLOCKCONF);
+	snprintf(want, sizeof(want), "%s/block.txt", t.dir);
+	{
+		FILE	*fp = fopen(want, "w");
+
+		ck_assert_ptr_nonnull(fp);
+		ck_assert_int_eq(fwrite("a.example\n\0b\n", 1, 13, fp), 13);
+		ck_assert_int_eq(fclose(fp), 0);
+	}
+	c = cfg_load(t.path, err, sizeof(err));
+	unlink(want);
+	tf_remove(&t);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, ":2: listeners[0].block_file: \"") != NULL &&
+	    strstr(err, "block.txt\" is not a text file") != NULL, "%s", err);
+}
+END_TEST
+
+#define AUTHCONF "listeners = ( { listen = \"127.0.0.1:3128\"; " \
+		"mode = \"forward\";\n auth_file = \"htpasswd\"; } );\n"
+
+START_TEST(auth_file)
+{
+	const struct cfg_forward	*f;
+	struct tf			 t;
+	struct cfg			*c;
+	char				 err[CFG_ERRLEN], text[1024];
+	char				 want[2 * PATH_MAX + 256];
+
+	/* SHA-512 and bcrypt (all three $2?$), sha256, yescrypt. */
+	snprintf(text, sizeof(text), "# users\n"
+	    "alice:%s\n"
+	    "bob:%s\r\n"
+	    "\n"
+	    "carol:$2y$10$abcdefghijklmnopqrstuu5Yq6fGmVw8y0lKkz1p2o3i4u5y6t7r\n"
+	    "dave:$2a$10$abcdefghijklmnopqrstuu5Yq6fGmVw8y0lKkz1p2o3i4u5y6t7r\n"
+	    "erin:$5$salt$Zm9vYmFyYmF6cXV4eHl6enl4d3Z1dHNycXBvbm1s\n"
+	    "frank:$y$j9T$salt$Zm9vYmFyYmF6cXV4eHl6enl4d3Z1dHNy\n"
+	    "Jo Smith:%s\n", hash6, hash2b, hash6);
+	c = load_with(&t, AUTHCONF, "htpasswd", text, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	f = &c->listeners[0].fwd;
+	ck_assert_int_eq(f->nusers, 7);
+	ck_assert_str_eq(f->users[0].name, "alice");
+	ck_assert_str_eq(f->users[0].hash, hash6);
+	ck_assert_str_eq(f->users[1].name, "bob");
+	ck_assert_str_eq(f->users[1].hash, hash2b);
+	ck_assert_str_eq(f->users[2].name, "carol");
+	ck_assert_str_eq(f->users[5].name, "frank");
+	ck_assert_str_eq(f->users[6].name, "Jo Smith");
+	ck_assert_str_eq(f->auth_realm, "porter");
+	snprintf(want, sizeof(want), "%s/htpasswd", t.dir);
+	ck_assert_str_eq(f->auth_file, want);
+	cfg_free(c);
+
+	/* apr1 (Apache MD5), plain text, old DES: refused, with the fix. */
+	c = load_with(&t, AUTHCONF, "htpasswd", "# x\n"
+	    "alice:$apr1$saltsalt$abcdefghijklmnopqrstuv\n", err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "htpasswd", 2, "unsupported hash; use "
+	    "SHA-512 ($6$) or bcrypt ($2b$), e.g. openssl passwd -6");
+	snprintf(text, sizeof(text), "alice:%s\nbob:secret\n", hash6);
+	c = load_with(&t, AUTHCONF, "htpasswd", text, err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "htpasswd", 2, "unsupported hash; use "
+	    "SHA-512 ($6$)");
+	c = load_with(&t, AUTHCONF, "htpasswd", "bob:$6$\n", err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "htpasswd", 1, "unsupported hash");
+	c = load_with(&t, AUTHCONF, "htpasswd", "bob:{SHA}abc=\n", err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "htpasswd", 1, "unsupported hash");
+
+	/* A user twice. */
+	snprintf(text, sizeof(text), "alice:%s\nbob:%s\n\nalice:%s\n", hash6,
+	    hash2b, hash2b);
+	c = load_with(&t, AUTHCONF, "htpasswd", text, err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "htpasswd", 4, "duplicate user \"alice\"");
+
+	/* Not "user:hash". */
+	c = load_with(&t, AUTHCONF, "htpasswd", "alice\n", err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "htpasswd", 1, "expected \"user:hash\"");
+	snprintf(text, sizeof(text), ":%s\n", hash6);
+	c = load_with(&t, AUTHCONF, "htpasswd", text, err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "htpasswd", 1, "expected \"user:hash\"");
+	snprintf(text, sizeof(text), "alice:%s:extra\n", hash6);
+	c = load_with(&t, AUTHCONF, "htpasswd", text, err);
+	ck_assert_ptr_null(c);
+	expect_file_err(&t, err, "htpasswd", 1,
+	    "bad character in the hash of user \"alice\"");
+
+	/* No users at all: blamed on the setting. */
+	c = load_with(&t, AUTHCONF, "htpasswd", "# nobody yet\n\n", err);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want), "%s:2: listeners[0].auth_file: no users "
+	    "in \"%s/htpasswd\"", t.path, t.dir);
+	ck_assert_msg(strncmp(err, want, strlen(want)) == 0, "%s", err);
+	c = load_with(&t, AUTHCONF, "htpasswd", "", err);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, "listeners[0].auth_file: no users") != NULL,
+	    "%s", err);
+
+	/* auth_realm: written, and refused with a quote or a control. */
+	snprintf(text, sizeof(text), "alice:%s\n", hash6);
+	c = load_with(&t, "listeners = ( { listen = \"127.0.0.1:3128\"; "
+	    "mode = \"forward\";\n auth_file = \"htpasswd\"; "
+	    "auth_realm = \"Staff only\"; } );\n", "htpasswd", text, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->listeners[0].fwd.auth_realm, "Staff only");
+	cfg_free(c);
+	c = load_with(&t, "listeners = ( { listen = \"127.0.0.1:3128\"; "
+	    "mode = \"forward\";\n auth_file = \"htpasswd\";\n "
+	    "auth_realm = \"a\\\"b\"; } );\n", "htpasswd", text, err);
+	ck_assert_ptr_null(c);
+	snprintf(want, sizeof(want), "%s:3: listeners[0].auth_realm: quotes, "
+	    "backslashes and control characters are not allowed", t.path);
+	ck_assert_str_eq(err, want);
+	c = load_with(&t, "listeners = ( { listen = \"127.0.0.1:3128\"; "
+	    "mode = \"forward\";\n auth_file = \"htpasswd\";\n "
+	    "auth_realm = \"a\\nb\"; } );\n", "htpasswd", text, err);
+	ck_assert_ptr_null(c);
+	ck_assert_msg(strstr(err, ":3: listeners[0].auth_realm: quotes") !=
+	    NULL, "%s", err);
+}
+END_TEST
+
+/* Forward listeners that are not open proxies load. */
+START_TEST(open_proxy_guard)
+{
+	static const char *const ok[] = {
+		"listeners = ( { listen = \"127.0.0.1:3128\"; "
+		"mode = \"forward\"; } );\n",
+		"listeners = ( { listen = \"127.5.6.7:3128\"; "
+		"mode = \"forward\"; } );\n",
+		"listeners = ( { listen = \"[::1]:3128\"; "
+		"mode = \"forward\"; } );\n",
+		"listeners = ( { listen = \"0.0.0.0:3128\"; "
+		"mode = \"forward\"; allow = [ \"192.168.0.0/16\" ]; } );\n",
+		"listeners = ( { listen = \"*:3128\"; "
+		"mode = \"forward\"; allow = [ \"0.0.0.0/0\" ]; } );\n",
+		"listeners = ( { listen = \"[::]:3128\"; "
+		"mode = \"forward\"; allow = [ \"::1\" ]; } );\n",
+		/* a reverse listener is no proxy for anyone */
+		POOL "listeners = ( { listen = \"*:8080\"; "
+		"mode = \"reverse\"; routes = ( { pool = \"app\"; } ); } );\n",
+	};
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN];
+	size_t		 i;
+
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		c = load(&t, ok[i], err);
+		ck_assert_msg(c != NULL, "case %zu: %s", i, err);
+		cfg_free(c);
+		tf_remove(&t);
+	}
+
+	/* 0.0.0.0 without allow: refused, at the listen line. */
+	c = load(&t, "listeners = ( { mode = \"forward\";\n"
+	    " listen = \"0.0.0.0:3128\"; } );\n", err);
+	ck_assert_ptr_null(c);
+	tf_remove(&t);
+	ck_assert_msg(strstr(err, ":2: listeners[0]: a forward listener on "
+	    "0.0.0.0:3128 needs an allow list (it would be an open proxy)") !=
+	    NULL, "%s", err);
+}
+END_TEST
+
 /* Each error class: the text, the line to blame, part of the message. */
 static const struct bad_case {
 	const char	*text;
@@ -907,18 +1516,6 @@ static const struct bad_case {
 	{ "limits = { max_conns_per_client = 5; };\n" BASE, 1,
 	  "limits.max_conns_per_client is not supported yet" },
 	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
-	  "routes = ( { pool = \"app\"; } );\n connect_ports = [ 443 ]; } );\n",
-	  3, "listeners[0].connect_ports is not supported yet" },
-	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
-	  "routes = ( { pool = \"app\"; } );\n anonymous = false; } );\n",
-	  3, "listeners[0].anonymous is not supported yet" },
-	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
-	  "routes = ( { pool = \"app\"; } );\n block_hosts = [ \"a\" ]; } );\n",
-	  3, "listeners[0].block_hosts is not supported yet" },
-	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
-	  "routes = ( { pool = \"app\"; } );\n deny_private = true; } );\n",
-	  3, "listeners[0].deny_private is not supported yet" },
-	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
 	  "routes = ( { pool = \"app\";\n cache = true; } ); } );\n",
 	  3, "listeners[0].routes[0].cache is not supported yet" },
 	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
@@ -931,24 +1528,6 @@ static const struct bad_case {
 	  " hash_key = \"header:\"; servers = ( "
 	  "{ address = \"127.0.0.1:9001\"; } ); } );\n" LISTEN,
 	  2, "pools[0].hash_key: \"header:\" is none of uri" },
-	{ "pools = ( { name = \"app\"; servers = ( "
-	  "{ address = \"127.0.0.1:9001\"; } );\n health = { path = \"/\"; }; "
-	  "} );\n" LISTEN, 2, "pools[0].health is not supported yet" },
-	{ "pools = ( { name = \"app\"; servers = ( "
-	  "{ address = \"127.0.0.1:9001\"; } );\n max_fails = 1; } );\n" LISTEN,
-	  2, "pools[0].max_fails is not supported yet" },
-	{ "pools = ( { name = \"app\"; servers = ( "
-	  "{ address = \"127.0.0.1:9001\"; } );\n fail_timeout = 1.0; } );\n"
-	  LISTEN, 2, "pools[0].fail_timeout is not supported yet" },
-	{ "pools = ( { name = \"app\"; servers = ( "
-	  "{ address = \"127.0.0.1:9001\"; } );\n retries = 1; } );\n" LISTEN,
-	  2, "pools[0].retries is not supported yet" },
-	{ "pools = ( { name = \"app\"; servers = ( "
-	  "{ address = \"127.0.0.1:9001\";\n max_conns = 5; } ); } );\n" LISTEN,
-	  2, "pools[0].servers[0].max_conns is not supported yet" },
-	{ POOL "listeners = ( { listen = \"127.0.0.1:3128\";\n"
-	  " mode = \"forward\"; } );\n", 3,
-	  "listeners[0].mode: forward mode is not supported yet" },
 	/* wrong types */
 	{ "workers = { start = \"4\"; };\n" BASE, 1,
 	  "workers.start must be an integer" },
@@ -1165,9 +1744,6 @@ static const struct bad_case {
 	  "listeners[0].allow must be an array of strings" },
 	{ LHEAD " deny = [ 1 ];\n" LTAIL, 3,
 	  "listeners[0].deny[0] must be a string" },
-	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"forward\";\n"
-	  " allow = [ \"127.0.0.1\" ]; } );\n", 2,
-	  "listeners[0].mode: forward mode is not supported yet" },
 	/* filters: methods */
 	{ RHEAD RPOOL "\n methods = [ \"GET\", \"GE T\" ];" RTAIL, 5,
 	  "listeners[0].routes[0].methods[1]: \"GE T\" is not a method name" },
@@ -1293,6 +1869,253 @@ static const struct bad_case {
 	  "unknown setting \"error_pages[0].page\"" },
 	{ "error_pages = { status = 403; };\n" BASE, 1,
 	  "error_pages must be a list of groups" },
+	/* pools: active health checks */
+	{ PHEAD " health = { path = \"health\"; };" PTAIL, 2,
+	  "pools[0].health.path must start with \"/\" and have no spaces or "
+	  "control characters, not \"health\"" },
+	{ PHEAD " health = {\n path = \"/a b\"; };" PTAIL, 3,
+	  "pools[0].health.path must start with \"/\" and have no spaces" },
+	{ PHEAD " health = { path = \"/\\t\"; };" PTAIL, 2,
+	  "pools[0].health.path must start" },
+	{ PHEAD " health = { path = \"\"; };" PTAIL, 2,
+	  "pools[0].health.path must not be empty" },
+	{ PHEAD " health = \"/health\";" PTAIL, 2,
+	  "pools[0].health must be a group: health = { path = \"/health\"; };" },
+	{ PHEAD " health = { pth = \"/\"; };" PTAIL, 2,
+	  "unknown setting \"pools[0].health.pth\" (did you mean "
+	  "\"pools[0].health.path\"?)" },
+	{ PHEAD " health = { path = \"/\";\n method = \"get\"; };" PTAIL, 3,
+	  "pools[0].health.method: \"get\" is not an upper-case method name" },
+	{ PHEAD " health = { method = \"G ET\"; };" PTAIL, 2,
+	  "pools[0].health.method: \"G ET\" is not an upper-case method" },
+	{ PHEAD " health = { method = 1; };" PTAIL, 2,
+	  "pools[0].health.method must be a string" },
+	{ PHEAD " health = { host = \"a b\"; };" PTAIL, 2,
+	  "pools[0].health.host: \"a b\" is not a host name or address" },
+	{ PHEAD " health = { status = 600; };" PTAIL, 2,
+	  "pools[0].health.status must be between 100 and 599, not 600" },
+	{ PHEAD " health = { status = 99; };" PTAIL, 2,
+	  "pools[0].health.status must be between 100 and 599, not 99" },
+	{ PHEAD " health = { status = \"399-200\"; };" PTAIL, 2,
+	  "pools[0].health.status: \"399-200\" must be a range A-B with "
+	  "100 <= A <= B <= 599" },
+	{ PHEAD " health = { status = \"99-200\"; };" PTAIL, 2,
+	  "must be a range A-B with 100 <= A <= B <= 599" },
+	{ PHEAD " health = { status = \"200-600\"; };" PTAIL, 2,
+	  "must be a range A-B with 100 <= A <= B <= 599" },
+	{ PHEAD " health = { status = \"2xx\"; };" PTAIL, 2,
+	  "pools[0].health.status: \"2xx\" is not a status range such as "
+	  "\"200-399\"" },
+	{ PHEAD " health = { status = \"200-\"; };" PTAIL, 2,
+	  "is not a status range" },
+	{ PHEAD " health = { status = \" 200\"; };" PTAIL, 2,
+	  "is not a status range" },
+	{ PHEAD " health = { status = 200.0; };" PTAIL, 2,
+	  "pools[0].health.status must be a status (200) or a range of them "
+	  "(\"200-399\")" },
+	{ PHEAD " health = { body = \"\"; };" PTAIL, 2,
+	  "pools[0].health.body must not be empty" },
+	{ PHEAD " health = { interval = 0; };" PTAIL, 2,
+	  "pools[0].health.interval must be > 0 and <= 3600 seconds, not 0" },
+	{ PHEAD " health = { interval = 3600.5; };" PTAIL, 2,
+	  "pools[0].health.interval must be > 0 and <= 3600 seconds, not "
+	  "3600.5" },
+	{ PHEAD " health = { timeout = 61; };" PTAIL, 2,
+	  "pools[0].health.timeout must be > 0 and <= 60 seconds, not 61" },
+	{ PHEAD " health = { timeout = \"1\"; };" PTAIL, 2,
+	  "pools[0].health.timeout must be a number (seconds)" },
+	{ PHEAD " health = { rise = 0; };" PTAIL, 2,
+	  "pools[0].health.rise must be between 1 and 100, not 0" },
+	{ PHEAD " health = { fall = 101; };" PTAIL, 2,
+	  "pools[0].health.fall must be between 1 and 100, not 101" },
+	{ PHEAD " health = { rise = true; };" PTAIL, 2,
+	  "pools[0].health.rise must be an integer" },
+	/* pools: passive checks, retries and the rest */
+	{ PHEAD " max_fails = -1;" PTAIL, 2,
+	  "pools[0].max_fails must be between 0 and 1000, not -1" },
+	{ PHEAD " max_fails = 1001;" PTAIL, 2,
+	  "pools[0].max_fails must be between 0 and 1000, not 1001" },
+	{ PHEAD " max_fail = 1;" PTAIL, 2, "unknown setting \"pools[0].max_fail\" "
+	  "(did you mean \"pools[0].max_fails\"?)" },
+	{ PHEAD " fail_timeout = 0;" PTAIL, 2,
+	  "pools[0].fail_timeout must be > 0 and <= 86400 seconds, not 0" },
+	{ PHEAD " fail_timeout = \"10s\";" PTAIL, 2,
+	  "pools[0].fail_timeout must be a number (seconds)" },
+	{ PHEAD " fail_status = [ 404 ];" PTAIL, 2,
+	  "pools[0].fail_status[0] must be between 500 and 599, not 404" },
+	{ PHEAD " fail_status = [ 502,\n 600 ];" PTAIL, 3,
+	  "pools[0].fail_status[1] must be between 500 and 599, not 600" },
+	{ PHEAD " fail_status = [ 502, 503, 502 ];" PTAIL, 2,
+	  "pools[0].fail_status[2]: duplicate 502 (already "
+	  "pools[0].fail_status[0])" },
+	{ PHEAD " fail_status = 502;" PTAIL, 2,
+	  "pools[0].fail_status must be an array of integers: fail_status = "
+	  "[ 502, ... ];" },
+	{ PHEAD " fail_status = ( 502, \"503\" );" PTAIL, 2,
+	  "pools[0].fail_status[1] must be an integer" },
+	{ PHEAD " retries = 11;" PTAIL, 2,
+	  "pools[0].retries must be between 0 and 10, not 11" },
+	{ PHEAD " retries = 1.0;" PTAIL, 2, "pools[0].retries must be an integer" },
+	{ PHEAD " retry_methods = [ \"post\" ];" PTAIL, 2,
+	  "pools[0].retry_methods[0]: \"post\" is not an upper-case method "
+	  "name such as \"POST\"" },
+	{ PHEAD " retry_methods = [ \"POST\", \"PATCH\", \"POST\" ];" PTAIL, 2,
+	  "pools[0].retry_methods[2]: duplicate method \"POST\" (already "
+	  "pools[0].retry_methods[0])" },
+	{ PHEAD " retry_methods = \"POST\";" PTAIL, 2,
+	  "pools[0].retry_methods must be an array of strings" },
+	{ PHEAD " retry_methods = [ \"\" ];" PTAIL, 2,
+	  "pools[0].retry_methods[0] must not be empty" },
+	{ PHEAD " initial = \"maybe\";" PTAIL, 2,
+	  "pools[0].initial must be \"up\" or \"down\", not \"maybe\"" },
+	{ PHEAD " initial = false;" PTAIL, 2, "pools[0].initial must be a string" },
+	{ PHEAD " slow_start = -1;" PTAIL, 2,
+	  "pools[0].slow_start must be >= 0 and <= 86400 seconds, not -1" },
+	{ PHEAD " queue_timeout = -0.5;" PTAIL, 2,
+	  "pools[0].queue_timeout must be >= 0 and <= 86400 seconds, not -0.5" },
+	{ PHEAD " queue_timeout = 86401;" PTAIL, 2,
+	  "pools[0].queue_timeout must be >= 0 and <= 86400 seconds" },
+	{ "pools = ( { name = \"app\"; servers = ( "
+	  "{ address = \"127.0.0.1:9001\";\n max_conns = 100001; } ); } );\n"
+	  LISTEN, 2, "pools[0].servers[0].max_conns must be between 0 and "
+	  "100000, not 100001" },
+	{ "pools = ( { name = \"app\"; servers = ( "
+	  "{ address = \"127.0.0.1:9001\";\n max_conns = -1; } ); } );\n"
+	  LISTEN, 2, "pools[0].servers[0].max_conns must be between 0" },
+	/* listeners: settings of the other mode */
+	{ FHEAD " routes = ( { pool = \"app\"; } );" FTAIL, 2,
+	  "listeners[0].routes: a forward listener has no routes" },
+	{ FHEAD " methods = [ \"GET\" ];" FTAIL, 2,
+	  "listeners[0].methods: only for mode = \"reverse\"" },
+	{ FHEAD " deny_paths = [ \"^/a\" ];" FTAIL, 2,
+	  "listeners[0].deny_paths: only for mode = \"reverse\"" },
+	{ FHEAD " require_headers = ( { name = \"X\"; } );" FTAIL, 2,
+	  "listeners[0].require_headers: only for mode = \"reverse\"" },
+	{ FHEAD " deny_headers = ( { name = \"X\"; } );" FTAIL, 2,
+	  "listeners[0].deny_headers: only for mode = \"reverse\"" },
+	{ LHEAD " connect_ports = [ 443 ];\n" LTAIL, 3,
+	  "listeners[0].connect_ports: only for mode = \"forward\"" },
+	{ LHEAD " forwarded_for = true;\n" LTAIL, 3,
+	  "listeners[0].forwarded_for: only for mode = \"forward\"" },
+	{ LHEAD " anonymous = false;\n" LTAIL, 3,
+	  "listeners[0].anonymous: only for mode = \"forward\"" },
+	{ LHEAD " anonymous_strip = [ \"X\" ];\n" LTAIL, 3,
+	  "listeners[0].anonymous_strip: only for mode = \"forward\"" },
+	{ LHEAD " block_hosts = [ \"a\" ];\n" LTAIL, 3,
+	  "listeners[0].block_hosts: only for mode = \"forward\"" },
+	{ LHEAD " allow_hosts = [ \"a\" ];\n" LTAIL, 3,
+	  "listeners[0].allow_hosts: only for mode = \"forward\"" },
+	{ LHEAD " block_urls = [ \"a\" ];\n" LTAIL, 3,
+	  "listeners[0].block_urls: only for mode = \"forward\"" },
+	{ LHEAD " block_file = \"b.txt\";\n" LTAIL, 3,
+	  "listeners[0].block_file: only for mode = \"forward\"" },
+	{ LHEAD " deny_private = true;\n" LTAIL, 3,
+	  "listeners[0].deny_private: only for mode = \"forward\"" },
+	{ LHEAD " auth_file = \"users\";\n" LTAIL, 3,
+	  "listeners[0].auth_file: only for mode = \"forward\"" },
+	{ LHEAD " auth_realm = \"x\";\n" LTAIL, 3,
+	  "listeners[0].auth_realm: only for mode = \"forward\"" },
+	{ LHEAD " parent = \"127.0.0.1:3129\";\n" LTAIL, 3,
+	  "listeners[0].parent: only for mode = \"forward\"" },
+	{ LHEAD " parent_hosts = [ \"a\" ];\n" LTAIL, 3,
+	  "listeners[0].parent_hosts: only for mode = \"forward\"" },
+	{ FHEAD " conect_ports = [ 443 ];" FTAIL, 2,
+	  "unknown setting \"listeners[0].conect_ports\" (did you mean "
+	  "\"listeners[0].connect_ports\"?)" },
+	/* forward listeners: the open-proxy guard */
+	{ "listeners = ( { mode = \"forward\";\n listen = \"*:3128\"; } );\n",
+	  2, "listeners[0]: a forward listener on *:3128 needs an allow list "
+	  "(it would be an open proxy)" },
+	{ "listeners = ( { listen = \"0.0.0.0:3128\"; mode = \"forward\";\n"
+	  " deny = [ \"10.0.0.0/8\" ]; } );\n", 1,
+	  "listeners[0]: a forward listener on 0.0.0.0:3128 needs an allow "
+	  "list" },
+	{ "listeners = ( { listen = \"[::]:3128\"; mode = \"forward\";\n"
+	  " allow = []; } );\n", 1,
+	  "listeners[0]: a forward listener on [::]:3128 needs an allow list" },
+	{ FHEAD " },\n { listen = \"192.0.2.1:3128\"; mode = \"forward\";"
+	  FTAIL, 3, "listeners[1]: a forward listener on 192.0.2.1:3128 needs "
+	  "an allow list" },
+	{ "listeners = ( { listen = \"*:3128\"; mode = \"forward\";\n"
+	  " allow = [ \"10.0.0.0/33\" ]; } );\n", 2,
+	  "listeners[0].allow[0]: bad address range \"10.0.0.0/33\"" },
+	/* forward listeners: settings */
+	{ FHEAD " connect_ports = [ 0 ];" FTAIL, 2,
+	  "listeners[0].connect_ports[0] must be between 1 and 65535, not 0" },
+	{ FHEAD " connect_ports = [ 443, 70000 ];" FTAIL, 2,
+	  "listeners[0].connect_ports[1] must be between 1 and 65535, not "
+	  "70000" },
+	{ FHEAD " connect_ports = [ 443, 563, 443 ];" FTAIL, 2,
+	  "listeners[0].connect_ports[2]: duplicate 443 (already "
+	  "listeners[0].connect_ports[0])" },
+	{ FHEAD " connect_ports = 443;" FTAIL, 2,
+	  "listeners[0].connect_ports must be an array of integers: "
+	  "connect_ports = [ 443, ... ];" },
+	{ FHEAD " connect_ports = [ \"443\" ];" FTAIL, 2,
+	  "listeners[0].connect_ports[0] must be an integer" },
+	{ FHEAD " forwarded_for = 1;" FTAIL, 2,
+	  "listeners[0].forwarded_for must be true or false" },
+	{ FHEAD " anonymous = \"yes\";" FTAIL, 2,
+	  "listeners[0].anonymous must be true or false" },
+	{ FHEAD " anonymous = true;\n forwarded_for = true;" FTAIL, 3,
+	  "listeners[0].forwarded_for = true contradicts anonymous = true" },
+	{ FHEAD " anonymous_strip = [ \"X-A\", \"X B\" ];" FTAIL, 2,
+	  "listeners[0].anonymous_strip[1]: \"X B\" is not a header field "
+	  "name" },
+	{ FHEAD " anonymous_strip = [ \"host\" ];" FTAIL, 2,
+	  "listeners[0].anonymous_strip[0]: \"host\" cannot be removed: "
+	  "porter manages it (routing)" },
+	{ FHEAD " anonymous_strip = [ \"X-A\", \"x-a\" ];" FTAIL, 2,
+	  "listeners[0].anonymous_strip[1]: \"x-a\" duplicates "
+	  "listeners[0].anonymous_strip[0]" },
+	{ FHEAD " block_hosts = [ \"ok.example\",\n \"*.example.com\" ];"
+	  FTAIL, 3, "listeners[0].block_hosts[1]: bad host pattern "
+	  "\"*.example.com\" (a name, \".name\" for it and every name below "
+	  "it, an IPv4 address or \"[v6]\")" },
+	{ FHEAD " block_hosts = [ \"a..b\" ];" FTAIL, 2,
+	  "listeners[0].block_hosts[0]: bad host pattern \"a..b\"" },
+	{ FHEAD " block_hosts = [ \"example.com:80\" ];" FTAIL, 2,
+	  "bad host pattern \"example.com:80\"" },
+	{ FHEAD " block_hosts = [ \"::1\" ];" FTAIL, 2,
+	  "bad host pattern \"::1\"" },
+	{ FHEAD " block_hosts = [ \"[::g]\" ];" FTAIL, 2,
+	  "bad host pattern \"[::g]\"" },
+	{ FHEAD " block_hosts = [ \".\" ];" FTAIL, 2,
+	  "bad host pattern \".\"" },
+	{ FHEAD " block_hosts = [ \"-a.example\" ];" FTAIL, 2,
+	  "bad host pattern \"-a.example\"" },
+	{ FHEAD " block_hosts = [ \"a.example.\" ];" FTAIL, 2,
+	  "bad host pattern \"a.example.\"" },
+	{ FHEAD " block_hosts = [ \"\" ];" FTAIL, 2,
+	  "listeners[0].block_hosts[0] must not be empty" },
+	{ FHEAD " block_hosts = \"a.example\";" FTAIL, 2,
+	  "listeners[0].block_hosts must be an array of strings" },
+	{ FHEAD " allow_hosts = [ \"a b\" ];" FTAIL, 2,
+	  "listeners[0].allow_hosts[0]: bad host pattern \"a b\"" },
+	{ FHEAD " block_urls = [ \"ok\",\n \"(x\" ];" FTAIL, 3,
+	  "listeners[0].block_urls[1]: bad regular expression \"(x\": " },
+	{ FHEAD " block_file = \"nope.txt\";" FTAIL, 2,
+	  "listeners[0].block_file: cannot read \"" },
+	{ FHEAD " block_file = \".\";" FTAIL, 2,
+	  "listeners[0].block_file: \"" },
+	{ FHEAD " block_file = 1;" FTAIL, 2,
+	  "listeners[0].block_file must be a string" },
+	{ FHEAD " deny_private = 0;" FTAIL, 2,
+	  "listeners[0].deny_private must be true or false" },
+	{ FHEAD " auth_file = \"nope\";" FTAIL, 2,
+	  "listeners[0].auth_file: cannot read \"" },
+	{ FHEAD " auth_realm = \"proxy\";" FTAIL, 2,
+	  "listeners[0].auth_realm needs auth_file" },
+	{ FHEAD " parent = \"nohost\";" FTAIL, 2,
+	  "listeners[0].parent: bad address \"nohost\": missing port" },
+	{ FHEAD " parent = \"*:3128\";" FTAIL, 2,
+	  "listeners[0].parent: a parent needs a host, not \"*:3128\"" },
+	{ FHEAD " parent = \"127.0.0.1:0\";" FTAIL, 2,
+	  "listeners[0].parent: bad address \"127.0.0.1:0\": port must be" },
+	{ FHEAD " parent_hosts = [ \".corp.example\" ];" FTAIL, 2,
+	  "listeners[0].parent_hosts needs parent" },
+	{ FHEAD " parent = \"127.0.0.1:3129\";\n parent_hosts = [ \"a/b\" ];"
+	  FTAIL, 3, "listeners[0].parent_hosts[0]: bad host pattern \"a/b\"" },
 };
 
 START_TEST(bad_config)
@@ -1480,6 +2303,59 @@ START_TEST(bundled_config)
 	    sizeof(buf)), "127.0.0.1:9001");
 	ck_assert_str_eq(addr_str(&c->pools[0].servers[1].addr, buf,
 	    sizeof(buf)), "127.0.0.1:9002");
+	check_pool_defaults(&c->pools[0]);
+	check_forward_defaults(&c->listeners[0].fwd);
+	cfg_free(c);
+}
+END_TEST
+
+/*
+ * The bundled file's commented forward listener, switched on as it says
+ * (the "#" removed from the lines that open the listeners list), loads.
+ */
+START_TEST(bundled_forward)
+{
+	const char			*srcdir = getenv("srcdir");
+	const struct cfg_listener	*l;
+	struct tf			 t;
+	struct cfg			*c;
+	FILE				*in, *out;
+	char				 path[PATH_MAX], err[CFG_ERRLEN];
+	char				 line[1024], buf[128];
+	int				 state = 0, n = 0;
+
+	snprintf(path, sizeof(path), "%s/config/porter.conf",
+	    srcdir != NULL && srcdir[0] != '\0' ? srcdir : ".");
+	tf_write(&t, "");
+	ck_assert_ptr_nonnull(in = fopen(path, "r"));
+	ck_assert_ptr_nonnull(out = fopen(t.path, "w"));
+	while (fgets(line, sizeof(line), in) != NULL) {
+		if (state == 0 && strcmp(line, "listeners = (\n") == 0)
+			state = 1;
+		else if (state == 1 && strncmp(line, "#\t", 2) == 0) {
+			fputs(line + 1, out);
+			n++;
+			continue;
+		} else if (state == 1)
+			state = 2;
+		fputs(line, out);
+	}
+	fclose(in);
+	ck_assert_int_eq(fclose(out), 0);
+	ck_assert_int_gt(n, 3);
+	c = cfg_load(t.path, err, sizeof(err));
+	tf_remove(&t);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->nlisteners, 2);
+	l = &c->listeners[0];
+	ck_assert_int_eq(l->mode, CFG_MODE_FORWARD);
+	ck_assert_str_eq(addr_str(&l->addr, buf, sizeof(buf)),
+	    "127.0.0.1:3128");
+	ck_assert_int_eq(l->filter.nallow, 2);
+	ck_assert_int_eq(l->fwd.nconnect_ports, 1);
+	ck_assert_int_eq(l->fwd.connect_ports[0], 443);
+	ck_assert_int_eq(l->fwd.deny_private, 1);
+	ck_assert_int_eq(c->listeners[1].mode, CFG_MODE_REVERSE);
 	cfg_free(c);
 }
 END_TEST
@@ -1504,9 +2380,16 @@ config_suite(void)
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, later_settings_neutral_values);
 	tcase_add_test(tc, bundled_config);
+	tcase_add_test(tc, bundled_forward);
 	tcase_add_test(tc, filters_full);
 	tcase_add_test(tc, filters_default_empty);
 	tcase_add_test(tc, error_page_files);
+	tcase_add_test(tc, new_defaults);
+	tcase_add_test(tc, pool_health_full);
+	tcase_add_test(tc, forward_full);
+	tcase_add_test(tc, block_file);
+	tcase_add_test(tc, auth_file);
+	tcase_add_test(tc, open_proxy_guard);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

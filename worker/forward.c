@@ -1,0 +1,311 @@
+/*
+ * Forward mode: a proxy for clients. Checks who asks (proxy
+ * authentication; allow/deny ran before, in conn.c) and where to (block
+ * lists, CONNECT ports, private destinations), then fetches an
+ * absolute-form request through the same exchange as the reverse proxy,
+ * or opens a CONNECT tunnel, directly or through a parent proxy.
+ */
+#include "config.h"
+
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "shared/scoreboard.h"
+#include "worker/conn.h"
+#include "worker/forward.h"
+#include "worker/fwd_rules.h"
+#include "worker/io.h"
+#include "worker/proxy.h"
+#include "worker/proxy_auth.h"
+#include "worker/resolve.h"
+#include "worker/tunnel.h"
+
+#define FWD_MAX_ADDRS	8
+
+/* Forward listeners have no header rules of their own. */
+static const struct cfg_route no_route;
+
+/* A refusal with porter's page naming what matched. */
+static int
+forbid(struct conn *c, int status, const char *rule)
+{
+	char detail[600];
+
+	sb_add(&c->w->sb->refused, 1);
+	(void)snprintf(detail, sizeof(detail),
+	    "porter refused this request: %s.", rule);
+	return (conn_error_page(c, status,
+	    http_req_body(&c->req) != HTTP_BODY_NONE, rule, NULL, detail));
+}
+
+/* 407 unless the client sent credentials of a user in auth_file. */
+static int
+authenticate(struct conn *c)
+{
+	const struct cfg_forward *f = c->fwd;
+	const struct http_head *h = &c->req.h;
+	char user[128], extra[300];
+	int i, sent = 0;
+
+	for (i = 0; i < h->nhdr; i++) {
+		if (h->hdr[i].id != HH_PROXY_AUTHORIZATION)
+			continue;
+		sent = 1;
+		if (pauth_check(f, c->buf + h->hdr[i].value.off,
+		    h->hdr[i].value.len, user, sizeof(user)) == 1)
+			return (0);
+	}
+	/* the client and that it failed: never what it sent */
+	if (sent)
+		log_warnx("%s: proxy authentication failed", c->peer);
+	(void)snprintf(extra, sizeof(extra),
+	    "Proxy-Authenticate: Basic realm=\"%s\"\r\n", f->auth_realm);
+	sb_add(&c->w->sb->refused, 1);
+	return (conn_error_page(c, 407, http_req_body(&c->req) !=
+	    HTTP_BODY_NONE, "proxy authentication required", extra, NULL) ==
+	    -1 ? -1 : 1);
+}
+
+/*
+ * Where the request goes: host (lower case) and port from a CONNECT
+ * target or an http:// absolute URI. 0, or the status to answer with
+ * *why set.
+ */
+static int
+destination(struct conn *c, char *host, size_t cap, int *port,
+    const char **why)
+{
+	const struct http_req *q = &c->req;
+	const char *t = c->buf + q->target.off;
+	size_t n = q->target.len, i;
+
+	if (q->meth == HTTP_M_CONNECT) {
+		if (fwd_split_authority(t, n, 0, host, cap, port) == -1 ||
+		    *port == 0) {
+			*why = "CONNECT needs host:port";
+			return (400);
+		}
+		return (0);
+	}
+	if (n >= 8 && strncasecmp(t, "https://", 8) == 0) {
+		*why = "https:// URLs go through CONNECT";
+		return (501);
+	}
+	if (n < 8 || strncasecmp(t, "http://", 7) != 0) {
+		*why = "a proxy request needs an absolute http:// URL";
+		return (400);
+	}
+	for (i = 7; i < n && t[i] != '/' && t[i] != '?'; i++)
+		;
+	if (fwd_split_authority(t + 7, i - 7, 80, host, cap, port) == -1) {
+		*why = "bad host in the URL";
+		return (400);
+	}
+	return (0);
+}
+
+/* Send CONNECT to the parent proxy on fd; 0 when it answers 2xx. */
+static int
+parent_connect(struct conn *c, int fd, const char *authority,
+    size_t *extra, const char **why)
+{
+	struct worker *w = c->w;
+	struct http_resp r;
+	struct io io;
+	char req[600];
+	size_t len = 0;
+	int n;
+	enum http_rc rc = HTTP_AGAIN;
+
+	io_init(&io, fd);
+	n = snprintf(req, sizeof(req), "CONNECT %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Via: %s\r\n\r\n", authority, authority, w->via11);
+	if (n < 0 || (size_t)n >= sizeof(req) ||
+	    io_write(&io, req, (size_t)n, clock_now() +
+	    w->cfg->timeouts.upstream) == -1) {
+		*why = "parent proxy: sending CONNECT failed";
+		return (-1);
+	}
+	http_resp_init(&r, (uint32_t)w->ucap);
+	while (rc == HTTP_AGAIN) {
+		ssize_t k;
+
+		if (len == w->ucap) {
+			*why = "parent proxy: answer too large";
+			return (-1);
+		}
+		k = io_read(&io, w->ubuf + len, w->ucap - len, clock_now() +
+		    w->cfg->timeouts.upstream);
+		if (k <= 0) {
+			*why = "parent proxy: no answer to CONNECT";
+			return (-1);
+		}
+		len += (size_t)k;
+		http_resp_init(&r, (uint32_t)w->ucap);
+		rc = http_parse_response(&r, w->ubuf, len);
+	}
+	if (rc == HTTP_ERROR || r.code < 200 || r.code > 299) {
+		*why = "parent proxy refused CONNECT";
+		return (-1);
+	}
+	/* what the parent sent past its head goes to the client first */
+	*extra = len - r.h.head_len;
+	memmove(w->ubuf, w->ubuf + r.h.head_len, *extra);
+	return (0);
+}
+
+/* CONNECT: answer 200, then relay bytes both ways until one side ends. */
+static int
+tunnel(struct conn *c, int fd, int via_parent, const char *authority)
+{
+	static const char ok[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
+	struct worker *w = c->w;
+	struct tunnel_end a, b;
+	struct tunnel_stats st;
+	const char *why = NULL;
+	size_t extra = 0;
+
+	if (via_parent && parent_connect(c, fd, authority, &extra, &why) ==
+	    -1) {
+		(void)close(fd);
+		log_error("%s: %s for %s", c->peer, why, authority);
+		return (conn_error(c, 502, 1, why));
+	}
+	c->len -= c->req.h.head_len;
+	memmove(c->buf, c->buf + c->req.h.head_len, c->len);
+	c->head_done = 1;
+	if (io_write(&c->io, ok, sizeof(ok) - 1, clock_now() +
+	    w->cfg->timeouts.client_body) == -1) {
+		(void)close(fd);
+		return (-1);
+	}
+	c->status = 200;
+	c->sent += sizeof(ok) - 1;
+	sb_set_state(w->sb, SB_TUNNEL);
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	a.fd = c->io.fd;
+	a.pre = w->ubuf;
+	a.npre = extra;
+	b.fd = fd;
+	b.pre = c->buf;
+	b.npre = c->len;
+	(void)tunnel_relay(&a, &b, w->cfg->timeouts.tunnel_idle, w->tbuf,
+	    w->tcap, &st);
+	c->len = 0;
+	(void)close(fd);
+	proxy_tunnel_log(c, &st);
+	return (-1);
+}
+
+/* Open a connection to the first of n addresses that answers. */
+static int
+connect_any(struct conn *c, const struct sockaddr_storage *sa,
+    const socklen_t *len, int n, const char **why)
+{
+	int i, fd;
+
+	for (i = 0; i < n; i++) {
+		fd = io_connect((const struct sockaddr *)&sa[i], len[i],
+		    c->w->cfg->timeouts.connect);
+		if (fd != -1)
+			return (fd);
+		*why = errno == ETIMEDOUT ? "connect timed out" :
+		    "connect failed";
+	}
+	return (-1);
+}
+
+int
+forward_request(struct conn *c)
+{
+	struct worker *w = c->w;
+	const struct cfg_forward *f = c->fwd;
+	const struct http_req *q = &c->req;
+	struct sockaddr_storage sa[FWD_MAX_ADDRS];
+	socklen_t len[FWD_MAX_ADDRS];
+	char host[256], rule[600], url[8192];
+	const char *why = NULL;
+	size_t urllen;
+	int port, st, n, i, k, fd, parent;
+
+	if (f->nusers > 0 && (st = authenticate(c)) != 0)
+		return (st == 1 ? 0 : -1);
+	if ((st = destination(c, host, sizeof(host), &port, &why)) != 0)
+		return (conn_error(c, st, 1, why));
+
+	/* the rules see the URL as the client wrote it */
+	urllen = q->target.len < sizeof(url) ? q->target.len : sizeof(url) - 1;
+	memcpy(url, c->buf + q->target.off, urllen);
+	url[urllen] = '\0';
+	if (fwd_blocked(f, host, strlen(host), url, urllen, rule,
+	    sizeof(rule)))
+		return (forbid(c, 403, rule));
+	if (q->meth == HTTP_M_CONNECT) {
+		for (i = 0; i < f->nconnect_ports; i++)
+			if (f->connect_ports[i] == port)
+				break;
+		if (i == f->nconnect_ports) {
+			(void)snprintf(rule, sizeof(rule),
+			    "CONNECT to port %d is not allowed (connect_ports)",
+			    port);
+			return (forbid(c, 403, rule));
+		}
+	}
+	(void)snprintf(w->fwd_name, sizeof(w->fwd_name),
+	    strchr(host, ':') != NULL ? "[%s]:%d" : "%s:%d", host, port);
+	c->backend = w->fwd_name;
+
+	parent = fwd_use_parent(f, host, strlen(host));
+	if (parent) {
+		memcpy(&sa[0], &f->parent.sa, f->parent.salen);
+		len[0] = f->parent.salen;
+		n = 1;
+	} else {
+		n = resolve_host(host, port, w->cfg->timeouts.connect, sa, len,
+		    FWD_MAX_ADDRS, &why);
+		if (n <= 0) {
+			(void)snprintf(rule, sizeof(rule),
+			    "the name %s could not be resolved (%s)", host,
+			    why);
+			return (conn_error_page(c, n == 0 ? 502 : 504,
+			    http_req_body(q) != HTTP_BODY_NONE, rule, NULL,
+			    rule));
+		}
+		/* the guard looks at what porter would connect to */
+		for (i = k = 0; i < n; i++) {
+			if (f->deny_private &&
+			    fwd_private_addr((struct sockaddr *)&sa[i]))
+				continue;
+			if (k != i) {
+				memcpy(&sa[k], &sa[i], len[i]);
+				len[k] = len[i];
+			}
+			k++;
+		}
+		if (k == 0) {
+			(void)snprintf(rule, sizeof(rule),
+			    "%s is a private address (deny_private)", host);
+			return (forbid(c, 403, rule));
+		}
+		n = k;
+	}
+
+	if (q->meth == HTTP_M_CONNECT) {
+		sb_set_state(w->sb, SB_UPSTREAM);
+		if ((fd = connect_any(c, sa, len, n, &why)) == -1) {
+			log_error("%s: %s %s: %s", c->peer, parent ?
+			    "parent proxy for" : "server", w->fwd_name, why);
+			return (conn_error(c, 502, 1, why));
+		}
+		return (tunnel(c, fd, parent, w->fwd_name));
+	}
+	c->to_parent = parent;
+	return (proxy_forward(c, &no_route, sa, len, n, w->fwd_name));
+}
