@@ -2,7 +2,7 @@
 """A real HTTP/1.1 backend for porter's end-to-end tests (stdlib only).
 
     backend.py --port P [--name NAME] [--log FILE] [--pidfile FILE] [--delay S]
-               [--health-file FILE] [--mode MODE]
+               [--health-file FILE] [--mode MODE] [--one-write]
     backend.py --gen N          write the N deterministic bytes that
                                 /big, /chunked and /close serve, and exit
 
@@ -54,6 +54,11 @@ and /stats:
                      read, without reading the body or logging (a backend
                      going away before it answers anything)
   status:N           answer status N, body "NAME N\n"
+
+--one-write: the small answers (all but /chunked, /big, /close, /stream)
+leave in one write, head and body together, so that a backend killed
+(SIGKILL) never leaves a response cut after its head; by default the head
+and the body are separate writes.
 
 --health-file FILE: when FILE exists, /health answers from it instead:
 "N [BODY]" on its first line (BODY default as for /control/health); an
@@ -128,8 +133,9 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     request_queue_size = 128
 
     def __init__(self, addr, handler, name, log, delay=0.0,
-                 health_file=None, mode="normal"):
+                 health_file=None, mode="normal", one_write=False):
         self.name = name
+        self.one_write = one_write
         self.delay = delay
         self.health_file = health_file
         self.health = (200, b"ok\n", 0.0)  # set by /control/health
@@ -237,7 +243,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # -- responses ---------------------------------------------------------
 
-    def start(self, code, headers=(), length=None):
+    def start(self, code, headers=(), length=None, body=None):
+        """Send the head; with body, head and body in one write."""
         self.send_response(code)
         self.send_header("X-Backend", self.server.name)
         self.send_header("X-Conn", str(self.conn_id))
@@ -246,10 +253,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         if length is not None:
             self.send_header("Content-Length", str(length))
-        self.end_headers()
+        if body is None:
+            self.end_headers()
+        else:
+            self._headers_buffer.append(b"\r\n" + body)
+            self.flush_headers()
 
     def reply(self, code, body, ctype="text/plain", headers=()):
-        self.start(code, [("Content-Type", ctype)] + list(headers), len(body))
+        hdrs = [("Content-Type", ctype)] + list(headers)
+        if self.server.one_write and self.command != "HEAD":
+            self.start(code, hdrs, len(body), body)
+            return
+        self.start(code, hdrs, len(body))
         if self.command != "HEAD":
             self.wfile.write(body)
 
@@ -470,6 +485,8 @@ def main():
                     help="answer every request this many seconds late")
     ap.add_argument("--health-file", metavar="FILE",
                     help="when FILE exists, /health answers what it says")
+    ap.add_argument("--one-write", action="store_true",
+                    help="send small answers (head and body) in one write")
     ap.add_argument("--mode", default="normal",
                     help="normal, drop, close or status:N (see above)")
     a = ap.parse_args()
@@ -491,7 +508,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     try:
         srv = Server(("127.0.0.1", a.port), Handler, a.name, a.log, a.delay,
-                     a.health_file, a.mode)
+                     a.health_file, a.mode, a.one_write)
     except OSError as e:
         sys.stderr.write("backend.py: 127.0.0.1:%d: %s\n" % (a.port, e))
         return 2
