@@ -10,6 +10,8 @@
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
 . "$E2E/lib-health.sh"
 
+command -v wrk >/dev/null 2>&1 || { not_ok "wrk is installed"; done_testing; }
+
 backend_start a
 A=$BPORT
 backend_start b
@@ -37,7 +39,9 @@ pools = (
                 { address = "127.0.0.1:$C"; } ); },
   { name = "plain"; servers = ( { address = "127.0.0.1:$D"; } ); } );
 EOF
-expect_true "4 workers" wait_workers 4 10
+expect_true "4 workers and the health checker" wait_hc_workers 4 10
+expect_eq "$(checker_pids | wc -l | tr -d ' ')" 1 "one checker process"
+expect_eq "$(porter_workers | wc -l | tr -d ' ')" 5 "the master's children: 4 workers and the checker"
 
 # 1. the checks themselves
 all_checked() {	# each of a, b and c checked at least twice
@@ -78,10 +82,19 @@ diag "down after $(since "$t0") s (interval 0.2 * fall 2 = 0.4 s)" \
     "logged: $(hc_line app "$B" down)"
 expect_match "$(hc_line app "$B" down)" "503" "the line gives the last failure (status 503)"
 b0=$(traffic b) a0=$(traffic a) c0=$(traffic c)
-codes=$(get_n 30 "$U/app/y")
+codes=$(get_par 3 10 "$U/app/y")
 expect_eq "$(count_of 200 "$codes")" 30 "30 requests with b down: all 200"
 expect_eq "$(($(traffic b) - b0))" 0 "b (down) gets none of them"
 expect_eq "$(($(traffic a) - a0 + $(traffic c) - c0))" 30 "a and c get all 30"
+# every worker sees it: 8 connections over 4 workers for 1 s
+b0=$(traffic b)
+wrk -t1 -c8 -d1s --timeout 3s "$U/app/wrk" >"$T/wrk.out" 2>&1
+rq=$(sed -n 's/^ *\([0-9][0-9]*\) requests in .*/\1/p' "$T/wrk.out")
+nx=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$T/wrk.out")
+diag "wrk with b down: ${rq:-?} requests, non-2xx/3xx ${nx:-0}"
+expect_ge "${rq:-0}" 50 "wrk ran (${rq:-no} requests)"
+expect_eq "${nx:-0}" 0 "all 2xx"
+expect_eq "$(($(traffic b) - b0))" 0 "b gets none of them, from any worker"
 k0=$(checks b)
 sleep 1
 expect_ge "$(($(checks b) - k0))" 2 "b is still checked while down ($(($(checks b) - k0)) in 1 s)"
@@ -104,7 +117,7 @@ expect_true "b is logged down again within 5 s (body mismatch)" \
     hc_wait 5 app "$B" down 2
 diag "logged: $(hc_line app "$B" down 2)"
 b0=$(traffic b)
-codes=$(get_n 20 "$U/app/w")
+codes=$(get_par 4 5 "$U/app/w")
 expect_eq "$(count_of 200 "$codes")" 20 "20 requests: all 200"
 expect_eq "$(($(traffic b) - b0))" 0 "b (body mismatch) gets none of them"
 expect_true "b's /health answers 200 ok" health_set b "status=200"
@@ -125,7 +138,7 @@ expect_ge "$((n1 - n0))" "$(awk -v t="$el" 'BEGIN { printf "%d", t / 0.2 / 3 }')
     "a is checked about every 0.2 s while c's checks hang"
 expect_eq "$(hc_count app "$A" down)" 0 "a is never logged down"
 c0=$(traffic c)
-codes=$(get_n 20 "$U/app/v")
+codes=$(get_par 4 5 "$U/app/v")
 expect_eq "$(count_of 200 "$codes")" 20 "20 requests: all 200"
 expect_eq "$(($(traffic c) - c0))" 0 "c (checks timing out) gets none of them"
 health_set c "status=200"

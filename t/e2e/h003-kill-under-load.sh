@@ -4,17 +4,19 @@
 # retries 2): wrk sees no error at all, since every request that met the
 # dead backend before any response byte is retried on another; porter logs
 # it down within interval * fall + slack. Restarted on the same port, it is
-# logged up after rise checks and gets traffic again.
+# logged up after rise checks and gets traffic again. The backends answer
+# in one write (--one-write): a response cut after its head, which no proxy
+# can retry, is not what this test is about.
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
 . "$E2E/lib-health.sh"
 
 command -v wrk >/dev/null 2>&1 || { not_ok "wrk is installed"; done_testing; }
 
-backend_start a
+backend_start a --one-write
 A=$BPORT
-backend_start b
+backend_start b --one-write
 B=$BPORT
-backend_start c
+backend_start c --one-write
 C=$BPORT
 P=$(free_port)
 U=http://127.0.0.1:$P
@@ -33,7 +35,7 @@ pools = ( { name = "app";
     servers = ( { address = "127.0.0.1:$A"; }, { address = "127.0.0.1:$B"; },
                 { address = "127.0.0.1:$C"; } ); } );
 EOF
-expect_true "$N workers" wait_workers $N 10
+expect_true "$N workers and the health checker" wait_hc_workers $N 10
 expect_status "$U/" 200
 
 wrk_requests() { sed -n 's/^ *\([0-9][0-9]*\) requests in .*/\1/p' "$1"; }
@@ -70,7 +72,7 @@ expect_eq "${nx:-0}" 0 "no non-2xx/3xx responses"
 expect_eq "$(hc_count app "$B" down)" 1 "b's state change is logged once"
 
 # b back on its port: up after rise checks, traffic again
-expect_true "b restarted on port $B" backend_restart b "$B"
+expect_true "b restarted on port $B" backend_restart b "$B" --one-write
 t0=$(now)
 expect_true "b is logged up within 4 s (interval 0.5 * rise 2 + slack)" \
     hc_wait 4 app "$B" up

@@ -1,12 +1,14 @@
 #!/bin/bash
 # h004: no server up. Every backend of a checked pool stopped: the client
 # gets 503 at once with Retry-After and a short page that names no
-# backend; one back, the service is back. A backup server takes over when
+# backend; one back, the service is back, for 8 clients at once too. A backup server takes over when
 # its primary is down by health checks, and leaves again when the primary
 # is up. A pool without checks whose servers all refused (passive checks)
 # answers 503 too.
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
 . "$E2E/lib-health.sh"
+
+command -v wrk >/dev/null 2>&1 || { not_ok "wrk is installed"; done_testing; }
 
 backend_start a
 A=$BPORT
@@ -39,7 +41,7 @@ pools = (
   { name = "gone"; max_fails = 1; fail_timeout = 30.0; retries = 1;
     servers = ( { address = "127.0.0.1:$G1"; }, { address = "127.0.0.1:$G2"; } ); } );
 EOF
-expect_true "2 workers" wait_workers 2 10
+expect_true "2 workers and the health checker" wait_hc_workers 2 10
 expect_status "$U/app/" 200
 
 # 1. both servers of app stopped
@@ -68,6 +70,13 @@ expect_true "a restarted on its port" backend_restart a "$A"
 expect_true "a is logged up within 5 s" hc_wait 5 app "$A" up
 codes=$(get_n 10 "$U/app/z")
 expect_eq "$(count_of 200 "$codes")" 10 "10 requests: all 200 again"
+# b still down: a carries everything, from every worker, no 503
+wrk -t1 -c8 -d1s --timeout 3s "$U/app/wrk" >"$T/wrk.out" 2>&1
+rq=$(sed -n 's/^ *\([0-9][0-9]*\) requests in .*/\1/p' "$T/wrk.out")
+nx=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$T/wrk.out")
+diag "wrk with a up, b down: ${rq:-?} requests, non-2xx/3xx ${nx:-0}"
+expect_ge "${rq:-0}" 50 "wrk ran (${rq:-no} requests)"
+expect_eq "${nx:-0}" 0 "with one server of two up, no request gets 503"
 
 # 3. backup: e unused while c is up; takes over when c is down by checks
 e0=$(traffic e)
@@ -77,7 +86,7 @@ expect_eq "$(($(traffic e) - e0))" 0 "the backup gets nothing while c is up"
 expect_true "c's /health answers 503" health_set c "status=503"
 expect_true "c is logged down within 5 s" hc_wait 5 bk "$C" down
 c0=$(traffic c) e0=$(traffic e)
-codes=$(get_n 10 "$U/bk/y")
+codes=$(get_par 2 5 "$U/bk/y")
 expect_eq "$(count_of 200 "$codes")" 10 "bk with c down: all 200"
 expect_eq "$(($(traffic e) - e0))" 10 "the backup answered all 10"
 expect_eq "$(($(traffic c) - c0))" 0 "c (down) none"

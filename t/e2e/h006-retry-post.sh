@@ -2,13 +2,16 @@
 # h006: what is retried. Backend d reads each request (body included),
 # then resets the connection without answering; g answers. retries 2,
 # passive checks off, one worker (so round robin alternates):
-#  - a POST with a body that met d gets 502 and is not replayed, on d or g
+#  - a POST that met d gets 502 and is not replayed, on d or g (with a
+#    body or without)
 #  - a PUT with a body likewise (idempotent, but its body was sent)
 #  - a GET or a DELETE without body that met d is retried on g: 200
 #  - with retry_methods = [ "POST" ], a POST without body is retried, one
 #    with a body still is not
 #  - a connect failure is retried for a POST with a body (nothing sent)
 #  - a GET whose backend closed the connection before answering is retried
+#  - retries bounds the attempts: over three dropping servers a GET is
+#    tried 1 + retries times, then 502
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
 . "$E2E/lib-health.sh"
 
@@ -18,6 +21,10 @@ backend_start g
 G=$BPORT
 backend_start k --mode close
 K=$BPORT
+backend_start d2 --mode drop
+D2=$BPORT
+backend_start d3 --mode drop
+D3=$BPORT
 REF=$(free_port)	# nothing listens there
 P=$(free_port)
 U=http://127.0.0.1:$P
@@ -27,7 +34,8 @@ log_level = "info";
 workers = { count = 1; };
 listeners = ( { listen = "127.0.0.1:$P"; mode = "reverse";
   routes = ( { path = "/nr/"; pool = "nr"; }, { path = "/rp/"; pool = "rp"; },
-             { path = "/cf/"; pool = "cf"; }, { path = "/cl/"; pool = "cl"; } ); } );
+             { path = "/cf/"; pool = "cf"; }, { path = "/cl/"; pool = "cl"; },
+             { path = "/r0/"; pool = "r0"; }, { path = "/r1/"; pool = "r1"; } ); } );
 pools = (
   { name = "nr"; retries = 2; max_fails = 0;
     servers = ( { address = "127.0.0.1:$D"; }, { address = "127.0.0.1:$G"; } ); },
@@ -36,7 +44,13 @@ pools = (
   { name = "cf"; retries = 1; max_fails = 0;
     servers = ( { address = "127.0.0.1:$REF"; }, { address = "127.0.0.1:$G"; } ); },
   { name = "cl"; retries = 1; max_fails = 0;
-    servers = ( { address = "127.0.0.1:$K"; }, { address = "127.0.0.1:$G"; } ); } );
+    servers = ( { address = "127.0.0.1:$K"; }, { address = "127.0.0.1:$G"; } ); },
+  { name = "r0"; retries = 0; max_fails = 0;
+    servers = ( { address = "127.0.0.1:$D"; }, { address = "127.0.0.1:$D2"; },
+                { address = "127.0.0.1:$D3"; } ); },
+  { name = "r1"; retries = 1; max_fails = 0;
+    servers = ( { address = "127.0.0.1:$D"; }, { address = "127.0.0.1:$D2"; },
+                { address = "127.0.0.1:$D3"; } ); } );
 EOF
 expect_true "1 worker" wait_workers 1 10
 
@@ -73,6 +87,13 @@ expect_eq "$((n200 + n502))" 6 "6 POSTs: each 200 or 502"
 expect_ge "$n502" 1 "a POST that met d gets 502"
 expect_eq "$(reqs d POST /nr/post)" "$n502" "d logged exactly one POST per 502 (not replayed to d)"
 expect_eq "$(reqs g POST /nr/post)" "$n200" "g logged only the POSTs that got 200 (not replayed to g)"
+
+# a POST without body is not idempotent either (no retry_methods here)
+codes=$(send 6 POST /nr/empty --data-binary '')
+n502=$(count_of 502 "$codes") n200=$(count_of 200 "$codes")
+expect_ge "$n502" 1 "a POST without body that met d gets 502 (POST is not retried by default)"
+expect_eq "$(reqs d POST /nr/empty)" "$n502" "d logged one per 502"
+expect_eq "$(reqs g POST /nr/empty)" "$n200" "g logged only the POSTs that got 200"
 
 # 2. PUT with a body: idempotent, but its body went out: not replayed
 codes=$(send 4 PUT /nr/put --data-binary @"$T/body100")
@@ -113,6 +134,20 @@ expect_eq "$(reqs g POST /cf/post)" 6 "g answered all 6"
 codes=$(send 6 GET /cl/get)
 expect_eq "$(count_of 200 "$codes")" 6 "backend closing before answering: 6 GETs: all 200"
 expect_eq "$(reqs g GET /cl/get)" 6 "g answered all 6"
+
+# 7. retries bounds the attempts
+tried() { echo $(($(reqs d GET "$1") + $(reqs d2 GET "$1") + $(reqs d3 GET "$1"))); }
+codes=$(send 3 GET /r0/get)
+expect_eq "$(count_of 502 "$codes")" 3 "retries 0, every server dropping: 3 GETs, 502 each"
+expect_eq "$(tried /r0/get)" 3 "each tried once"
+codes=$(send 3 GET /r1/get)
+expect_eq "$(count_of 502 "$codes")" 3 "retries 1, every server dropping: 3 GETs, 502 each"
+expect_eq "$(tried /r1/get)" 6 "each tried twice"
+for i in 1 2 3; do
+	n=$(grep -a -l "\"path\": \"/r1/get-$i\"" "$(backend_log d)" "$(backend_log d2)" \
+	    "$(backend_log d3)" | wc -l | tr -d ' ')
+	expect_eq "$n" 2 "/r1/get-$i was tried on two different servers"
+done
 
 expect_no_alerts
 porter_stop

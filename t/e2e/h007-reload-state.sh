@@ -44,7 +44,7 @@ put_conf() { "$@" >"$T/porter.conf.new" && mv "$T/porter.conf.new" "$T/porter.co
 
 porter_start < <(conf "" "")
 master=$(porter_pid)
-expect_true "2 workers" wait_workers 2 10
+expect_true "2 workers and the health checker" wait_hc_workers 2 10
 
 # 1. initial = "down": up only by checks
 both_up() { hc_wait 5 app "$A" up && hc_wait 5 app "$B" up; }
@@ -66,7 +66,17 @@ a0=$(traffic a) b0=$(traffic b) n10=$(traffic n1) n20=$(traffic n2) c0=$(traffic
 kill -HUP "$master"
 expect_true "the master logged generation 2" \
     wait_until 5 grep -q "reloaded: generation 2\$" "$(porter_log)"
-codes=$(get_n 30 "$U/app/after")
+live_checkers() {
+	local p n=0
+	for p in $(checker_pids); do _alive "$p" && n=$((n + 1)); done
+	echo $n
+}
+settled() {	# 2 workers and 1 checker: the old generation has gone
+	[ "$(live_checkers)" = 1 ] &&
+	    [ "$(porter_workers | wc -l | tr -d ' ')" = 3 ]
+}
+expect_true "after the reload: 2 workers and one checker" wait_until 5 settled
+codes=$(get_par 3 10 "$U/app/after")
 expect_eq "$(count_of 200 "$codes")" 30 "app right after the reload: 30 requests, all 200"
 expect_eq "$(($(traffic b) - b0))" 0 "b is still down: no traffic"
 expect_eq "$(($(traffic n1) - n10))" 0 "n1 (new, initial down, checks failing): no traffic"
@@ -82,7 +92,7 @@ expect_eq "$(hc_count app "$A" up)" "$ua" "no new 'is up' line for a (it stayed 
 expect_eq "$(hc_count app "$B" down)" "$db" "no new 'is down' line for b (it stayed down)"
 expect_eq "$(hc_count app "$N1" up)" 0 "n1 is not logged up"
 b0=$(traffic b) n10=$(traffic n1)
-codes=$(get_n 20 "$U/app/later")
+codes=$(get_par 4 5 "$U/app/later")
 expect_eq "$(($(traffic b) - b0 + $(traffic n1) - n10))" 0 \
     "1 s later b and n1 still get nothing"
 expect_ge "$(checks n1)" 2 "n1 is checked"

@@ -3,9 +3,12 @@
 # send no new request to that server: a slow request already there
 # finishes normally, new ones all go to the other server, the log says
 # "draining" once. "porter -s undrain" brings it back. Works on a pool
-# without health checks, across workers.
+# without health checks, across workers. A server not in the config is
+# refused by the command.
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
 . "$E2E/lib-health.sh"
+
+command -v wrk >/dev/null 2>&1 || { not_ok "wrk is installed"; done_testing; }
 
 backend_start a
 A=$BPORT
@@ -41,16 +44,30 @@ expect_eq "$st" 0 "porter -s drain app/127.0.0.1:$XP exits 0"
 expect_true "the master logs $X draining" hc_wait 5 app "$XP" draining
 diag "logged: $(hc_line app "$XP" draining)"
 x0=$(traffic "$X") y0=$(traffic "$Y")
-codes=$(get_n 20 "$U/new")
+codes=$(get_par 4 5 "$U/new")
 expect_eq "$(count_of 200 "$codes")" 20 "20 new requests: all 200"
 expect_eq "$(($(traffic "$X") - x0))" 0 "$X (draining) gets none of them"
 expect_eq "$(($(traffic "$Y") - y0))" 20 "$Y gets all 20"
+x0=$(traffic "$X")
+wrk -t1 -c8 -d1s --timeout 3s "$U/wrk" >"$T/wrk.out" 2>&1
+rq=$(sed -n 's/^ *\([0-9][0-9]*\) requests in .*/\1/p' "$T/wrk.out")
+nx=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$T/wrk.out")
+diag "wrk while $X drains: ${rq:-?} requests, non-2xx/3xx ${nx:-0}"
+expect_ge "${rq:-0}" 50 "wrk ran (${rq:-no} requests)"
+expect_eq "${nx:-0}" 0 "all 2xx"
+expect_eq "$(($(traffic "$X") - x0))" 0 "$X gets none of them, from any worker"
 _wait_gone 10 $sp
 wait $sp
 diag "slow request: $(cat "$T/slow.out")"
 expect_eq "$(cut -d' ' -f1 "$T/slow.out")" 200 "the slow request in flight on $X completes"
 expect_eq "$(cat "$T/slow.body")" "$X" "with $X's answer"
 expect_eq "$(hc_count app "$XP" draining)" 1 "draining is logged once"
+
+"$PORTER" -c "$T/porter.conf" -s drain "app/127.0.0.1:1" >"$T/bad.out" 2>&1
+st=$?
+diag "porter -s drain of a server not in the config: status $st" "$(cat "$T/bad.out")"
+expect_ne "$st" 0 "porter -s drain app/127.0.0.1:1 (not in the config) fails"
+expect_match "$(cat "$T/bad.out")" "127\\.0\\.0\\.1:1" "and names the server"
 
 "$PORTER" -c "$T/porter.conf" -s undrain "app/127.0.0.1:$XP" >"$T/undrain.out" 2>&1
 st=$?

@@ -39,7 +39,7 @@ pools = (
     servers = ( { address = "127.0.0.1:$S1"; weight = 10; },
                 { address = "127.0.0.1:$S2"; weight = 10; } ); } );
 EOF
-expect_true "4 workers" wait_workers 4 10
+expect_true "4 workers and the health checker" wait_hc_workers 4 10
 
 # 1. least_conn across workers: 4 requests of 3 s, one after the other
 reached() {	# N: l1 and l2 answer at least N requests at once
@@ -64,7 +64,7 @@ expect_eq "$(cat "$T"/lc.? | sort -u)" 200 "all 4 complete with 200"
 expect_true "l3's /health answers 503" health_set l3 "status=503"
 expect_true "l3 is logged down in lc3 within 5 s" hc_wait 5 lc3 "$L3" down
 l30=$(traffic l3)
-codes=$(get_n 20 "$U/lc3/x")
+codes=$(get_par 4 5 "$U/lc3/x")
 expect_eq "$(count_of 200 "$codes")" 20 "lc3: 20 requests, all 200"
 expect_eq "$(($(traffic l3) - l30))" 0 "l3 (down, idle) gets none of them"
 

@@ -4,10 +4,11 @@
 #
 # Backends (started with backend_start; see backend.py for /health,
 # /control/* and the modes)
-#   traffic NAME              requests NAME logged, health checks left out
+#   traffic NAME              requests NAME logged, health checks and
+#                             /stats (backend_stat) left out
 #   checks NAME               health checks (/health) NAME logged
-#   methods NAME METHOD       requests with METHOD NAME logged, checks left
-#                             out
+#   methods NAME METHOD       requests with METHOD NAME logged, as traffic
+#                             counts them
 #   health_set NAME QUERY     from now on NAME's /health answers per QUERY:
 #                             status=N[&body=TEXT][&delay=S] (body default
 #                             "ok" for 2xx/3xx, else "down"); false if the
@@ -26,16 +27,28 @@
 #   hc_wait SECS POOL PORT WORD [N]  wait until there are at least N
 #                             (default 1) such lines
 #
+# Processes (the master's children are its workers and, when a pool has
+# health checks, the checker, which lib.sh's porter_workers counts too)
+#   checker_pids              PIDs that logged as "health checker", past
+#                             ones included
+#   hc_workers                porter_workers without the checker
+#   wait_hc_workers N [SECS]  wait (default 10 s) until there are N
+#                             workers and, with CHECKER=1 (default), the
+#                             checker has logged that it started
+#
 # Traffic
-#   get_n N URL               N GETs of URL-1 .. URL-N (one curl, kept
-#                             alive); prints one status code a line
+#   get_n N URL               N GETs of URL-1 .. URL-N, one curl, each
+#                             on a new connection (so that any worker may
+#                             take it); prints one status code a line
+#   get_par K N URL           K such clients at once (URL-k-1 .. URL-k-N),
+#                             so that several workers answer
 #   count_of WORD TEXT        how many lines of TEXT are exactly WORD
 
 traffic() {
 	local f
 	f=$(backend_log "$1")
 	[ -f "$f" ] || { echo 0; return; }
-	grep -c -v '"path": "/health' "$f"
+	grep -c -v -e '"path": "/health' -e '"path": "/stats' "$f"
 }
 
 checks() {
@@ -49,7 +62,8 @@ methods() {
 	local f
 	f=$(backend_log "$1")
 	[ -f "$f" ] || { echo 0; return; }
-	grep -v '"path": "/health' "$f" | grep -c "\"method\": \"$2\""
+	grep -v -e '"path": "/health' -e '"path": "/stats' "$f" |
+	    grep -c "\"method\": \"$2\""
 }
 
 _bport() { eval "echo \${PORT_$1:-}"; }
@@ -68,6 +82,7 @@ backend_kill9() {
 	local pid
 	eval "pid=\${_bpid_$1:-}"
 	[ -n "$pid" ] || return 1
+	disown "$pid" 2>/dev/null	# no "Killed" notice from bash
 	kill -KILL "$pid" 2>/dev/null
 	_wait_gone 5 "$pid"
 }
@@ -110,10 +125,40 @@ hc_wait() {	# SECS POOL PORT WORD [N]
 	wait_until "$secs" _hc_have "$@"
 }
 
+checker_pids() {
+	grep -a -o '[0-9][0-9]*: health checker:' "$(porter_log)" 2>/dev/null |
+	    cut -d: -f1 | sort -u
+}
+
+hc_workers() {
+	porter_workers | grep -v -x -F -f <(checker_pids)
+}
+
+_have_hc_workers() {
+	if [ "${CHECKER:-1}" = 1 ]; then
+		grep -a -q 'health checker: health checker started' "$(porter_log)" ||
+		    return 1
+	fi
+	[ "$(hc_workers | wc -l | tr -d ' ')" = "$1" ]
+}
+
+wait_hc_workers() { wait_until "${2:-10}" _have_hc_workers "$1"; }
+
 get_n() {	# N URL
 	local i urls=()
 	for i in $(seq 1 "$1"); do urls+=(-o /dev/null -w '%{http_code}\n' "$2-$i"); done
-	cu "${urls[@]}"
+	cu -H 'Connection: close' "${urls[@]}"
+}
+
+get_par() {	# K N URL
+	local k pids=()
+	for k in $(seq 1 "$1"); do
+		get_n "$2" "$3-$k" >"$T/.par.$k" &
+		pids+=($!)
+		track $!
+	done
+	wait "${pids[@]}"
+	for k in $(seq 1 "$1"); do cat "$T/.par.$k"; rm -f "$T/.par.$k"; done
 }
 
 count_of() { printf '%s\n' "$2" | grep -c -x -- "$1"; }
