@@ -83,7 +83,9 @@ conn_error_page(struct conn *c, int status, int closing, const char *why,
 		r.blen = page->len;
 	}
 	c->status = status;
-	c->why = why;
+	/* callers pass rule texts from their stack: keep a copy for the log */
+	(void)str_copy(c->why_buf, sizeof(c->why_buf), why);
+	c->why = c->why_buf;
 	log_info("%s: %d %s: %s", c->peer, status, respond_reason(status),
 	    why);
 	return (conn_send(c, &r));

@@ -40,6 +40,7 @@ struct conn {
 	uint64_t			 sent;		/* bytes to the client */
 	const char			*backend;	/* address text, or NULL */
 	const char			*why;		/* why porter answered itself */
+	char				 why_buf[600];	/* its text, if not static */
 };
 
 /* Serve the socket fd accepted on lfd until it closes; closes fd. */

@@ -469,9 +469,13 @@ build_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 			out_add(&o, "\r\n", 2);
 		}
 	}
-	if (!anon)
+	if (fwd == NULL || fwd->forwarded_for)
 		out_joined(&o, "Via", b, &q->h, HH_VIA, q->h.version == 10 ?
 		    c->w->via10 : c->w->via11);
+	else if (!anon)
+		for (i = 0; i < q->h.nhdr; i++)	/* the client's, as sent */
+			if (q->h.hdr[i].id == HH_VIA)
+				out_field(&o, b, &q->h.hdr[i]);
 	out_add(&o, "\r\n", 2);
 	return (o.overflow ? 0 : o.len);
 }

@@ -2269,6 +2269,7 @@ END_TEST
 START_TEST(bundled_config)
 {
 	const char	*srcdir = getenv("srcdir");
+	const struct cfg_listener *l;
 	struct cfg	*c;
 	char		 path[PATH_MAX], err[CFG_ERRLEN], buf[128];
 	size_t		 n;
@@ -2288,65 +2289,8 @@ START_TEST(bundled_config)
 	ck_assert_ptr_null(c->user);
 	ck_assert_ptr_null(c->group);
 	ck_assert_int_eq(c->workers.start, 4);
-	ck_assert_int_eq(c->nlisteners, 1);
-	ck_assert_str_eq(addr_str(&c->listeners[0].addr, buf, sizeof(buf)),
-	    "127.0.0.1:8080");
-	ck_assert_int_eq(c->listeners[0].mode, CFG_MODE_REVERSE);
-	ck_assert_int_eq(c->listeners[0].nroutes, 1);
-	ck_assert_str_eq(c->listeners[0].routes[0].host, "*");
-	ck_assert_str_eq(c->listeners[0].routes[0].path, "/");
-	ck_assert_int_eq(c->npools, 1);
-	ck_assert_str_eq(c->pools[c->listeners[0].routes[0].pool].name,
-	    "app");
-	ck_assert_int_eq(c->pools[0].nservers, 2);
-	ck_assert_str_eq(addr_str(&c->pools[0].servers[0].addr, buf,
-	    sizeof(buf)), "127.0.0.1:9001");
-	ck_assert_str_eq(addr_str(&c->pools[0].servers[1].addr, buf,
-	    sizeof(buf)), "127.0.0.1:9002");
-	check_pool_defaults(&c->pools[0]);
-	check_forward_defaults(&c->listeners[0].fwd);
-	cfg_free(c);
-}
-END_TEST
-
-/*
- * The bundled file's commented forward listener, switched on as it says
- * (the "#" removed from the lines that open the listeners list), loads.
- */
-START_TEST(bundled_forward)
-{
-	const char			*srcdir = getenv("srcdir");
-	const struct cfg_listener	*l;
-	struct tf			 t;
-	struct cfg			*c;
-	FILE				*in, *out;
-	char				 path[PATH_MAX], err[CFG_ERRLEN];
-	char				 line[1024], buf[128];
-	int				 state = 0, n = 0;
-
-	snprintf(path, sizeof(path), "%s/config/porter.conf",
-	    srcdir != NULL && srcdir[0] != '\0' ? srcdir : ".");
-	tf_write(&t, "");
-	ck_assert_ptr_nonnull(in = fopen(path, "r"));
-	ck_assert_ptr_nonnull(out = fopen(t.path, "w"));
-	while (fgets(line, sizeof(line), in) != NULL) {
-		if (state == 0 && strcmp(line, "listeners = (\n") == 0)
-			state = 1;
-		else if (state == 1 && strncmp(line, "#\t", 2) == 0) {
-			fputs(line + 1, out);
-			n++;
-			continue;
-		} else if (state == 1)
-			state = 2;
-		fputs(line, out);
-	}
-	fclose(in);
-	ck_assert_int_eq(fclose(out), 0);
-	ck_assert_int_gt(n, 3);
-	c = cfg_load(t.path, err, sizeof(err));
-	tf_remove(&t);
-	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_int_eq(c->nlisteners, 2);
+	/* a forward proxy for loopback clients, with the safe defaults */
 	l = &c->listeners[0];
 	ck_assert_int_eq(l->mode, CFG_MODE_FORWARD);
 	ck_assert_str_eq(addr_str(&l->addr, buf, sizeof(buf)),
@@ -2355,10 +2299,28 @@ START_TEST(bundled_forward)
 	ck_assert_int_eq(l->fwd.nconnect_ports, 1);
 	ck_assert_int_eq(l->fwd.connect_ports[0], 443);
 	ck_assert_int_eq(l->fwd.deny_private, 1);
-	ck_assert_int_eq(c->listeners[1].mode, CFG_MODE_REVERSE);
+	ck_assert_int_eq(l->fwd.nusers, 0);
+	l = &c->listeners[1];	/* the reverse proxy */
+	ck_assert_str_eq(addr_str(&l->addr, buf, sizeof(buf)),
+	    "127.0.0.1:8080");
+	ck_assert_int_eq(l->mode, CFG_MODE_REVERSE);
+	ck_assert_int_eq(l->nroutes, 1);
+	ck_assert_str_eq(l->routes[0].host, "*");
+	ck_assert_str_eq(l->routes[0].path, "/");
+	ck_assert_int_eq(c->npools, 1);
+	ck_assert_str_eq(c->pools[l->routes[0].pool].name,
+	    "app");
+	ck_assert_int_eq(c->pools[0].nservers, 2);
+	ck_assert_str_eq(addr_str(&c->pools[0].servers[0].addr, buf,
+	    sizeof(buf)), "127.0.0.1:9001");
+	ck_assert_str_eq(addr_str(&c->pools[0].servers[1].addr, buf,
+	    sizeof(buf)), "127.0.0.1:9002");
+	check_pool_defaults(&c->pools[0]);
+	check_forward_defaults(&l->fwd);
 	cfg_free(c);
 }
 END_TEST
+
 
 static Suite *
 config_suite(void)
@@ -2380,7 +2342,6 @@ config_suite(void)
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, later_settings_neutral_values);
 	tcase_add_test(tc, bundled_config);
-	tcase_add_test(tc, bundled_forward);
 	tcase_add_test(tc, filters_full);
 	tcase_add_test(tc, filters_default_empty);
 	tcase_add_test(tc, error_page_files);
