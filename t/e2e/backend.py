@@ -2,6 +2,7 @@
 """A real HTTP/1.1 backend for porter's end-to-end tests (stdlib only).
 
     backend.py --port P [--name NAME] [--log FILE] [--pidfile FILE] [--delay S]
+               [--health-file FILE] [--mode MODE] [--one-write]
     backend.py --gen N          write the N deterministic bytes that
                                 /big, /chunked and /close serve, and exit
 
@@ -33,9 +34,45 @@ chunked, and counted in the log):
                      for SECONDS (default 5): SECONDS/E chunks, the first
                      at once
 
+  /health            the health check answer: 200 "ok\n" by default; else
+                     what /control/health or --health-file says
+  /control/health?status=N&body=TEXT&delay=S
+                     from now on /health answers N with body TEXT (default
+                     "ok" for 2xx/3xx, "down" otherwise), S seconds late
+                     (default 0); 204 itself
+  /control/mode?m=MODE
+                     from now on every other request is served per MODE
+                     (see --mode); 204 itself
+  any path, ?delay=S sleep S seconds before answering (after the log line)
+
+Modes (--mode, /control/mode), for every path but /health, /control/*
+and /stats:
+  normal             as above (the default)
+  drop               read the request and its body, log it, then reset the
+                     connection without answering (as /drop)
+  close              close the connection as soon as the request head is
+                     read, without reading the body or logging (a backend
+                     going away before it answers anything)
+  status:N           answer status N, body "NAME N\n"
+
+--one-write: the small answers (all but /chunked, /big, /close, /stream)
+leave in one write, head and body together, so that a backend killed
+(SIGKILL) never leaves a response cut after its head; by default the head
+and the body are separate writes.
+
+--health-file FILE: when FILE exists, /health answers from it instead:
+"N [BODY]" on its first line (BODY default as for /control/health); an
+empty file means 200 "ok". A file outlives a backend restart.
+
+/control/* requests are neither logged nor counted; /health requests are
+(tests tell them apart by path). /stats also reports "in_flight" and
+"max_in_flight": requests other than /health, /control and /stats being
+answered at once, now and at most so far.
+
 The log (--log) gets one JSON object per request, written before the answer:
 {"conn": ID, "method": ..., "path": ..., "version": ..., "headers":
-[[name, value], ...], "body_len": N, "body_sha256": HEX}.
+[[name, value], ...], "body_len": N, "body_sha256": HEX, "time": T}, T the
+wall clock in seconds when the request was read.
 """
 
 import argparse
@@ -75,14 +112,36 @@ def gen_bytes(start, n):
     return b"".join(gen_pieces(start, n))
 
 
+def health_body(code, body):
+    if body is None:
+        body = "ok" if 200 <= code < 400 else "down"
+    return body.encode() + b"\n"
+
+
+def parse_mode(text):
+    """'normal', 'drop', 'close' or 'status:N' -> (mode, N or None)."""
+    if text.startswith("status:"):
+        return ("status", int(text[7:]))
+    if text in ("normal", "drop", "close"):
+        return (text, None)
+    raise ValueError("unknown mode %r" % text)
+
+
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
 
-    def __init__(self, addr, handler, name, log, delay=0.0):
+    def __init__(self, addr, handler, name, log, delay=0.0,
+                 health_file=None, mode="normal", one_write=False):
         self.name = name
+        self.one_write = one_write
         self.delay = delay
+        self.health_file = health_file
+        self.health = (200, b"ok\n", 0.0)  # set by /control/health
+        self.mode = parse_mode(mode)    # set by /control/mode
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.logf = open(log, "a", buffering=1) if log else None
         self.lock = threading.Lock()
         self.connections = 0
@@ -184,7 +243,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     # -- responses ---------------------------------------------------------
 
-    def start(self, code, headers=(), length=None):
+    def start(self, code, headers=(), length=None, body=None):
+        """Send the head; with body, head and body in one write."""
         self.send_response(code)
         self.send_header("X-Backend", self.server.name)
         self.send_header("X-Conn", str(self.conn_id))
@@ -193,15 +253,86 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header(k, v)
         if length is not None:
             self.send_header("Content-Length", str(length))
-        self.end_headers()
+        if body is None:
+            self.end_headers()
+        else:
+            self._headers_buffer.append(b"\r\n" + body)
+            self.flush_headers()
 
     def reply(self, code, body, ctype="text/plain", headers=()):
-        self.start(code, [("Content-Type", ctype)] + list(headers), len(body))
+        hdrs = [("Content-Type", ctype)] + list(headers)
+        if self.server.one_write and self.command != "HEAD":
+            self.start(code, hdrs, len(body), body)
+            return
+        self.start(code, hdrs, len(body))
         if self.command != "HEAD":
             self.wfile.write(body)
 
+    def reset(self):
+        """Close the connection with a RST, answering nothing."""
+        self.close_connection = True
+        try:
+            self.connection.setsockopt(
+                socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+
+    def control(self, path, q):
+        srv = self.server
+        try:
+            if path == "/control/health":
+                code = int(q.get("status", "200"))
+                h = (code, health_body(code, q.get("body")),
+                     float(q.get("delay", "0")))
+                with srv.lock:
+                    srv.health = h
+            elif path == "/control/mode":
+                m = parse_mode(q.get("m", "normal"))
+                with srv.lock:
+                    srv.mode = m
+            else:
+                raise ValueError(path)
+        except ValueError:
+            self.reply(400, b"bad control request\n")
+            return
+        self.start(204)
+
+    def health_answer(self):
+        srv = self.server
+        if srv.health_file:
+            try:
+                with open(srv.health_file) as f:
+                    words = f.readline().strip().split(None, 1)
+            except OSError:
+                words = None
+            if words is not None:
+                if not words:
+                    return 200, health_body(200, None), 0.0
+                code = int(words[0])
+                return (code, health_body(code, words[1] if len(words) > 1
+                                          else None), 0.0)
+        with srv.lock:
+            return srv.health
+
     def dispatch(self):
         srv = self.server
+        u = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(u.query))
+        path = u.path
+        if path.startswith("/control/"):
+            try:
+                self.read_body()
+            except (ConnectionError, ValueError):
+                self.close_connection = True
+                return
+            self.control(path, q)
+            return
+        special = path in ("/health", "/stats")
+        with srv.lock:
+            mode, mcode = srv.mode if not special else ("normal", None)
+        if mode == "close":
+            self.close_connection = True
+            return
         try:
             blen, bsha, data = self.read_body()
         except (ConnectionError, ValueError):
@@ -215,18 +346,42 @@ class Handler(http.server.BaseHTTPRequestHandler):
             "headers": [[k, v] for k, v in self.headers.items()],
             "body_len": blen,
             "body_sha256": bsha,
+            "time": round(time.time(), 3),
         })
         with srv.lock:
             srv.requests += 1
+            if not special:
+                srv.in_flight += 1
+                srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
+        try:
+            self.answer(path, q, blen, bsha, data, mode, mcode)
+        finally:
+            if not special:
+                with srv.lock:
+                    srv.in_flight -= 1
+
+    def answer(self, path, q, blen, bsha, data, mode, mcode):
+        srv = self.server
         if srv.delay > 0:
             time.sleep(srv.delay)
-        u = urllib.parse.urlsplit(self.path)
-        q = dict(urllib.parse.parse_qsl(u.query))
-        path = u.path
+        if "delay" in q:
+            time.sleep(float(q["delay"]))
         name = srv.name.encode()
         head = self.command == "HEAD"
 
-        if path == "/sha":
+        if mode == "drop":
+            self.reset()
+        elif mode == "status":
+            if mcode < 200 or mcode in (204, 304):
+                self.start(mcode)
+            else:
+                self.reply(mcode, b"%s %d\n" % (name, mcode))
+        elif path == "/health":
+            code, body, late = self.health_answer()
+            if late > 0:
+                time.sleep(late)
+            self.reply(code, body)
+        elif path == "/sha":
             self.reply(200, b"%d %s\n" % (blen, bsha.encode()))
         elif path == "/echo":
             self.reply(200, data, "application/octet-stream")
@@ -282,7 +437,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/stats":
             with srv.lock:
                 st = {"connections": srv.connections,
-                      "requests": srv.requests}
+                      "requests": srv.requests,
+                      "in_flight": srv.in_flight,
+                      "max_in_flight": srv.max_in_flight}
             self.reply(200, (json.dumps(st) + "\n").encode(),
                        "application/json")
         elif path == "/hop":
@@ -290,12 +447,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 ("Connection", "X-Secret"), ("X-Secret", "1"),
                 ("Keep-Alive", "timeout=99")])
         elif path == "/drop":
-            self.close_connection = True
-            try:
-                self.connection.setsockopt(
-                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:
-                pass
+            self.reset()
         elif path == "/quietclose":
             # answer as if keeping the connection, then close it: what a
             # backend does when its keep-alive timeout passes
@@ -331,6 +483,12 @@ def main():
     ap.add_argument("--gen", type=int, metavar="N")
     ap.add_argument("--delay", type=float, default=0.0,
                     help="answer every request this many seconds late")
+    ap.add_argument("--health-file", metavar="FILE",
+                    help="when FILE exists, /health answers what it says")
+    ap.add_argument("--one-write", action="store_true",
+                    help="send small answers (head and body) in one write")
+    ap.add_argument("--mode", default="normal",
+                    help="normal, drop, close or status:N (see above)")
     a = ap.parse_args()
 
     if a.gen is not None:
@@ -342,9 +500,15 @@ def main():
     if a.port is None:
         ap.error("--port is required")
 
+    try:
+        parse_mode(a.mode)
+    except ValueError as e:
+        ap.error(str(e))
+
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     try:
-        srv = Server(("127.0.0.1", a.port), Handler, a.name, a.log, a.delay)
+        srv = Server(("127.0.0.1", a.port), Handler, a.name, a.log, a.delay,
+                     a.health_file, a.mode, a.one_write)
     except OSError as e:
         sys.stderr.write("backend.py: 127.0.0.1:%d: %s\n" % (a.port, e))
         return 2
