@@ -22,6 +22,7 @@
 
 #include "lib/log.h"
 #include "master/checker.h"
+#include "master/privs.h"
 #include "shared/health.h"
 
 /* What is read of a response: the status line alone, or with a body to
@@ -429,7 +430,7 @@ told_to_exit(int pod_fd, short revents, pid_t parent)
 
 static void __attribute__((noreturn))
 checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
-    const sigset_t *restore, pid_t parent)
+    const sigset_t *restore, const struct privs *pv, pid_t parent)
 {
 	struct check *ck;
 	struct pollfd *pfd;
@@ -443,6 +444,11 @@ checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
 		_exit(0);
 	set_signals(restore);
 	close_inherited(pod_fd);
+	/* it reads what servers send: not as root, like the workers */
+	if (pv != NULL && privs_apply(pv) == -1) {
+		log_syserr("switching to user %s", pv->user);
+		_exit(3);
+	}
 
 	ck = checks_make(c, &n);
 	pfd = calloc((size_t)n + 1, sizeof(*pfd));
@@ -510,7 +516,7 @@ checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
 
 pid_t
 checker_start(const struct cfg *c, const struct shm *shm, int pod_fd,
-    const sigset_t *restore)
+    const sigset_t *restore, const struct privs *pv)
 {
 	pid_t parent = getpid(), pid;
 	int i;
@@ -521,6 +527,6 @@ checker_start(const struct cfg *c, const struct shm *shm, int pod_fd,
 	if (i == c->npools)
 		return (0);
 	if ((pid = fork()) == 0)
-		checker_main(c, shm, pod_fd, restore, parent);
+		checker_main(c, shm, pod_fd, restore, pv, parent);
 	return (pid);
 }

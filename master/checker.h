@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include "config/cfg.h"
+#include "master/privs.h"
 #include "shared/shm.h"
 
 /*
@@ -24,11 +25,12 @@
  * when the master dies. It closes every pipe and socket it inherits but
  * pod_fd, so it holds no pipe of death or listener open.
  * restore: the signal mask the child runs with (the master's blocks all).
+ * pv: the user to switch to after that, as workers do (NULL: stay).
  *
  * Returns the child's pid, 0 when no pool has active checks (no
  * process), -1 with errno set when fork failed.
  */
 pid_t	checker_start(const struct cfg *c, const struct shm *shm, int pod_fd,
-	    const sigset_t *restore);
+	    const sigset_t *restore, const struct privs *pv);
 
 #endif

@@ -92,7 +92,7 @@ master_checker_start(struct master *m)
 		m->checker_due = clock_now() + 1.0;
 		return;
 	}
-	pid = checker_start(m->cfg, &m->shm, pod[0], &m->oldmask);
+	pid = checker_start(m->cfg, &m->shm, pod[0], &m->oldmask, &m->privs);
 	(void)close(pod[0]);
 	if (pid <= 0) {
 		(void)close(pod[1]);
@@ -456,8 +456,11 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 				log_syserr("reopening logs");
 			else {
 				log_info("SIGUSR1: logs reopened");
-				if (!m.quitting)
+				if (!m.quitting) {
 					master_new_generation(&m);
+					/* it logs too: onto the new file */
+					master_checker_start(&m);
+				}
 			}
 			break;
 		case SIGUSR2:

@@ -899,7 +899,7 @@ START_TEST(checker_none)
 	cfg_set(&c, &p, 1);
 	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
 	sigprocmask(SIG_SETMASK, NULL, &mask);
-	ck_assert_int_eq(checker_start(&c, &sh, -1, &mask), 0);
+	ck_assert_int_eq(checker_start(&c, &sh, -1, &mask, NULL), 0);
 	shm_destroy(&sh);
 }
 END_TEST
@@ -954,7 +954,7 @@ START_TEST(checker_end_to_end)
 	ck_assert_int_eq(pipe2(pod, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(other, O_CLOEXEC), 0);
 	sigprocmask(SIG_SETMASK, NULL, &mask);
-	chk = checker_start(&c, &sh, pod[0], &mask);
+	chk = checker_start(&c, &sh, pod[0], &mask, NULL);
 	ck_assert_int_gt(chk, 0);
 	close(pod[0]);
 	close(other[1]);
