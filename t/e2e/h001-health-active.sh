@@ -42,6 +42,14 @@ EOF
 expect_true "4 workers and the health checker" wait_hc_workers 4 10
 expect_eq "$(checker_pids | wc -l | tr -d ' ')" 1 "one checker process"
 expect_eq "$(porter_workers | wc -l | tr -d ' ')" 5 "the master's children: 4 workers and the checker"
+# it reads what servers send, so like the workers it does not keep root
+if [ "$(id -u)" -eq 0 ]; then
+	expect_eq "$(ps -o user= -p "$(checker_pids | head -n 1)" | tr -d ' ')" nobody \
+	    "started as root, the checker runs as nobody"
+else
+	expect_eq "$(ps -o user= -p "$(checker_pids | head -n 1)" | tr -d ' ')" "$(id -un)" \
+	    "the checker runs as the user who started porter"
+fi
 
 # 1. the checks themselves
 all_checked() {	# each of a, b and c checked at least twice
