@@ -2396,7 +2396,7 @@ START_TEST(bundled_config)
 	ck_assert_ptr_null(c->user);
 	ck_assert_ptr_null(c->group);
 	ck_assert_int_eq(c->workers.start, 4);
-	ck_assert_int_eq(c->nlisteners, 2);
+	ck_assert_int_eq(c->nlisteners, 3);
 	/* a forward proxy for loopback clients, with the safe defaults */
 	l = &c->listeners[0];
 	ck_assert_int_eq(l->mode, CFG_MODE_FORWARD);
@@ -2424,6 +2424,14 @@ START_TEST(bundled_config)
 	    sizeof(buf)), "127.0.0.1:9002");
 	check_pool_defaults(&c->pools[0]);
 	check_forward_defaults(&l->fwd);
+	/* the status page, for loopback clients */
+	l = &c->listeners[2];
+	ck_assert_int_eq(l->mode, CFG_MODE_STATUS);
+	ck_assert_str_eq(addr_str(&l->addr, buf, sizeof(buf)),
+	    "127.0.0.1:8081");
+	ck_assert_str_eq(l->status_path, "/porter-status");
+	ck_assert_int_eq(l->filter.nallow, 2);
+	ck_assert_int_eq(l->filter.ndeny, 0);
 	cfg_free(c);
 }
 END_TEST
