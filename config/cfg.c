@@ -51,9 +51,9 @@ struct ctx {
 static const char *const root_keys[] = {
 	"pid_file", "error_log", "access_log", "log_level", "user", "group",
 	"workers", "timeouts", "limits", "upstream_keepalive",
-	"shutdown_timeout", "listeners", "pools", "error_pages", NULL
+	"shutdown_timeout", "listeners", "pools", "error_pages", "status", NULL
 };
-static const char *const root_later[] = { "cache", "status", NULL };
+static const char *const root_later[] = { "cache", NULL };
 static const char *const workers_keys[] = {
 	"start", "min_spare", "max_spare", "max", "max_requests", "count", NULL
 };
@@ -84,6 +84,9 @@ static const char *const forward_only[] = {
 	"block_hosts", "allow_hosts", "block_urls", "block_file",
 	"deny_private", "auth_file", "auth_realm", "parent", "parent_hosts",
 	NULL
+};
+static const char *const status_keys[] = {
+	"listen", "path", "allow", "deny", NULL
 };
 static const char *const route_keys[] = {
 	"host", "path", "pool", "return", "max_body_size", "normalize",
@@ -2667,6 +2670,81 @@ parse_listeners(struct ctx *x, const config_setting_t *root)
 	return (0);
 }
 
+/*
+ * status = { listen; path; allow; deny; }: porter's status page, appended
+ * to the listeners as one in CFG_MODE_STATUS. It shows every backend and
+ * worker and drains servers, so it is for loopback clients unless allow
+ * says otherwise, and an address others can reach needs an allow list.
+ */
+static int
+parse_status(struct ctx *x, const config_setting_t *root)
+{
+	static const char *const loopback[] = { "127.0.0.0/8", "::1" };
+	struct cfg		*c = x->cfg;
+	const config_setting_t	*g;
+	struct cfg_listener	*l;
+	const unsigned char	*p;
+	const char		*v;
+	size_t			 i, n;
+	int			 j, r;
+
+	if ((r = get_group(x, root, "status", &g)) <= 0)
+		return (r);
+	if (check_keys(x, g, "status", status_keys, no_keys) == -1)
+		return (-1);
+	if ((l = realloc(c->listeners, (c->nlisteners + 1) *
+	    sizeof(*c->listeners))) == NULL)
+		return (bad(x, g, "out of memory"));
+	c->listeners = l;
+	l = &c->listeners[c->nlisteners++];
+	memset(l, 0, sizeof(*l));
+	l->mode = CFG_MODE_STATUS;
+	l->line = config_setting_source_line(g);
+	l->backlog = 511;
+	if (get_addr(x, g, "status", "listen", 1, &l->addr) == -1)
+		return (-1);
+	for (j = 0; j < c->nlisteners - 1; j++)
+		if (addr_eq(&c->listeners[j].addr, &l->addr))
+			return (bad(x, member(g, "listen"), "status.listen "
+			    "\"%s\" duplicates listeners[%d] (line %d)",
+			    l->addr.text, j, c->listeners[j].line));
+
+	v = "/porter-status";
+	if (get_string(x, g, "status", "path", &v) == -1)
+		return (-1);
+	if (v[0] != '/')
+		return (bad(x, member(g, "path"), "status.path must start "
+		    "with \"/\", not \"%s\"", v));
+	for (p = (const unsigned char *)v; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f || *p == '?' || *p == '#')
+			return (bad(x, member(g, "path"), "status.path: "
+			    "spaces, \"?\", \"#\" and control characters are "
+			    "not allowed"));
+	if ((l->status_path = xstrdup(x, g, v)) == NULL)
+		return (-1);
+
+	if (parse_cidrs(x, g, "status", "allow", &l->filter.allow,
+	    &l->filter.nallow) == -1 ||
+	    parse_cidrs(x, g, "status", "deny", &l->filter.deny,
+	    &l->filter.ndeny) == -1)
+		return (-1);
+	if (l->filter.nallow > 0)
+		return (0);
+	if (!addr_loopback(&l->addr))
+		return (bad(x, member(g, "listen"), "status.listen: status on "
+		    "%s needs an allow list (it shows every backend and "
+		    "drains them)", l->addr.text));
+	n = sizeof(loopback) / sizeof(loopback[0]);
+	if ((l->filter.allow = calloc(n, sizeof(*l->filter.allow))) == NULL)
+		return (bad(x, g, "out of memory"));
+	l->filter.nallow = (int)n;
+	for (i = 0; i < n; i++)
+		if (acl_parse(loopback[i], &l->filter.allow[i]) == -1)
+			return (bad(x, g, "status: cannot parse %s",
+			    loopback[i]));
+	return (0);
+}
+
 /* The file's folder, absolute, for relative paths and @include. */
 static char *
 folder_of(const char *path)
@@ -2734,7 +2812,8 @@ cfg_load(const char *path, char *err, size_t errlen)
 	    parse_error_pages(&x, root, "", &x.cfg->error_pages,
 	    &x.cfg->nerror_pages) == -1 ||
 	    parse_pools(&x, root) == -1 ||
-	    parse_listeners(&x, root) == -1)
+	    parse_listeners(&x, root) == -1 ||
+	    parse_status(&x, root) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -2888,6 +2967,7 @@ cfg_free(struct cfg *c)
 		free_forward(&c->listeners[i].fwd);
 		free_pages(c->listeners[i].error_pages,
 		    c->listeners[i].nerror_pages);
+		free(c->listeners[i].status_path);
 	}
 	free(c->listeners);
 	free_pages(c->error_pages, c->nerror_pages);

@@ -15,7 +15,12 @@
 #define CFG_MAX_WORKERS		4096	/* scoreboard bound for workers.max */
 #define CFG_ERRLEN		512
 
-enum cfg_mode { CFG_MODE_REVERSE, CFG_MODE_FORWARD };
+/*
+ * CFG_MODE_STATUS: porter's own status page (the top-level status group),
+ * kept as one more listener so it is bound, reloaded and inherited like
+ * the others. It has allow and deny (filter), status_path, nothing else.
+ */
+enum cfg_mode { CFG_MODE_REVERSE, CFG_MODE_FORWARD, CFG_MODE_STATUS };
 enum cfg_balance {
 	CFG_BAL_ROUND_ROBIN, CFG_BAL_LEAST_CONN, CFG_BAL_HASH, CFG_BAL_RANDOM2
 };
@@ -215,6 +220,7 @@ struct cfg_listener {
 	struct cfg_forward fwd;		/* forward mode */
 	struct cfg_error_page *error_pages;	/* override the global ones */
 	int		nerror_pages;
+	char		*status_path;	/* status mode: the page, "/porter-status" */
 };
 
 struct cfg_workers {

@@ -54,6 +54,7 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	if (getrandom(&s->hdr->instance, sizeof(s->hdr->instance),
 	    GRND_NONBLOCK) != (ssize_t)sizeof(s->hdr->instance))
 		s->hdr->instance = (uint32_t)getpid() ^ (uint32_t)time(NULL);
+	s->hdr->started = (int64_t)time(NULL);
 	return (0);
 }
 

@@ -29,6 +29,8 @@ struct shm_header {
 	uint32_t		nrows;
 	uint32_t		instance;	/* random, per running porter: its
 						   Via name, so loops show */
+	int64_t			started;	/* unix time the master made it:
+						   the status page's uptime */
 };
 
 /* Per-pool state every worker shares. */

@@ -23,6 +23,7 @@
 #include "worker/proxy.h"
 #include "worker/respond.h"
 #include "worker/route.h"
+#include "worker/status.h"
 
 /* Room kept for the access log's copy of the request line. */
 #define CONN_LOGLINE	512
@@ -43,8 +44,7 @@ error_page(const struct conn *c, int status)
 	return (NULL);
 }
 
-/* Send r and account for it; 0 if the connection may go on. */
-static int
+int
 conn_send(struct conn *c, struct respond *r)
 {
 	long n;
@@ -363,6 +363,20 @@ serve_request(struct conn *c)
 	long n;
 	int st;
 
+	if (c->lst->mode == CFG_MODE_STATUS) {
+		/* its allow and deny (loopback by default), then the page */
+		memset(&fr, 0, sizeof(fr));
+		fr.peer = (const struct sockaddr *)&c->peer_sa;
+		fr.req = q;
+		fr.buf = c->buf;
+		fr.path = "";
+		fr.scratch = c->w->scratch;
+		fr.scratch_len = c->w->scratch_len;
+		if ((st = filter_check(&c->lst->filter, &fr, rule,
+		    sizeof(rule))) != 0)
+			return (refuse(c, &c->lst->filter, st, rule));
+		return (status_request(c));
+	}
 	if (c->fwd != NULL) {
 		/* allow and deny first: nothing else for strangers */
 		memset(&fr, 0, sizeof(fr));

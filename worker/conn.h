@@ -13,6 +13,7 @@
 #include "config/cfg.h"
 #include "worker/http_parse.h"
 #include "worker/io.h"
+#include "worker/respond.h"
 #include "worker/worker.h"
 
 struct conn {
@@ -46,6 +47,13 @@ struct conn {
 /* Serve the socket fd accepted on lfd until it closes; closes fd. */
 void	conn_serve(struct worker *, const struct cfg_listener *, int lfd,
 	    int fd, const struct sockaddr *, socklen_t);
+
+/*
+ * Send an answer porter wrote itself (HEAD and HTTP/1.0 keep-alive are
+ * handled here) and count its bytes. Returns 0 if the connection may go
+ * on: r->keepalive and the send worked.
+ */
+int	conn_send(struct conn *, struct respond *);
 
 /*
  * Answer the current request with an error page and log why; closing:

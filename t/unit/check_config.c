@@ -47,6 +47,8 @@
 #define RHEAD	LHEAD " routes = ( { path = \"/\";\n"
 #define RTAIL	" } ); } );\n"
 #define RPOOL	" pool = \"app\";"
+/* A status group on loopback opened on line 3, more of it from line 4 on. */
+#define SHEAD	BASE "status = { listen = \"127.0.0.1:8081\";\n"
 
 struct tf {
 	char	dir[PATH_MAX];		/* realpath of the temp folder */
@@ -1475,6 +1477,84 @@ START_TEST(open_proxy_guard)
 }
 END_TEST
 
+/*
+ * status = { ... }: one more listener, in status mode, after the others;
+ * loopback clients only unless allow says otherwise.
+ */
+START_TEST(status_listener)
+{
+	static const char *const ok_off_loopback[] = {
+		"status = { listen = \"0.0.0.0:8081\"; "
+		"allow = [ \"10.0.0.0/8\" ]; };\n",
+		"status = { listen = \"*:8081\"; allow = [ \"0.0.0.0/0\" ]; };\n",
+		"status = { listen = \"[::]:8081\"; allow = [ \"::1\" ]; };\n",
+	};
+	const struct cfg_listener *l;
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN], buf[128], text[512];
+	size_t		 i;
+
+	/* defaults: the path, and allow loopback; before listeners is fine */
+	c = load(&t, "status = { listen = \"127.0.0.1:8081\"; };\n" BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->nlisteners, 2);
+	ck_assert_int_eq(c->listeners[0].mode, CFG_MODE_REVERSE);
+	ck_assert_ptr_null(c->listeners[0].status_path);
+	l = &c->listeners[1];
+	ck_assert_int_eq(l->mode, CFG_MODE_STATUS);
+	ck_assert_int_eq(l->line, 1);
+	ck_assert_int_eq(l->backlog, 511);
+	ck_assert_str_eq(addr_str(&l->addr, buf, sizeof(buf)),
+	    "127.0.0.1:8081");
+	ck_assert_str_eq(l->status_path, "/porter-status");
+	ck_assert_int_eq(l->nroutes, 0);
+	ck_assert_int_eq(l->filter.ndeny, 0);
+	ck_assert_int_eq(l->filter.nallow, 2);
+	ck_assert_int_eq(l->filter.allow[0].family, AF_INET);
+	ck_assert_int_eq(l->filter.allow[0].bits, 8);
+	ck_assert_int_eq(l->filter.allow[0].addr[0], 127);
+	ck_assert_int_eq(l->filter.allow[1].family, AF_INET6);
+	ck_assert_int_eq(l->filter.allow[1].bits, 128);
+	ck_assert_int_eq(l->filter.allow[1].addr[15], 1);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* everything written; an empty allow on loopback is the default */
+	c = load(&t, BASE "status = { listen = \"[::1]:9999\"; "
+	    "path = \"/_/status\";\n allow = [ \"192.168.0.0/16\" ]; "
+	    "deny = [ \"192.168.1.1\" ]; };\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	l = &c->listeners[1];
+	ck_assert_int_eq(l->mode, CFG_MODE_STATUS);
+	ck_assert_str_eq(addr_str(&l->addr, buf, sizeof(buf)), "[::1]:9999");
+	ck_assert_str_eq(l->status_path, "/_/status");
+	ck_assert_int_eq(l->filter.nallow, 1);
+	ck_assert_int_eq(l->filter.allow[0].bits, 16);
+	ck_assert_int_eq(l->filter.ndeny, 1);
+	cfg_free(c);
+	tf_remove(&t);
+	c = load(&t, BASE "status = { listen = \"127.0.0.2:1\"; allow = []; "
+	    "path = \"/\"; };\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->listeners[1].filter.nallow, 2);
+	ck_assert_str_eq(c->listeners[1].status_path, "/");
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* off loopback: fine with an allow list */
+	for (i = 0; i < sizeof(ok_off_loopback) / sizeof(ok_off_loopback[0]);
+	    i++) {
+		snprintf(text, sizeof(text), "%s%s", BASE, ok_off_loopback[i]);
+		c = load(&t, text, err);
+		ck_assert_msg(c != NULL, "case %zu: %s", i, err);
+		ck_assert_int_eq(c->listeners[1].filter.nallow, 1);
+		cfg_free(c);
+		tf_remove(&t);
+	}
+}
+END_TEST
+
 /* Each error class: the text, the line to blame, part of the message. */
 static const struct bad_case {
 	const char	*text;
@@ -1508,11 +1588,38 @@ static const struct bad_case {
 	{ "pools = ( { name = \"app\"; servers = ( {\n"
 	  " address = \"127.0.0.1:9001\"; port = 1; } ); } );\n" LISTEN,
 	  2, "unknown setting \"pools[0].servers[0].port\"" },
+	/* the status page */
+	{ BASE "status = 1;\n", 3, "status must be a group" },
+	{ BASE "status = {\n path = \"/s\"; };\n", 3,
+	  "status.listen is required" },
+	{ SHEAD " mode = \"status\"; };\n",
+	  4, "unknown setting \"status.mode\"" },
+	{ BASE "status = { listen = \"localhost:8081\"; };\n", 3,
+	  "status.listen: bad address \"localhost:8081\": \"localhost\" is "
+	  "not a numeric IP address" },
+	{ BASE "status = { listen = \"127.0.0.1:8080\"; };\n", 3,
+	  "status.listen \"127.0.0.1:8080\" duplicates listeners[0] (line 2)" },
+	{ BASE "status = { listen = \"0.0.0.0:8081\"; };\n", 3,
+	  "status.listen: status on 0.0.0.0:8081 needs an allow list" },
+	{ BASE "status = { listen = \"*:8081\"; allow = [];\n };\n", 3,
+	  "status.listen: status on *:8081 needs an allow list" },
+	{ BASE "status = { listen = \"[::]:8081\";\n deny = [ \"::1\" ]; };\n",
+	  3, "status.listen: status on [::]:8081 needs an allow list" },
+	{ SHEAD " path = \"status\"; };\n",
+	  4, "status.path must start with \"/\", not \"status\"" },
+	{ SHEAD " path = \"\"; };\n",
+	  4, "status.path must not be empty" },
+	{ SHEAD " path = \"/s?x\"; };\n",
+	  4, "status.path: spaces, \"?\", \"#\" and control characters" },
+	{ SHEAD " path = \"/a b\"; };\n",
+	  4, "status.path: spaces" },
+	{ SHEAD " allow = [ \"10.0.0.0/33\" ]; };\n",
+	  4, "status.allow[0]: bad address range \"10.0.0.0/33\"" },
+	{ SHEAD " deny = \"10.0.0.1\"; };\n",
+	  4, "status.deny must be an array of strings" },
 	/* contract settings that a later issue implements */
 	{ BASE "cache = { size = \"64M\"; };\n", 3,
 	  "cache is not supported yet" },
-	{ BASE "status = { listen = \"127.0.0.1:8081\"; };\n", 3,
-	  "status is not supported yet" },
 	{ "limits = { max_conns_per_client = 5; };\n" BASE, 1,
 	  "limits.max_conns_per_client is not supported yet" },
 	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
@@ -2289,7 +2396,7 @@ START_TEST(bundled_config)
 	ck_assert_ptr_null(c->user);
 	ck_assert_ptr_null(c->group);
 	ck_assert_int_eq(c->workers.start, 4);
-	ck_assert_int_eq(c->nlisteners, 2);
+	ck_assert_int_eq(c->nlisteners, 3);
 	/* a forward proxy for loopback clients, with the safe defaults */
 	l = &c->listeners[0];
 	ck_assert_int_eq(l->mode, CFG_MODE_FORWARD);
@@ -2317,6 +2424,14 @@ START_TEST(bundled_config)
 	    sizeof(buf)), "127.0.0.1:9002");
 	check_pool_defaults(&c->pools[0]);
 	check_forward_defaults(&l->fwd);
+	/* the status page, for loopback clients */
+	l = &c->listeners[2];
+	ck_assert_int_eq(l->mode, CFG_MODE_STATUS);
+	ck_assert_str_eq(addr_str(&l->addr, buf, sizeof(buf)),
+	    "127.0.0.1:8081");
+	ck_assert_str_eq(l->status_path, "/porter-status");
+	ck_assert_int_eq(l->filter.nallow, 2);
+	ck_assert_int_eq(l->filter.ndeny, 0);
 	cfg_free(c);
 }
 END_TEST
@@ -2351,6 +2466,7 @@ config_suite(void)
 	tcase_add_test(tc, block_file);
 	tcase_add_test(tc, auth_file);
 	tcase_add_test(tc, open_proxy_guard);
+	tcase_add_test(tc, status_listener);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -1,0 +1,566 @@
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lib/log.h"
+#include "shared/health.h"
+#include "shared/scoreboard.h"
+#include "worker/normalize.h"
+#include "worker/route.h"
+#include "worker/status.h"
+
+/*
+ * The page is built whole, then sent with its length. Its room is fixed,
+ * so a huge scoreboard cannot make a worker grow: what does not fit is
+ * left out and the page says so. The reserve is kept for the fixed text
+ * that closes the page (and the JSON), so it is always well formed.
+ * (-DSTATUS_PAGE_MAX=2000 shows the cut without a huge scoreboard.)
+ */
+#ifndef STATUS_PAGE_MAX
+#define STATUS_PAGE_MAX		(256 * 1024)
+#endif
+#define STATUS_RESERVE		256
+/* Never cached; text/plain that quotes clients is never taken as HTML. */
+#define STATUS_EXTRA	"Cache-Control: no-store\r\n" \
+			"X-Content-Type-Options: nosniff\r\n"
+/* A decoded ?server= value: "pool/address" */
+#define STATUS_NAME_MAX		512
+
+struct page {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;		/* for entries: STATUS_PAGE_MAX - reserve */
+	int	 full;		/* an entry did not fit: the rest is left out */
+	int	 json;
+};
+
+/* One per worker process, made on its first status request. */
+static char *page_buf;
+
+static const char *const state_names[] = {
+	"dead", "starting", "idle", "reading", "upstream", "writing",
+	"keepalive", "tunnel", "graceful"
+};
+
+/* Append, or leave the page as it was and mark it full. */
+static void __attribute__((format(printf, 2, 3)))
+put(struct page *pg, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	/* frames may have used some of the reserve: len can pass cap */
+	if (pg->full || pg->len >= pg->cap) {
+		pg->full = 1;
+		return;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(pg->p + pg->len, pg->cap - pg->len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= pg->cap - pg->len) {
+		pg->full = 1;
+		pg->p[pg->len] = '\0';
+		return;
+	}
+	pg->len += (size_t)n;
+}
+
+/* Fixed text that frames the entries: it may use the reserve. */
+static void
+put_frame(struct page *pg, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (pg->len + n < STATUS_PAGE_MAX) {
+		memcpy(pg->p + pg->len, s, n + 1);
+		pg->len += n;
+	}
+}
+
+/* An entry is whole or absent: undo a partly written one. */
+static int
+entry_done(struct page *pg, size_t mark)
+{
+	if (!pg->full)
+		return (1);
+	pg->len = mark;
+	pg->p[mark] = '\0';
+	return (0);
+}
+
+/*
+ * s (at most n bytes; scoreboard text may be torn, so not trusted to be
+ * terminated) as a JSON string with its quotes, cut to fit dst. Bytes
+ * that are not printable ASCII are escaped, so the page is always valid
+ * UTF-8 whatever a client sent.
+ */
+static const char *
+jstr(const char *s, size_t n, char *dst, size_t cap)
+{
+	size_t i, k = 0;
+
+	dst[k++] = '"';
+	for (i = 0; i < n && s[i] != '\0' && k + 8 < cap; i++) {
+		unsigned char ch = (unsigned char)s[i];
+
+		if (ch == '"' || ch == '\\') {
+			dst[k++] = '\\';
+			dst[k++] = (char)ch;
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			k += (size_t)snprintf(dst + k, cap - k, "\\u%04x", ch);
+		} else
+			dst[k++] = (char)ch;
+	}
+	dst[k++] = '"';
+	dst[k] = '\0';
+	return (dst);
+}
+
+/* Scoreboard text into dst, terminated, without control characters. */
+static const char *
+sb_text(const char *s, size_t n, char *dst, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; i < n && i + 1 < cap && s[i] != '\0'; i++)
+		dst[i] = (unsigned char)s[i] < 0x20 ? '?' : s[i];
+	dst[i] = '\0';
+	return (dst);
+}
+
+static void
+put_backends(struct page *pg, const struct worker *w)
+{
+	const struct cfg *cfg = w->cfg;
+	int64_t now = hc_now_ms();
+	char name[2 * sizeof(((struct cfg_addr *)0)->text)], j1[1600];
+	char chg[32], chk[32];
+	int i, k, first = 1;
+
+	put_frame(pg, pg->json ? "\"backends\":[" : "\nbackends:\n");
+	for (i = 0; i < cfg->npools && !pg->full; i++) {
+		const struct cfg_pool *p = &cfg->pools[i];
+
+		for (k = 0; k < p->nservers; k++) {
+			const struct cfg_server *s = &p->servers[k];
+			const struct hc_row *r = hc_row(w->shm, s->row);
+			int64_t lc = atomic_load(&r->last_change_ms);
+			int64_t lk = atomic_load(&r->last_check_ms);
+			double lat = (double)atomic_load(&r->latency_us) /
+			    1000.0;
+			size_t mark = pg->len;
+
+			(void)snprintf(name, sizeof(name), "%s/%s", p->name,
+			    s->addr.text);
+			/* "-" (null): never changed or checked */
+			(void)snprintf(chg, sizeof(chg), lc > 0 ? "%lld" :
+			    (pg->json ? "null" : "-"),
+			    (long long)((now - lc) / 1000));
+			(void)snprintf(chk, sizeof(chk), lk > 0 ? "%lld" :
+			    (pg->json ? "null" : "-"),
+			    (long long)((now - lk) / 1000));
+			if (pg->json)
+				put(pg, "%s{\"server\":%s,", first ? "" : ",",
+				    jstr(name, sizeof(name), j1, sizeof(j1)));
+			else
+				put(pg, "%s", name);
+			put(pg, pg->json ? "\"state\":\"%s\",\"draining\":%s,"
+			    "\"active\":%d,\"requests\":%llu,"
+			    "\"failures\":%llu,\"timeouts\":%llu,"
+			    "\"checks_failed\":%llu,\"latency_ms\":%.1f,"
+			    "\"last_change_s\":%s,\"last_check_s\":%s,"
+			    "\"weight\":%d,\"backup\":%s,\"max_conns\":%d}" :
+			    " state=%s draining=%s active=%d requests=%llu "
+			    "failures=%llu timeouts=%llu checks_failed=%llu "
+			    "latency_ms=%.1f last_change_s=%s last_check_s=%s "
+			    "weight=%d backup=%s max_conns=%d\n",
+			    hc_state_name(w->shm, s->row),
+			    atomic_load(&r->draining) ?
+			    (pg->json ? "true" : "yes") :
+			    (pg->json ? "false" : "no"),
+			    (int)atomic_load(&r->active),
+			    (unsigned long long)atomic_load(&r->requests),
+			    (unsigned long long)atomic_load(&r->failures),
+			    (unsigned long long)atomic_load(&r->timeouts),
+			    (unsigned long long)atomic_load(&r->checks_failed),
+			    lat, chg, chk, s->weight,
+			    s->backup ? (pg->json ? "true" : "yes") :
+			    (pg->json ? "false" : "no"), s->max_conns);
+			if (!entry_done(pg, mark))
+				break;
+			first = 0;
+		}
+	}
+	put_frame(pg, pg->json ? "]," : "");
+}
+
+static void
+put_workers(struct page *pg, const struct worker *w)
+{
+	const struct shm *shm = w->shm;
+	time_t now = time(NULL);
+	char client[64], req[200], j1[400], j2[1200];
+	uint32_t i;
+	int first = 1;
+
+	put_frame(pg, pg->json ? "\"workers\":[" : "\nworkers:\n");
+	for (i = 0; i < shm->hdr->nslots && !pg->full; i++) {
+		const struct sb_slot *s = sb_slot(shm, i);
+		int st = sb_get_state(s);
+		int busy = st != SB_IDLE && st != SB_STARTING &&
+		    st != SB_KEEPALIVE;
+		size_t mark = pg->len;
+		long secs;
+
+		if (st == SB_DEAD || st < 0 ||
+		    (size_t)st >= sizeof(state_names) / sizeof(state_names[0]))
+			continue;
+		(void)sb_text(s->client, sizeof(s->client), client,
+		    sizeof(client));
+		(void)sb_text(s->request, sizeof(s->request), req,
+		    sizeof(req));
+		secs = busy && s->started > 0 ? (long)(now - s->started) : -1;
+		if (secs < -1)
+			secs = 0;	/* the clock went back */
+		put(pg, pg->json ? "%s{\"slot\":%u,\"pid\":%ld,"
+		    "\"generation\":%u,\"state\":\"%s\",\"connections\":%llu,"
+		    "\"requests\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
+		    "\"refused\":%llu," :
+		    "%sslot=%u pid=%ld generation=%u state=%s connections=%llu "
+		    "requests=%llu bytes_in=%llu bytes_out=%llu refused=%llu",
+		    pg->json && !first ? "," : "", (unsigned)i, (long)s->pid,
+		    (unsigned)s->generation, state_names[st],
+		    (unsigned long long)atomic_load(&s->connections),
+		    (unsigned long long)atomic_load(&s->requests),
+		    (unsigned long long)atomic_load(&s->bytes_in),
+		    (unsigned long long)atomic_load(&s->bytes_out),
+		    (unsigned long long)atomic_load(&s->refused));
+		if (pg->json) {
+			put(pg, "\"client\":%s,\"request\":%s,\"secs\":",
+			    jstr(client, sizeof(client), j1, sizeof(j1)),
+			    jstr(req, sizeof(req), j2, sizeof(j2)));
+			if (secs >= 0)
+				put(pg, "%ld}", secs);
+			else
+				put(pg, "null}");
+		} else {
+			put(pg, " client=%s", client[0] != '\0' ? client : "-");
+			if (secs >= 0)
+				put(pg, " secs=%ld", secs);
+			/* last: it has spaces */
+			if (req[0] != '\0')
+				put(pg, " request=%s", req);
+			put(pg, "\n");
+		}
+		if (!entry_done(pg, mark))
+			break;
+		first = 0;
+	}
+	put_frame(pg, pg->json ? "]," : "");
+}
+
+/* The summary: who is running and the sum of the live workers' counters. */
+static void
+put_summary(struct page *pg, const struct worker *w)
+{
+	const struct shm *shm = w->shm;
+	unsigned long long conns = 0, reqs = 0, in = 0, out = 0, refused = 0;
+	long up = (long)(time(NULL) - shm->hdr->started);
+	unsigned live = 0, idle = 0;
+	uint32_t i;
+
+	for (i = 0; i < shm->hdr->nslots; i++) {
+		const struct sb_slot *s = sb_slot(shm, i);
+		int st = sb_get_state(s);
+
+		if (st == SB_DEAD)
+			continue;
+		live++;
+		idle += st == SB_IDLE;
+		conns += atomic_load(&s->connections);
+		reqs += atomic_load(&s->requests);
+		in += atomic_load(&s->bytes_in);
+		out += atomic_load(&s->bytes_out);
+		refused += atomic_load(&s->refused);
+	}
+	put(pg, pg->json ? "{\"version\":\"%s\",\"master_pid\":%ld,"
+	    "\"uptime_s\":%ld,\"generation\":%u," :
+	    "porter %s\nmaster_pid=%ld uptime_s=%ld generation=%u\n",
+	    PACKAGE_VERSION, (long)getppid(), up,
+	    (unsigned)atomic_load(&shm->hdr->generation));
+	put(pg, pg->json ? "\"totals\":{\"workers\":%u,\"idle\":%u,"
+	    "\"busy\":%u,\"connections\":%llu,\"requests\":%llu,"
+	    "\"bytes_in\":%llu,\"bytes_out\":%llu,\"refused\":%llu}," :
+	    "totals: workers=%u idle=%u busy=%u connections=%llu "
+	    "requests=%llu bytes_in=%llu bytes_out=%llu refused=%llu\n",
+	    live, idle, live - idle, conns, reqs, in, out, refused);
+}
+
+/* The page into page_buf; its length, or 0 when there is no memory. */
+static size_t
+build_page(const struct worker *w, int json)
+{
+	struct page pg;
+
+	if (page_buf == NULL && (page_buf = malloc(STATUS_PAGE_MAX)) == NULL)
+		return (0);
+	memset(&pg, 0, sizeof(pg));
+	pg.p = page_buf;
+	pg.p[0] = '\0';
+	pg.cap = STATUS_PAGE_MAX - STATUS_RESERVE;
+	pg.json = json;
+	put_summary(&pg, w);
+	/* backends first: they matter more than a long worker list */
+	put_backends(&pg, w);
+	put_workers(&pg, w);
+	if (json)
+		put_frame(&pg, pg.full ? "\"truncated\":true}\n" :
+		    "\"truncated\":false}\n");
+	else if (pg.full)
+		put_frame(&pg, "... truncated\n");
+	return (pg.len);
+}
+
+/* Whether the query (after '?') has the parameter name, bare or name=value. */
+static const char *
+query_param(const char *q, size_t qlen, const char *name, size_t *vlen)
+{
+	size_t n = strlen(name);
+	const char *end = q + qlen;
+
+	while (q < end) {
+		const char *amp = memchr(q, '&', (size_t)(end - q));
+		const char *stop = amp != NULL ? amp : end;
+
+		if ((size_t)(stop - q) >= n && memcmp(q, name, n) == 0 &&
+		    (q + n == stop || q[n] == '=')) {
+			const char *v = q + n == stop ? stop : q + n + 1;
+
+			*vlen = (size_t)(stop - v);
+			return (v);
+		}
+		q = stop + (amp != NULL);
+	}
+	return (NULL);
+}
+
+static int
+hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return (ch - '0');
+	if (ch >= 'a' && ch <= 'f')
+		return (ch - 'a' + 10);
+	if (ch >= 'A' && ch <= 'F')
+		return (ch - 'A' + 10);
+	return (-1);
+}
+
+/* Percent-decode v into dst (so %2F is '/'); -1 if bad or too long. */
+static int
+decode(const char *v, size_t n, char *dst, size_t cap)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		int ch = (unsigned char)v[i];
+
+		if (ch == '%') {
+			int hi, lo;
+
+			if (i + 2 >= n)
+				return (-1);
+			hi = hexval((unsigned char)v[i + 1]);
+			lo = hexval((unsigned char)v[i + 2]);
+			if (hi < 0 || lo < 0)
+				return (-1);
+			ch = hi * 16 + lo;
+			i += 2;
+		}
+		if (ch == '\0' || k + 1 >= cap)
+			return (-1);
+		dst[k++] = (char)ch;
+	}
+	dst[k] = '\0';
+	return (0);
+}
+
+/* A short plain-text answer. */
+static int
+send_text(struct conn *c, int status, int closing, const char *why,
+    const char *text)
+{
+	struct respond r;
+
+	memset(&r, 0, sizeof(r));
+	r.status = status;
+	r.keepalive = c->keepalive && !closing;
+	r.body = text;
+	r.blen = strlen(text);
+	r.ctype = "text/plain; charset=utf-8";
+	r.extra = STATUS_EXTRA;
+	c->status = status;
+	c->why = why;
+	return (conn_send(c, &r));
+}
+
+/* POST PATH/drain?server=POOL/ADDRESS (or undrain). */
+static int
+drain_action(struct conn *c, int on, const char *q, size_t qlen,
+    int closing)
+{
+	const struct cfg *cfg = c->w->cfg;
+	char name[STATUS_NAME_MAX], text[STATUS_NAME_MAX + 64];
+	const char *v, *slash;
+	size_t vlen, plen;
+	int i, j;
+
+	if ((v = query_param(q, qlen, "server", &vlen)) == NULL ||
+	    vlen == 0)
+		return (send_text(c, 400, closing, "status: no server",
+		    "name the server: ?server=POOL/ADDRESS\n"));
+	if (decode(v, vlen, name, sizeof(name)) == -1 ||
+	    (slash = strchr(name, '/')) == NULL)
+		return (send_text(c, 400, closing, "status: bad server",
+		    "name the server as POOL/ADDRESS, the address as the "
+		    "configuration writes it\n"));
+	plen = (size_t)(slash - name);
+	for (i = 0; i < cfg->npools; i++) {
+		const struct cfg_pool *p = &cfg->pools[i];
+
+		if (strlen(p->name) != plen ||
+		    memcmp(p->name, name, plen) != 0)
+			continue;
+		for (j = 0; j < p->nservers; j++) {
+			if (strcmp(p->servers[j].addr.text, slash + 1) != 0)
+				continue;
+			log_info("%s: status page: %s %s", c->peer,
+			    on ? "drain" : "undrain", name);
+			hc_set_draining(c->w->shm, p->servers[j].row, on);
+			(void)snprintf(text, sizeof(text), "%s%s\n",
+			    on ? "draining " : "no longer draining ", name);
+			return (send_text(c, 200, closing, on ?
+			    "status: drain" : "status: undrain", text));
+		}
+	}
+	(void)snprintf(text, sizeof(text), "no server %s in the running "
+	    "configuration\n", name);
+	return (send_text(c, 404, closing, "status: no such server", text));
+}
+
+/*
+ * Whether a web page made the browser send this request: browsers add
+ * Origin to a cross-site POST, and a POST without a body needs no
+ * preflight, so any page an operator opens could drain backends through
+ * a status page on loopback. Only an Origin naming the page's own host
+ * (or none: curl, scripts) may act.
+ */
+static int
+cross_site(const struct conn *c)
+{
+	const struct http_head *h = &c->req.h;
+	struct span host = c->req.host;
+	int i;
+
+	for (i = 0; i < h->nhdr; i++) {
+		struct span v = h->hdr[i].value;
+
+		if (!http_span_eq(c->buf, h->hdr[i].name, "Origin"))
+			continue;
+		if (v.len != 7 + host.len || host.len == 0 ||
+		    memcmp(c->buf + v.off, "http://", 7) != 0 ||
+		    memcmp(c->buf + v.off + 7, c->buf + host.off,
+		    host.len) != 0)
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Which action path is: "drain" (1) or "undrain" (2) below the status
+ * path base, or 0.
+ */
+static int
+action_of(const char *base, const char *path, size_t plen)
+{
+	size_t n = strlen(base);
+
+	if (plen <= n || memcmp(path, base, n) != 0)
+		return (0);
+	path += n;
+	plen -= n;
+	if (base[n - 1] != '/') {
+		if (path[0] != '/')
+			return (0);
+		path++;
+		plen--;
+	}
+	if (plen == 5 && memcmp(path, "drain", 5) == 0)
+		return (1);
+	if (plen == 7 && memcmp(path, "undrain", 7) == 0)
+		return (2);
+	return (0);
+}
+
+int
+status_request(struct conn *c)
+{
+	const struct http_req *q = &c->req;
+	const char *base = c->lst->status_path, *host, *path, *query, *v;
+	size_t hostlen, pathlen, plen, qlen, vlen;
+	int closing = http_req_body(q) != HTTP_BODY_NONE, act, json = 0;
+	struct respond r;
+
+	if (route_split(c->buf + q->target.off, q->target.len,
+	    c->buf + q->host.off, q->host.len, &host, &hostlen, &path,
+	    &pathlen) == -1)
+		return (conn_error(c, 400, 1, "bad request target"));
+	(void)norm_split_query(path, pathlen, &plen);
+	query = path + plen;
+	qlen = pathlen - plen;
+	if (qlen > 0) {
+		query++;	/* the '?' */
+		qlen--;
+	}
+	if (plen != strlen(base) || memcmp(path, base, plen) != 0) {
+		if ((act = action_of(base, path, plen)) == 0)
+			return (conn_error(c, 404, closing,
+			    "status: no such page"));
+		if (q->meth != HTTP_M_POST)
+			return (conn_error_with(c, 405, closing,
+			    "status: drain and undrain need POST",
+			    "Allow: POST\r\n"));
+		if (cross_site(c))
+			return (conn_error(c, 403, closing,
+			    "status: drain or undrain from another site "
+			    "(Origin)"));
+		return (drain_action(c, act == 1, query, qlen, closing));
+	}
+	if (q->meth != HTTP_M_GET && q->meth != HTTP_M_HEAD)
+		return (conn_error_with(c, 405, closing,
+		    "status: the page is GET or HEAD", "Allow: GET, HEAD\r\n"));
+	if (query_param(query, qlen, "json", &vlen) != NULL ||
+	    ((v = query_param(query, qlen, "format", &vlen)) != NULL &&
+	    vlen == 4 && memcmp(v, "json", 4) == 0))
+		json = 1;
+
+	/* the page shows this worker writing it (or finishing, if so) */
+	if (sb_get_state(c->w->sb) != SB_GRACEFUL)
+		sb_set_state(c->w->sb, SB_WRITING);
+	memset(&r, 0, sizeof(r));
+	r.status = 200;
+	r.keepalive = c->keepalive && !closing;
+	if ((r.blen = build_page(c->w, json)) == 0)
+		return (conn_error(c, 500, 1, "status: out of memory"));
+	r.body = page_buf;
+	r.ctype = json ? "application/json" : "text/plain; charset=utf-8";
+	r.extra = STATUS_EXTRA;
+	c->status = 200;
+	c->why = "status page";
+	return (conn_send(c, &r));
+}

@@ -1,0 +1,20 @@
+/*
+ * porter's status page, served on the status listener (the top-level
+ * status group): the workers from the scoreboard and the backends from
+ * the health table, as text or JSON, and POST actions that drain and
+ * undrain a server.
+ */
+#ifndef PORTER_WORKER_STATUS_H
+#define PORTER_WORKER_STATUS_H
+
+#include "worker/conn.h"
+
+/*
+ * Answer c->req on a status listener; the client already passed its
+ * allow and deny. GET or HEAD of status_path (?format=json for JSON),
+ * POST of status_path/drain?server=POOL/ADDRESS and .../undrain.
+ * Returns 0 if the connection may carry another request.
+ */
+int	status_request(struct conn *);
+
+#endif
