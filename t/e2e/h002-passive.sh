@@ -1,6 +1,6 @@
 #!/bin/bash
 # h002: passive health checks, no active checker. Pool "app" (max_fails 2,
-# fail_timeout 2 s, retries 1): a server refusing connections is logged
+# fail_timeout 4 s, retries 1): a server refusing connections is logged
 # down after 2 failures while every request still succeeds on the others;
 # once it listens again and fail_timeout has passed, a trial request goes
 # to it and it gets traffic again. Pool "fs" (fail_status [503],
@@ -43,7 +43,7 @@ listeners = ( { listen = "127.0.0.1:$P"; mode = "reverse";
              { path = "/fs/"; pool = "fs"; }, { path = "/rs/"; pool = "rs"; },
              { path = "/win/"; pool = "win"; } ); } );
 pools = (
-  { name = "app"; max_fails = 2; fail_timeout = 2.0; retries = 1;
+  { name = "app"; max_fails = 2; fail_timeout = 4.0; retries = 1;
     servers = ( { address = "127.0.0.1:$A"; }, { address = "127.0.0.1:$R"; },
                 { address = "127.0.0.1:$B"; } ); },
   { name = "fs"; max_fails = 1; fail_timeout = 2.0; fail_status = [ 503 ];
@@ -58,7 +58,7 @@ expect_true "2 workers" wait_workers 2 10
 
 # 1. r refuses: down after 2 failures, nothing fails for the client
 a0=$(traffic a) b0=$(traffic b)
-t_start=$(now)		# r goes down after this: it is down until >= t_start + 2
+t_start=$(now)		# r goes down after this: it is down until >= t_start + 4
 codes=$(get_par 3 10 "$U/app/x")
 expect_eq "$(count_of 200 "$codes")" 30 "30 requests with r refusing: all 200 (retried)"
 expect_eq "$(($(traffic a) - a0 + $(traffic b) - b0))" 30 "a and b answered all 30"
@@ -68,7 +68,7 @@ diag "logged: $line"
 expect_match "$line" "2 failures" "the line counts 2 failures"
 expect_match "$line" "refused" "the line names the last failure (connect refused)"
 expect_eq "$(hc_count app "$R" down)" 1 "logged once"
-t_down=$(now)		# and before this: down until <= t_down + 2
+t_down=$(now)		# and before this: down until <= t_down + 4
 
 # 2. r listens again; after fail_timeout a trial request reaches it
 expect_true "r restarted on its port" backend_restart r "$R"
@@ -76,12 +76,10 @@ r0=$(traffic r)
 codes=$(get_n 10 "$U/app/early")
 expect_eq "$(count_of 200 "$codes")" 10 "10 requests right after: all 200"
 el=$(since "$t_start")
-if _num_le "$el" 1.9; then
-	expect_eq "$(($(traffic r) - r0))" 0 "r gets nothing before fail_timeout has passed"
-else
-	diag "too slow to check that r gets nothing within fail_timeout ($el s)"
-fi
-sleep "$(awk -v t="$(since "$t_down")" 'BEGIN { d = 2.3 - t; print (d > 0) ? d : 0 }')"
+# fail_timeout is long enough for this to hold on a slow, shared machine
+expect_le "$el" 3.9 "r restarted and 10 requests sent within fail_timeout ($el s)"
+expect_eq "$(($(traffic r) - r0))" 0 "r gets nothing before fail_timeout has passed"
+sleep "$(awk -v t="$(since "$t_down")" 'BEGIN { d = 4.3 - t; print (d > 0) ? d : 0 }')"
 r0=$(traffic r)
 codes=$(get_n 30 "$U/app/late")
 expect_eq "$(count_of 200 "$codes")" 30 "30 requests after fail_timeout: all 200"
