@@ -461,8 +461,9 @@ get_size(struct ctx *x, const config_setting_t *g, const char *where,
 	}
 }
 
+/* Like get_string, but "" is a value too (a body, a header value). */
 static int
-get_string(struct ctx *x, const config_setting_t *g, const char *where,
+get_text(struct ctx *x, const config_setting_t *g, const char *where,
     const char *name, const char **out)
 {
 	const config_setting_t	*s = member(g, name);
@@ -473,10 +474,22 @@ get_string(struct ctx *x, const config_setting_t *g, const char *where,
 	mkpath(path, where, name);
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
 		return (bad(x, s, "%s must be a string", path));
-	if (config_setting_get_string(s)[0] == '\0')
-		return (bad(x, s, "%s must not be empty", path));
 	*out = config_setting_get_string(s);
 	return (1);
+}
+
+/* A non-empty string. */
+static int
+get_string(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, const char **out)
+{
+	char	path[PATHLEN];
+	int	r = get_text(x, g, where, name, out);
+
+	if (r != 1 || (*out)[0] != '\0')
+		return (r);
+	mkpath(path, where, name);
+	return (bad(x, member(g, name), "%s must not be empty", path));
 }
 
 static int
@@ -596,23 +609,6 @@ resolve(struct ctx *x, const config_setting_t *at, const char *p)
 	if (strcmp(p, "stderr") == 0)
 		return (xstrdup(x, at, p));
 	return (in_dir(x, at, p));
-}
-
-/* Like get_string, but "" is a value too (a body, a header value). */
-static int
-get_text(struct ctx *x, const config_setting_t *g, const char *where,
-    const char *name, const char **out)
-{
-	const config_setting_t	*s = member(g, name);
-	char			 path[PATHLEN];
-
-	if (s == NULL)
-		return (0);
-	mkpath(path, where, name);
-	if (config_setting_type(s) != CONFIG_TYPE_STRING)
-		return (bad(x, s, "%s must be a string", path));
-	*out = config_setting_get_string(s);
-	return (1);
 }
 
 /*

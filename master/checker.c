@@ -438,6 +438,8 @@ checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
 	int64_t now, wake;
 
 	log_set_who("health checker");
+	/* "ps" (and the tests) tell it from the workers by its name */
+	(void)prctl(PR_SET_NAME, "porter-checker");
 	/* never outlive the master, even if it died before prctl */
 	(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 	if (getppid() != parent)

@@ -256,15 +256,6 @@ hc_try_acquire(const struct shm *s, uint32_t row, int max_conns)
 }
 
 void
-hc_acquire(const struct shm *s, uint32_t row)
-{
-	struct hc_row *r = hc_row(s, row);
-
-	atomic_fetch_add_explicit(&r->active, 1, memory_order_relaxed);
-	atomic_fetch_add_explicit(&r->requests, 1, memory_order_relaxed);
-}
-
-void
 hc_release(const struct shm *s, uint32_t row)
 {
 	struct hc_row *r = hc_row(s, row);

@@ -77,10 +77,9 @@ int	hc_usable(const struct shm *, uint32_t row, const struct cfg_pool *,
 
 /*
  * A request starts on row: 1 and counted, or 0 when max_conns (0: no cap)
- * requests are already in flight there. hc_acquire counts regardless.
+ * requests are already in flight there.
  */
 int	hc_try_acquire(const struct shm *, uint32_t row, int max_conns);
-void	hc_acquire(const struct shm *, uint32_t row);
 void	hc_release(const struct shm *, uint32_t row);
 
 /*

@@ -227,6 +227,32 @@ refuse(struct conn *c, const struct cfg_filter *f, int status,
 }
 
 /*
+ * Check the filter f (a listener's or a route's) on the request, with the
+ * normalised path (or "" where only addresses are checked). 0 if it
+ * passes; otherwise 1, with *rc what answering the refusal returned.
+ */
+static int
+filtered(struct conn *c, const struct cfg_filter *f, const char *path,
+    int *rc)
+{
+	struct filter_req fr;
+	char rule[512];
+	int st;
+
+	memset(&fr, 0, sizeof(fr));
+	fr.peer = (const struct sockaddr *)&c->peer_sa;
+	fr.req = &c->req;
+	fr.buf = c->buf;
+	fr.path = path;
+	fr.scratch = c->w->scratch;
+	fr.scratch_len = c->w->scratch_len;
+	if ((st = filter_check(f, &fr, rule, sizeof(rule))) == 0)
+		return (0);
+	*rc = refuse(c, f, st, rule);
+	return (1);
+}
+
+/*
  * TRACE or OPTIONS with Max-Forwards: 0 is for porter to answer (RFC 9110
  * 7.6.2): TRACE with the request as received (less credentials), OPTIONS
  * with what it allows.
@@ -356,39 +382,18 @@ serve_request(struct conn *c)
 {
 	const struct http_req *q = &c->req;
 	const struct cfg_route *rt;
-	struct filter_req fr;
 	const char *host, *path, *why = NULL;
 	size_t hostlen, pathlen, plen;
-	char rule[512];
 	long n;
-	int st;
+	int st, rc;
 
-	if (c->lst->mode == CFG_MODE_STATUS) {
-		/* its allow and deny (loopback by default), then the page */
-		memset(&fr, 0, sizeof(fr));
-		fr.peer = (const struct sockaddr *)&c->peer_sa;
-		fr.req = q;
-		fr.buf = c->buf;
-		fr.path = "";
-		fr.scratch = c->w->scratch;
-		fr.scratch_len = c->w->scratch_len;
-		if ((st = filter_check(&c->lst->filter, &fr, rule,
-		    sizeof(rule))) != 0)
-			return (refuse(c, &c->lst->filter, st, rule));
-		return (status_request(c));
-	}
+	/* allow and deny first on every listener: nothing else for strangers */
+	if (c->lst->mode == CFG_MODE_STATUS)
+		return (filtered(c, &c->lst->filter, "", &rc) ? rc :
+		    status_request(c));
 	if (c->fwd != NULL) {
-		/* allow and deny first: nothing else for strangers */
-		memset(&fr, 0, sizeof(fr));
-		fr.peer = (const struct sockaddr *)&c->peer_sa;
-		fr.req = q;
-		fr.buf = c->buf;
-		fr.path = "";
-		fr.scratch = c->w->scratch;
-		fr.scratch_len = c->w->scratch_len;
-		if ((st = filter_check(&c->lst->filter, &fr, rule,
-		    sizeof(rule))) != 0)
-			return (refuse(c, &c->lst->filter, st, rule));
+		if (filtered(c, &c->lst->filter, "", &rc))
+			return (rc);
 		if ((st = hop_checks(c)) != 0)
 			return (st == 1 ? 0 : -1);
 		return (forward_request(c));
@@ -412,15 +417,8 @@ serve_request(struct conn *c)
 	c->npath = c->w->nbuf;
 	c->npathlen = (size_t)n;
 
-	memset(&fr, 0, sizeof(fr));
-	fr.peer = (const struct sockaddr *)&c->peer_sa;
-	fr.req = q;
-	fr.buf = c->buf;
-	fr.path = c->npath;
-	fr.scratch = c->w->scratch;
-	fr.scratch_len = c->w->scratch_len;
-	if ((st = filter_check(&c->lst->filter, &fr, rule, sizeof(rule))) != 0)
-		return (refuse(c, &c->lst->filter, st, rule));
+	if (filtered(c, &c->lst->filter, c->npath, &rc))
+		return (rc);
 	rt = route_match(c->lst, host, hostlen, c->npath, c->npathlen);
 	if (rt == NULL)
 		return (conn_error(c, 404, http_req_body(q) != HTTP_BODY_NONE,
@@ -428,8 +426,8 @@ serve_request(struct conn *c)
 	if (!rt->allow_encoded_slash && memmem(c->npath, c->npathlen, "%2F",
 	    3) != NULL)
 		return (conn_error(c, 400, 1, "encoded slash in the path"));
-	if ((st = filter_check(&rt->filter, &fr, rule, sizeof(rule))) != 0)
-		return (refuse(c, &rt->filter, st, rule));
+	if (filtered(c, &rt->filter, c->npath, &rc))
+		return (rc);
 	if (rt->max_body_size > 0 && q->h.content_length > 0 &&
 	    (uint64_t)q->h.content_length > rt->max_body_size)
 		return (refuse(c, &rt->filter, 413,

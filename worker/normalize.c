@@ -6,8 +6,8 @@
 
 static const char hexdigit[] = "0123456789ABCDEF";
 
-static int
-hexval(unsigned char c)
+int
+norm_hexval(unsigned char c)
 {
 	if (c >= '0' && c <= '9')
 		return (c - '0');
@@ -52,8 +52,8 @@ decode(const char *src, size_t len, char *dst, int allow_slash,
 			continue;
 		}
 		if (len - i < 3 ||
-		    (hi = hexval((unsigned char)src[i + 1])) < 0 ||
-		    (lo = hexval((unsigned char)src[i + 2])) < 0) {
+		    (hi = norm_hexval((unsigned char)src[i + 1])) < 0 ||
+		    (lo = norm_hexval((unsigned char)src[i + 2])) < 0) {
 			*why = "bad percent-encoding";
 			return (-1);
 		}

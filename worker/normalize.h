@@ -32,4 +32,7 @@ long	norm_path(const char *src, size_t len, char *dst,
  */
 int	norm_split_query(const char *target, size_t len, size_t *pathlen);
 
+/* The value of hex digit c (either case), or -1. */
+int	norm_hexval(unsigned char c);
+
 #endif

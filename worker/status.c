@@ -349,18 +349,6 @@ query_param(const char *q, size_t qlen, const char *name, size_t *vlen)
 	return (NULL);
 }
 
-static int
-hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return (ch - '0');
-	if (ch >= 'a' && ch <= 'f')
-		return (ch - 'a' + 10);
-	if (ch >= 'A' && ch <= 'F')
-		return (ch - 'A' + 10);
-	return (-1);
-}
-
 /* Percent-decode v into dst (so %2F is '/'); -1 if bad or too long. */
 static int
 decode(const char *v, size_t n, char *dst, size_t cap)
@@ -375,8 +363,8 @@ decode(const char *v, size_t n, char *dst, size_t cap)
 
 			if (i + 2 >= n)
 				return (-1);
-			hi = hexval((unsigned char)v[i + 1]);
-			lo = hexval((unsigned char)v[i + 2]);
+			hi = norm_hexval((unsigned char)v[i + 1]);
+			lo = norm_hexval((unsigned char)v[i + 2]);
 			if (hi < 0 || lo < 0)
 				return (-1);
 			ch = hi * 16 + lo;

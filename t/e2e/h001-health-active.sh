@@ -40,14 +40,14 @@ pools = (
   { name = "plain"; servers = ( { address = "127.0.0.1:$D"; } ); } );
 EOF
 expect_true "4 workers and the health checker" wait_hc_workers 4 10
-expect_eq "$(checker_pids | wc -l | tr -d ' ')" 1 "one checker process"
-expect_eq "$(porter_workers | wc -l | tr -d ' ')" 5 "the master's children: 4 workers and the checker"
+expect_eq "$(porter_checker | wc -l | tr -d ' ')" 1 "one checker process"
+expect_eq "$(porter_workers | wc -l | tr -d ' ')" 4 "the master's other children: 4 workers"
 # it reads what servers send, so like the workers it does not keep root
 if [ "$(id -u)" -eq 0 ]; then
-	expect_eq "$(ps -o user= -p "$(checker_pids | head -n 1)" | tr -d ' ')" nobody \
+	expect_eq "$(ps -o user= -p "$(porter_checker)" | tr -d ' ')" nobody \
 	    "started as root, the checker runs as nobody"
 else
-	expect_eq "$(ps -o user= -p "$(checker_pids | head -n 1)" | tr -d ' ')" "$(id -un)" \
+	expect_eq "$(ps -o user= -p "$(porter_checker)" | tr -d ' ')" "$(id -un)" \
 	    "the checker runs as the user who started porter"
 fi
 

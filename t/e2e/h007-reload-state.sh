@@ -66,14 +66,9 @@ a0=$(traffic a) b0=$(traffic b) n10=$(traffic n1) n20=$(traffic n2) c0=$(traffic
 kill -HUP "$master"
 expect_true "the master logged generation 2" \
     wait_until 5 grep -q "reloaded: generation 2\$" "$(porter_log)"
-live_checkers() {
-	local p n=0
-	for p in $(checker_pids); do _alive "$p" && n=$((n + 1)); done
-	echo $n
-}
 settled() {	# 2 workers and 1 checker: the old generation has gone
-	[ "$(live_checkers)" = 1 ] &&
-	    [ "$(porter_workers | wc -l | tr -d ' ')" = 3 ]
+	[ "$(porter_checker | wc -l | tr -d ' ')" = 1 ] &&
+	    [ "$(porter_workers | wc -l | tr -d ' ')" = 2 ]
 }
 expect_true "after the reload: 2 workers and one checker" wait_until 5 settled
 codes=$(get_par 3 10 "$U/app/after")

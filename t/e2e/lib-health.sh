@@ -27,11 +27,8 @@
 #   hc_wait SECS POOL PORT WORD [N]  wait until there are at least N
 #                             (default 1) such lines
 #
-# Processes (the master's children are its workers and, when a pool has
-# health checks, the checker, which lib.sh's porter_workers counts too)
-#   checker_pids              PIDs that logged as "health checker", past
-#                             ones included
-#   hc_workers                porter_workers without the checker
+# Processes (lib.sh's porter_workers and porter_checker tell the workers
+# from the checker)
 #   wait_hc_workers N [SECS]  wait (default 10 s) until there are N
 #                             workers and, with CHECKER=1 (default), the
 #                             checker has logged that it started
@@ -125,21 +122,12 @@ hc_wait() {	# SECS POOL PORT WORD [N]
 	wait_until "$secs" _hc_have "$@"
 }
 
-checker_pids() {
-	grep -a -o '[0-9][0-9]*: health checker:' "$(porter_log)" 2>/dev/null |
-	    cut -d: -f1 | sort -u
-}
-
-hc_workers() {
-	porter_workers | grep -v -x -F -f <(checker_pids)
-}
-
 _have_hc_workers() {
 	if [ "${CHECKER:-1}" = 1 ]; then
 		grep -a -q 'health checker: health checker started' "$(porter_log)" ||
 		    return 1
 	fi
-	[ "$(hc_workers | wc -l | tr -d ' ')" = "$1" ]
+	_have_workers "$1"
 }
 
 wait_hc_workers() { wait_until "${2:-10}" _have_hc_workers "$1"; }

@@ -37,7 +37,10 @@
 #                             failed assertion with the config and log tails,
 #                             and the test ends (with -x: returns 1 instead)
 #   porter_pid                the master's PID
-#   porter_workers            the worker PIDs (children of the master)
+#   porter_workers            the worker PIDs (children of the master but
+#                             the health checker)
+#   porter_checker            the health checker's PID (the child named
+#                             porter-checker), or nothing
 #   wait_workers N [SECS]     wait (default 10 s) until there are N workers
 #   porter_stop [SIG]         send SIG (default TERM), wait up to 10 s, and
 #                             assert exit status 0 and no worker left
@@ -424,7 +427,11 @@ backend_stop() {
 
 porter_log() { echo "$T/error.log"; }
 porter_pid() { echo "$_porter_pid"; }
-porter_workers() { [ -n "$_porter_pid" ] && pgrep -P "$_porter_pid"; }
+_porter_children() {	# "PID NAME" per child of the master
+	[ -n "$_porter_pid" ] && ps -o pid=,comm= --ppid "$_porter_pid"
+}
+porter_workers() { _porter_children | awk '$2 != "porter-checker" { print $1 }'; }
+porter_checker() { _porter_children | awk '$2 == "porter-checker" { print $1 }'; }
 
 _nworkers() { porter_workers | wc -l | tr -d ' '; }
 _have_workers() { [ "$(_nworkers)" = "$1" ]; }
@@ -491,7 +498,7 @@ porter_stop() {
 		not_ok "porter stopped" "porter was not started"
 		return 1
 	fi
-	kids=$(porter_workers)
+	kids=$(_porter_children | awk '{ print $1 }')	# the checker too
 	kill "-$sig" "$_porter_pid" 2>/dev/null
 	if _wait_gone 10 "$_porter_pid"; then
 		wait "$_porter_pid"

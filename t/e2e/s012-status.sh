@@ -70,7 +70,7 @@ expect_eq "$(sed -n 's/^master_pid=\([0-9]*\) .*/\1/p' <<<"$p")" \
 expect_match "$p" 'uptime_s=[0-9]+ generation=1' "uptime, generation 1"
 expect_match "$p" $'\n''totals: workers=3 idle=2 busy=1 ' "totals: 3 workers, 2 idle"
 expect_eq "$(grep '^slot=' <<<"$p" | field pid | sort | tr '\n' ' ')" \
-    "$(hc_workers | sort | tr '\n' ' ')" "worker lines: the pids of the 3 workers"
+    "$(porter_workers | sort | tr '\n' ' ')" "worker lines: the pids of the 3 workers"
 expect_eq "$(grep -c '^slot=.* generation=1 state=idle ' <<<"$p")" 2 \
     "2 idle workers of generation 1"
 expect_match "$(grep ' state=writing ' <<<"$p")" \

@@ -219,7 +219,7 @@ START_TEST(assign_carries_state_over)
 	/* 9002 is down, draining, busy and has history */
 	hc_passive_fail(&sh, rb, &p1[0], hc_now_ms(), 1, "timed out");
 	hc_set_draining(&sh, rb, 1);
-	hc_acquire(&sh, rb);
+	ck_assert_int_eq(hc_try_acquire(&sh, rb, 0), 1);
 	hc_passive_ok(&sh, rb, &p1[0], hc_now_ms(), 1234);
 
 	/* reload: another order, one server more, initial now "down" */
@@ -268,7 +268,8 @@ START_TEST(assign_reuses_only_rows_old_left)
 	cfg_set(&c1, &p1, 1);
 	ck_assert_int_eq(hc_assign(&sh, &c1, NULL), 0);
 	rc_ = s1[2].row;
-	hc_acquire(&sh, rc_);	/* an old worker still counts on c */
+	/* an old worker still counts on c */
+	ck_assert_int_eq(hc_try_acquire(&sh, rc_, 0), 1);
 
 	/* c2: a b d while c1 runs: d must not take c's row */
 	srv_set(&s2[0], 1);
@@ -668,7 +669,7 @@ START_TEST(acquire_cap)
 	ck_assert_uint_eq(hr(r)->requests, 3);
 	for (i = 0; i < 5; i++)
 		ck_assert_int_eq(hc_try_acquire(&sh, r, 0), 1);
-	hc_acquire(&sh, r);
+	ck_assert_int_eq(hc_try_acquire(&sh, r, 0), 1);
 	ck_assert_int_eq(hr(r)->active, 8);
 	ck_assert_uint_eq(hr(r)->requests, 9);
 	for (i = 0; i < 10; i++)
