@@ -3138,3 +3138,28 @@ cfg_parse_size(const char *text, uint64_t *out)
 	*out = v * mul;
 	return (0);
 }
+
+const struct cfg_server *
+cfg_server_named(const struct cfg *c, const char *name,
+    const struct cfg_pool **pool)
+{
+	const char *slash = strchr(name, '/');
+	size_t plen;
+	int i, j;
+
+	if (slash == NULL)
+		return (NULL);
+	plen = (size_t)(slash - name);
+	for (i = 0; i < c->npools; i++) {
+		const struct cfg_pool *p = &c->pools[i];
+
+		if (strlen(p->name) != plen || memcmp(p->name, name, plen) != 0)
+			continue;
+		for (j = 0; j < p->nservers; j++)
+			if (strcmp(p->servers[j].addr.text, slash + 1) == 0) {
+				*pool = p;
+				return (&p->servers[j]);
+			}
+	}
+	return (NULL);
+}

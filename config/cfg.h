@@ -293,6 +293,14 @@ cfg_nservers(const struct cfg *c)
 }
 
 /*
+ * The server named "POOL/ADDRESS", the address as the config writes it
+ * (how operators name one: -s drain, the status page), or NULL. *pool is
+ * set to its pool.
+ */
+const struct cfg_server *cfg_server_named(const struct cfg *, const char *name,
+	    const struct cfg_pool **pool);
+
+/*
  * Read and validate path. On success returns a new cfg; on failure NULL
  * and err holds "file:line: message" (or "file: message").
  */

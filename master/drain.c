@@ -31,23 +31,12 @@ int
 drain_request(const struct cfg *c, const char *action, const char *name)
 {
 	union sigval v;
-	const char *slash = strchr(name, '/');
+	const struct cfg_pool *p;
+	const struct cfg_server *srv;
 	pid_t pid;
-	int i, j, undrain = strcmp(action, "undrain") == 0;
+	int undrain = strcmp(action, "undrain") == 0;
 
-	for (i = 0; slash != NULL && i < c->npools; i++) {
-		const struct cfg_pool *p = &c->pools[i];
-
-		if (strlen(p->name) != (size_t)(slash - name) ||
-		    strncmp(p->name, name, (size_t)(slash - name)) != 0)
-			continue;
-		for (j = 0; j < p->nservers; j++)
-			if (strcmp(p->servers[j].addr.text, slash + 1) == 0)
-				break;
-		if (j < p->nservers)
-			break;
-	}
-	if (slash == NULL || i == c->npools) {
+	if ((srv = cfg_server_named(c, name, &p)) == NULL) {
 		(void)fprintf(stderr, "porter: -s %s: no server %s in %s (name "
 		    "it as POOL/ADDRESS, the address as the config writes "
 		    "it)\n", action, name, c->file);
@@ -60,7 +49,7 @@ drain_request(const struct cfg *c, const char *action, const char *name)
 		    c->pid_file : "not set");
 		return (1);
 	}
-	v.sival_int = (int)(name_hash(c->pools[i].name, slash + 1) |
+	v.sival_int = (int)(name_hash(p->name, srv->addr.text) |
 	    (uint32_t)undrain);
 	if (sigqueue(pid, DRAIN_SIGNAL, v) == -1) {
 		(void)fprintf(stderr, "porter: -s %s: signal %ld: %s\n", action,

@@ -402,39 +402,29 @@ static int
 drain_action(struct conn *c, int on, const char *q, size_t qlen,
     int closing)
 {
-	const struct cfg *cfg = c->w->cfg;
+	const struct cfg_pool *p;
+	const struct cfg_server *srv;
 	char name[STATUS_NAME_MAX], text[STATUS_NAME_MAX + 64];
-	const char *v, *slash;
-	size_t vlen, plen;
-	int i, j;
+	const char *v;
+	size_t vlen;
 
 	if ((v = query_param(q, qlen, "server", &vlen)) == NULL ||
 	    vlen == 0)
 		return (send_text(c, 400, closing, "status: no server",
 		    "name the server: ?server=POOL/ADDRESS\n"));
 	if (decode(v, vlen, name, sizeof(name)) == -1 ||
-	    (slash = strchr(name, '/')) == NULL)
+	    strchr(name, '/') == NULL)
 		return (send_text(c, 400, closing, "status: bad server",
 		    "name the server as POOL/ADDRESS, the address as the "
 		    "configuration writes it\n"));
-	plen = (size_t)(slash - name);
-	for (i = 0; i < cfg->npools; i++) {
-		const struct cfg_pool *p = &cfg->pools[i];
-
-		if (strlen(p->name) != plen ||
-		    memcmp(p->name, name, plen) != 0)
-			continue;
-		for (j = 0; j < p->nservers; j++) {
-			if (strcmp(p->servers[j].addr.text, slash + 1) != 0)
-				continue;
-			log_info("%s: status page: %s %s", c->peer,
-			    on ? "drain" : "undrain", name);
-			hc_set_draining(c->w->shm, p->servers[j].row, on);
-			(void)snprintf(text, sizeof(text), "%s%s\n",
-			    on ? "draining " : "no longer draining ", name);
-			return (send_text(c, 200, closing, on ?
-			    "status: drain" : "status: undrain", text));
-		}
+	if ((srv = cfg_server_named(c->w->cfg, name, &p)) != NULL) {
+		log_info("%s: status page: %s %s", c->peer,
+		    on ? "drain" : "undrain", name);
+		hc_set_draining(c->w->shm, srv->row, on);
+		(void)snprintf(text, sizeof(text), "%s%s\n",
+		    on ? "draining " : "no longer draining ", name);
+		return (send_text(c, 200, closing, on ?
+		    "status: drain" : "status: undrain", text));
 	}
 	(void)snprintf(text, sizeof(text), "no server %s in the running "
 	    "configuration\n", name);
