@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "config/cfg.h"
+#include "lib/clock.h"
 #include "worker/acl.h"		/* acl_parse(), libc only */
 
 #define PATHLEN		128	/* "listeners[12].routes[3].host" and such */
@@ -105,7 +106,7 @@ static const char *const error_page_keys[] = { "status", "file", NULL };
 static const char *const pool_keys[] = {
 	"name", "balance", "hash_key", "servers", "health", "max_fails",
 	"fail_timeout", "fail_status", "retries", "retry_methods", "initial",
-	"slow_start", "queue_timeout", NULL
+	"slow_start", "queue_timeout", "resolve", NULL
 };
 static const char *const health_keys[] = {
 	"path", "method", "host", "status", "body", "interval", "timeout",
@@ -1181,32 +1182,15 @@ parse_limits(struct ctx *x, const config_setting_t *root)
 static int
 addr_eq(const struct cfg_addr *a, const struct cfg_addr *b)
 {
-	const struct sockaddr_in	*a4, *b4;
-	const struct sockaddr_in6	*a6, *b6;
-
-	if (a->sa.ss_family != b->sa.ss_family)
-		return (0);
-	if (a->sa.ss_family == AF_INET) {
-		a4 = (const struct sockaddr_in *)&a->sa;
-		b4 = (const struct sockaddr_in *)&b->sa;
-		return (a4->sin_port == b4->sin_port &&
-		    a4->sin_addr.s_addr == b4->sin_addr.s_addr);
-	}
-	if (a->sa.ss_family == AF_INET6) {
-		a6 = (const struct sockaddr_in6 *)&a->sa;
-		b6 = (const struct sockaddr_in6 *)&b->sa;
-		return (a6->sin6_port == b6->sin6_port &&
-		    a6->sin6_scope_id == b6->sin6_scope_id &&
-		    memcmp(&a6->sin6_addr, &b6->sin6_addr,
-		    sizeof(a6->sin6_addr)) == 0);
-	}
-	return (a->salen == b->salen && memcmp(&a->sa, &b->sa, a->salen) == 0);
+	return (addr_same((const struct sockaddr *)&a->sa,
+	    (const struct sockaddr *)&b->sa));
 }
 
 /* An address setting, resolved (names only when !numeric_only). */
 static int
 get_addr(struct ctx *x, const config_setting_t *g, const char *where,
-    const char *name, int numeric_only, struct cfg_addr *out)
+    const char *name, int numeric_only, struct cfg_addr *out,
+    struct addrlist *all)
 {
 	const char	*v;
 	char		 path[PATHLEN], aerr[CFG_ERRLEN];
@@ -1214,7 +1198,7 @@ get_addr(struct ctx *x, const config_setting_t *g, const char *where,
 	if (need_string(x, g, where, name, &v) == -1)
 		return (-1);
 	mkpath(path, where, name);
-	if (cfg_parse_addr(v, numeric_only, out, aerr, sizeof(aerr)) == -1)
+	if (cfg_parse_addr(v, numeric_only, out, all, aerr, sizeof(aerr)) == -1)
 		return (bad(x, member(g, name), "%s: %s", path, aerr));
 	return (0);
 }
@@ -1229,7 +1213,7 @@ parse_server(struct ctx *x, const config_setting_t *g, const char *where,
 	sv->line = config_setting_source_line(g);
 	sv->weight = 1;
 	if (check_keys(x, g, where, server_keys, no_keys) == -1 ||
-	    get_addr(x, g, where, "address", 0, &sv->addr) == -1)
+	    get_addr(x, g, where, "address", 0, &sv->addr, &sv->addrs) == -1)
 		return (-1);
 	switch (get_int(x, g, where, "weight", 1, 1000, &n)) {
 	case -1:
@@ -1452,8 +1436,14 @@ parse_pool_health(struct ctx *x, const config_setting_t *g,
 	if (get_secs(x, g, where, "slow_start", 1, MAX_DURATION,
 	    &p->slow_start) == -1 ||
 	    get_secs(x, g, where, "queue_timeout", 1, MAX_DURATION,
-	    &p->queue_timeout) == -1)
+	    &p->queue_timeout) == -1 ||
+	    get_secs(x, g, where, "resolve", 1, MAX_DURATION,
+	    &p->resolve) == -1)
 		return (-1);
+	/* more often than once a second would only load the resolver */
+	if (p->resolve > 0 && p->resolve < 1.0)
+		return (bad(x, member(g, "resolve"), "%s.resolve must be 0 "
+		    "(off) or >= 1 second, not %g", where, p->resolve));
 	return (0);
 }
 
@@ -2518,7 +2508,7 @@ parse_forward(struct ctx *x, const config_setting_t *g, const char *where,
 		if (v[0] == '*')
 			return (bad(x, member(g, "parent"), "%s.parent: a "
 			    "parent needs a host, not \"%s\"", where, v));
-		if (cfg_parse_addr(v, 0, &f->parent, aerr, sizeof(aerr)) == -1)
+		if (cfg_parse_addr(v, 0, &f->parent, NULL, aerr, sizeof(aerr)) == -1)
 			return (bad(x, member(g, "parent"), "%s.parent: %s",
 			    where, aerr));
 		f->has_parent = 1;
@@ -2586,7 +2576,7 @@ parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
 	l->line = config_setting_source_line(g);
 	l->backlog = 511;
 	if (check_keys(x, g, where, listener_keys, no_keys) == -1 ||
-	    get_addr(x, g, where, "listen", 1, &l->addr) == -1 ||
+	    get_addr(x, g, where, "listen", 1, &l->addr, NULL) == -1 ||
 	    need_string(x, g, where, "mode", &v) == -1)
 		return (-1);
 	s = member(g, "mode");
@@ -2697,7 +2687,7 @@ parse_status(struct ctx *x, const config_setting_t *root)
 	l->mode = CFG_MODE_STATUS;
 	l->line = config_setting_source_line(g);
 	l->backlog = 511;
-	if (get_addr(x, g, "status", "listen", 1, &l->addr) == -1)
+	if (get_addr(x, g, "status", "listen", 1, &l->addr, NULL) == -1)
 		return (-1);
 	for (j = 0; j < c->nlisteners - 1; j++)
 		if (addr_eq(&c->listeners[j].addr, &l->addr))
@@ -2778,6 +2768,8 @@ cfg_load(const char *path, char *err, size_t errlen)
 		cfg_free(x.cfg);
 		return (NULL);
 	}
+	/* names are resolved from now on: addresses found later are newer */
+	x.cfg->loaded_ms = clock_now_ms();
 	if ((x.cfg->dir = folder_of(path)) == NULL) {
 		bad(&x, NULL, "%s", strerror(errno));
 		cfg_free(x.cfg);
@@ -2991,9 +2983,9 @@ addr_err(char *err, size_t errlen, const char *text, const char *why)
 
 int
 cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
-    char *err, size_t errlen)
+    struct addrlist *all, char *err, size_t errlen)
 {
-	struct addrinfo		 hints, *res;
+	struct addrinfo		 hints, *res, *ai;
 	struct sockaddr_in	*sin;
 	const char		*p, *end, *port;
 	struct in6_addr		 in6;
@@ -3003,6 +2995,8 @@ cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
 	int			 bracket = 0, e;
 
 	memset(a, 0, sizeof(*a));
+	if (all != NULL)
+		all->n = 0;
 	if (strlen(text) >= sizeof(a->text))
 		return (addr_err(err, errlen, text, "too long"));
 	if (text[0] == '[') {
@@ -3048,6 +3042,11 @@ cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
 		sin->sin_port = htons((uint16_t)pn);
 		a->salen = sizeof(*sin);
 		strcpy(a->text, text);
+		strcpy(a->host, host);
+		a->port = (int)pn;
+		if (all != NULL)
+			(void)addrlist_add(all, (struct sockaddr *)sin,
+			    a->salen);
 		return (0);
 	}
 
@@ -3084,8 +3083,15 @@ cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
 	}
 	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
 	a->salen = res->ai_addrlen;
+	for (ai = res; all != NULL && ai != NULL; ai = ai->ai_next)
+		(void)addrlist_add(all, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(res);
 	strcpy(a->text, text);
+	strcpy(a->host, host);
+	a->port = (int)pn;
+	/* a name, as opposed to a literal: it may resolve differently later */
+	a->named = !bracket && inet_pton(AF_INET, host, &in6) != 1 &&
+	    inet_pton(AF_INET6, host, &in6) != 1;
 	return (0);
 }
 

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/addr.h"
+
 #define CFG_MAX_WORKERS		4096	/* scoreboard bound for workers.max */
 #define CFG_ERRLEN		512
 
@@ -34,13 +36,18 @@ enum cfg_loglevel { CFG_LOG_ERROR, CFG_LOG_WARN, CFG_LOG_INFO, CFG_LOG_DEBUG };
 
 /* A resolved socket address and the text it came from. */
 struct cfg_addr {
-	struct sockaddr_storage	sa;
+	struct sockaddr_storage	sa;		/* the first address */
 	socklen_t		salen;
 	char			text[300];	/* as written, e.g. "[::1]:8080" */
+	char			host[256];	/* text without the port */
+	int			port;
+	int			named;		/* host is a name, not numeric */
 };
 
 struct cfg_server {
 	struct cfg_addr	addr;
+	struct addrlist	addrs;		/* every address addr's name had
+					   when the config was loaded */
 	int		weight;		/* 1..1000 */
 	int		line;		/* where it was defined */
 	int		backup;		/* used only when no primary answers */
@@ -89,6 +96,8 @@ struct cfg_pool {
 	double		slow_start;	/* 0: off; s over which a recovered
 					   server's weight ramps up */
 	double		queue_timeout;	/* 10.0 s: wait while all at max_conns */
+	double		resolve;	/* 0: off; else s between lookups of
+					   the servers' names (the checker) */
 };
 
 /* An address range: "10.0.0.0/8", "::1", "2001:db8::/32". */
@@ -262,6 +271,8 @@ struct cfg {
 	int		npools;
 	struct cfg_error_page *error_pages;
 	int		nerror_pages;
+	int64_t		loaded_ms;	/* CLOCK_MONOTONIC ms at cfg_load: names
+					   were resolved then */
 };
 
 /*
@@ -309,10 +320,12 @@ void		 cfg_free(struct cfg *);
 
 /*
  * Parse "host:port", "[v6]:port" or "*:port" (numeric host for listeners
- * when numeric_only; otherwise a name resolved now). 0 or -1 with err set.
+ * when numeric_only; otherwise a name resolved now). The first address
+ * goes to the cfg_addr; all of them (at most ADDR_MAX) to all, if not
+ * NULL. 0 or -1 with err set.
  */
 int	cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *,
-	    char *err, size_t errlen);
+	    struct addrlist *all, char *err, size_t errlen);
 
 /* "64M" -> 67108864; 0 or -1. Accepts a bare integer, K, M, G suffixes. */
 int	cfg_parse_size(const char *text, uint64_t *out);

@@ -4,6 +4,7 @@
 
 #include <sys/time.h>
 
+#include <stdint.h>
 #include <time.h>
 
 static inline double
@@ -14,6 +15,16 @@ clock_now(void)
 	/* CLOCK_MONOTONIC cannot fail on Linux with a valid pointer. */
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+}
+
+/* Monotonic milliseconds: the same clock in every process of the box. */
+static inline int64_t
+clock_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
 }
 
 /* secs >= 0 as a struct timeval (socket timeouts). */

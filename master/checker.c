@@ -3,6 +3,11 @@
  * check in flight, non-blocking sockets: a slow or silent server costs
  * its own check's timeout and nothing else, so no server's interval is
  * stretched by another's.
+ *
+ * A check tries each address of the server's name in turn, like the
+ * workers, and records the one that answered. The same loop looks the
+ * names of pools with resolve set up again, asynchronously, and publishes
+ * what it finds in the shared segment, where the workers pick it up.
  */
 #include "config.h"
 
@@ -20,7 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/addr.h"
 #include "lib/log.h"
+#include "lib/resolve.h"
 #include "master/checker.h"
 #include "master/privs.h"
 #include "shared/health.h"
@@ -36,6 +43,10 @@
 #define CHK_WAKE_MS	1000
 /* Scanning for inherited descriptors when /proc is not there. */
 #define CHK_FD_SCAN	1024
+/* A lookup may take this long (or its interval, if shorter). */
+#define CHK_RESOLVE_MS	5000
+/* How often lookups in flight are polled. */
+#define CHK_RESOLVE_POLL_MS 20
 
 enum chk_phase { CHK_IDLE, CHK_CONNECTING, CHK_SENDING, CHK_READING };
 
@@ -45,6 +56,14 @@ struct check {
 	char		*req;		/* the request, built once */
 	size_t		 reqlen;
 	int64_t		 interval_ms, timeout_ms;
+	int64_t		 loaded_ms;	/* the config's: newer addresses win */
+
+	/* the addresses of this check: tried from first, now at, left more */
+	const struct addrlist *addrs;
+	struct addrlist	 scratch;
+	int		 first, at, left;
+	int64_t		 addr_deadline_ms;	/* this address's share */
+	char		 tried[256];		/* the ones that failed */
 
 	int		 phase;		/* enum chk_phase */
 	int		 fd;
@@ -146,7 +165,10 @@ close_inherited(int pod_fd)
 	(void)closedir(d);
 }
 
-/* The checks of c's pools with health.path; NULL with *n = 0 if none. */
+/*
+ * The checks of c's pools with health.path; NULL with *n = 0 if none, or
+ * with *n != 0 when out of memory.
+ */
 static struct check *
 checks_make(const struct cfg *c, int *n)
 {
@@ -177,6 +199,7 @@ checks_make(const struct cfg *c, int *n)
 
 			ck[k].pool = p;
 			ck[k].srv = s;
+			ck[k].loaded_ms = c->loaded_ms;
 			ck[k].fd = -1;
 			ck[k].interval_ms = secs_ms(h->interval, 10);
 			ck[k].timeout_ms = secs_ms(h->timeout, 1);
@@ -195,7 +218,7 @@ fail:
 	for (k = 0; k < *n; k++)
 		free(ck[k].req);
 	free(ck);
-	*n = 0;
+	*n = -1;
 	return (NULL);
 }
 
@@ -234,11 +257,87 @@ check_fail_errno(const struct shm *shm, struct check *ck, const char *what,
 	}
 }
 
+/*
+ * The address being tried failed with e: 1 to go on to the next one,
+ * 0 when none is left or the time is up (the check has failed then).
+ */
+static int
+check_addr_failed(const struct shm *shm, struct check *ck, int e,
+    int64_t now)
+{
+	char text[ADDR_TEXT];
+	size_t len = strlen(ck->tried);
+
+	(void)snprintf(ck->tried + len, sizeof(ck->tried) - len, "%s%s: %s",
+	    len > 0 ? "; " : "", addr_text((const struct sockaddr *)
+	    &ck->addrs->sa[ck->at], text, sizeof(text)),
+	    addr_connect_why(e));
+	if (--ck->left > 0 && now < ck->deadline_ms) {
+		(void)close(ck->fd);
+		ck->fd = -1;
+		ck->at = (ck->at + 1) % ck->addrs->n;
+		return (1);
+	}
+	if (e == ETIMEDOUT)
+		check_done(shm, ck, 0, "connect timed out");
+	else
+		check_fail_errno(shm, ck, "connect", e);
+	return (0);
+}
+
+/* Connected: the address that answered is the one to use from now on. */
+static void
+check_connected(const struct shm *shm, struct check *ck)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)
+	    &ck->addrs->sa[ck->at];
+	char text[ADDR_TEXT];
+
+	ck->phase = CHK_SENDING;
+	if (ck->at != ck->first &&
+	    srvaddr_prefer(&hc_row(shm, ck->srv->row)->addr, sa))
+		log_info("backend %s/%s: now using %s (%s)", ck->pool->name,
+		    ck->srv->addr.text, addr_text(sa, text, sizeof(text)),
+		    ck->tried);
+}
+
+/* Connect to the address at, and on to the next ones while they fail. */
+static void
+check_connect(const struct shm *shm, struct check *ck, int64_t now)
+{
+	const struct sockaddr *sa;
+	int64_t share;
+
+	for (;;) {
+		sa = (const struct sockaddr *)&ck->addrs->sa[ck->at];
+		ck->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
+		if (ck->fd == -1) {
+			/* no verdict on the server for the checker's trouble */
+			log_syserr("health check %s/%s: socket",
+			    ck->pool->name, ck->srv->addr.text);
+			free(ck->buf);
+			ck->buf = NULL;
+			ck->phase = CHK_IDLE;
+			return;
+		}
+		ck->phase = CHK_CONNECTING;
+		share = (ck->deadline_ms - now) / ck->left;
+		ck->addr_deadline_ms = now + (share > 1 ? share : 1);
+		if (connect(ck->fd, sa, ck->addrs->len[ck->at]) == 0) {
+			check_connected(shm, ck);
+			return;
+		}
+		if (errno == EINPROGRESS || errno == EINTR)
+			return;
+		if (!check_addr_failed(shm, ck, errno, now))
+			return;
+	}
+}
+
 static void
 check_begin(const struct shm *shm, struct check *ck, int64_t now)
 {
-	const struct sockaddr *sa = (const struct sockaddr *)&ck->srv->addr.sa;
-
 	ck->deadline_ms = now + ck->timeout_ms;
 	ck->next_ms = now + ck->interval_ms;
 	ck->sent = ck->len = ck->head_end = ck->scanned = 0;
@@ -251,23 +350,14 @@ check_begin(const struct shm *shm, struct check *ck, int64_t now)
 		    ck->srv->addr.text);
 		return;
 	}
-	ck->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (ck->fd == -1) {
-		log_syserr("health check %s/%s: socket", ck->pool->name,
-		    ck->srv->addr.text);
-		free(ck->buf);
-		ck->buf = NULL;
-		return;
-	}
-	if (connect(ck->fd, sa, ck->srv->addr.salen) == 0)
-		ck->phase = CHK_SENDING;
-	else if (errno == EINPROGRESS || errno == EINTR)
-		ck->phase = CHK_CONNECTING;
-	else {
-		ck->phase = CHK_CONNECTING;
-		check_fail_errno(shm, ck, "connect", errno);
-	}
+	/* the addresses the workers would use, in their order */
+	ck->addrs = srvaddr_list(&hc_row(shm, ck->srv->row)->addr,
+	    &ck->srv->addrs,
+	    ck->loaded_ms, ck->pool->resolve > 0, &ck->scratch, &ck->first);
+	ck->at = ck->first;
+	ck->left = ck->addrs->n;
+	ck->tried[0] = '\0';
+	check_connect(shm, ck, now);
 }
 
 /* "HTTP/1.x NNN" followed by a space or the end of the line. */
@@ -377,10 +467,11 @@ check_step(const struct shm *shm, struct check *ck)
 		if (getsockopt(ck->fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
 			e = errno;
 		if (e != 0) {
-			check_fail_errno(shm, ck, "connect", e);
+			if (check_addr_failed(shm, ck, e, hc_now_ms()))
+				check_connect(shm, ck, hc_now_ms());
 			return;
 		}
-		ck->phase = CHK_SENDING;
+		check_connected(shm, ck);
 	}
 	while (ck->phase == CHK_SENDING) {
 		n = send(ck->fd, ck->req + ck->sent, ck->reqlen - ck->sent,
@@ -411,6 +502,145 @@ check_step(const struct shm *shm, struct check *ck)
 	}
 }
 
+/* ---- re-resolving names (pools with resolve set) ------------------ */
+
+struct lookup {
+	const struct cfg_pool	*pool;
+	const struct cfg_server	*srv;
+	struct srvaddr		*shared;
+	struct resolve		*job;		/* in flight, or NULL */
+	int64_t			 every_ms;
+	int64_t			 next_ms;	/* the next one starts */
+	int64_t			 deadline_ms;	/* of the one in flight */
+	int			 failing;	/* its warning is logged */
+	struct addrlist		 known;		/* what workers use now */
+};
+
+/* A lookup for every name in a pool with resolve; NULL, *n = 0 if none. */
+static struct lookup *
+lookups_make(const struct cfg *c, const struct shm *shm, int *n)
+{
+	struct lookup *lk;
+	int64_t when;
+	int i, j, k = 0;
+
+	*n = 0;
+	for (i = 0; i < c->npools; i++)
+		for (j = 0; c->pools[i].resolve > 0 &&
+		    j < c->pools[i].nservers; j++)
+			*n += c->pools[i].servers[j].addr.named;
+	if (*n == 0 || (lk = calloc((size_t)*n, sizeof(*lk))) == NULL)
+		return (NULL);
+	for (i = 0; i < c->npools; i++) {
+		const struct cfg_pool *p = &c->pools[i];
+
+		for (j = 0; p->resolve > 0 && j < p->nservers; j++) {
+			const struct cfg_server *s = &p->servers[j];
+
+			if (!s->addr.named)
+				continue;
+			lk[k].pool = p;
+			lk[k].srv = s;
+			lk[k].shared = &hc_row(shm, s->row)->addr;
+			lk[k].every_ms = secs_ms(p->resolve, 1000);
+			/* the first lookups right away, a little apart */
+			lk[k].next_ms = hc_now_ms() + 10 * k;
+			if (!srvaddr_read(lk[k].shared, &lk[k].known, &when) ||
+			    when < c->loaded_ms)
+				lk[k].known = s->addrs;
+			k++;
+		}
+	}
+	return (lk);
+}
+
+/* A lookup found addresses: publish them; log a change once. */
+static void
+lookup_found(struct lookup *lk, const struct addrlist *got, int64_t now)
+{
+	char was[400], is[400];
+
+	srvaddr_publish(lk->shared, got, now);
+	if (!addrlist_same(&lk->known, got))
+		log_info("pool %s: server %s now resolves to %s (was %s)",
+		    lk->pool->name, lk->srv->addr.text,
+		    addrlist_text(got, is, sizeof(is)),
+		    addrlist_text(&lk->known, was, sizeof(was)));
+	else if (lk->failing)
+		log_info("pool %s: server %s resolves again to %s",
+		    lk->pool->name, lk->srv->addr.text,
+		    addrlist_text(got, is, sizeof(is)));
+	lk->known = *got;
+	lk->failing = 0;
+}
+
+/* A lookup failed: the last addresses stay; warn once until it works. */
+static void
+lookup_failed(struct lookup *lk, const char *why)
+{
+	char was[400];
+
+	if (lk->failing)
+		return;
+	lk->failing = 1;
+	log_warnx("pool %s: server %s: resolving failed (%s); keeping %s",
+	    lk->pool->name, lk->srv->addr.text, why != NULL ? why : "error",
+	    addrlist_text(&lk->known, was, sizeof(was)));
+}
+
+/* Start, poll or end lk's lookup; returns when it wants to run again. */
+static int64_t
+lookup_step(struct lookup *lk, int64_t now)
+{
+	struct addrlist got;
+	const char *why = NULL;
+	int rc;
+
+	if (lk->job == NULL) {
+		if (now < lk->next_ms)
+			return (lk->next_ms);
+		lk->next_ms = now + lk->every_ms;
+		lk->deadline_ms = now + (lk->every_ms < CHK_RESOLVE_MS ?
+		    lk->every_ms : CHK_RESOLVE_MS);
+		if ((lk->job = resolve_start(lk->srv->addr.host,
+		    lk->srv->addr.port, &why)) == NULL) {
+			lookup_failed(lk, why);
+			return (lk->next_ms);
+		}
+	}
+	rc = resolve_poll(lk->job, &got, &why);
+	if (rc == RESOLVE_PENDING) {
+		if (now < lk->deadline_ms)
+			return (now + CHK_RESOLVE_POLL_MS);
+		resolve_abandon(lk->job);
+		rc = -1;
+		why = "resolver timed out";
+	}
+	lk->job = NULL;		/* freed by resolve_poll or resolve_abandon */
+	if (rc > 0)
+		lookup_found(lk, &got, now);
+	else
+		lookup_failed(lk, why);
+	return (lk->next_ms);
+}
+
+/* Whether c needs a checker: active checks, or names to re-resolve. */
+static int
+checker_needed(const struct cfg *c)
+{
+	int i, j;
+
+	for (i = 0; i < c->npools; i++) {
+		if (c->pools[i].health.path != NULL)
+			return (1);
+		for (j = 0; c->pools[i].resolve > 0 &&
+		    j < c->pools[i].nservers; j++)
+			if (c->pools[i].servers[j].addr.named)
+				return (1);
+	}
+	return (0);
+}
+
 /* Whether the master is gone or wants this checker gone. */
 static int
 told_to_exit(int pod_fd, short revents, pid_t parent)
@@ -433,9 +663,10 @@ checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
     const sigset_t *restore, const struct privs *pv, pid_t parent)
 {
 	struct check *ck;
+	struct lookup *lk;
 	struct pollfd *pfd;
-	int *which, n, i, np;
-	int64_t now, wake;
+	int *which, n, nlk, i, np;
+	int64_t now, wake, t;
 
 	log_set_who("health checker");
 	/* "ps" (and the tests) tell it from the workers by its name */
@@ -453,9 +684,12 @@ checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
 	}
 
 	ck = checks_make(c, &n);
+	lk = lookups_make(c, shm, &nlk);
 	pfd = calloc((size_t)n + 1, sizeof(*pfd));
 	which = calloc((size_t)n + 1, sizeof(*which));
-	if (ck == NULL || pfd == NULL || which == NULL) {
+	/* NULL with a count: out of memory */
+	if ((ck == NULL && n != 0) || (lk == NULL && nlk != 0) ||
+	    pfd == NULL || which == NULL) {
 		log_syserr("health checker");
 		_exit(1);
 	}
@@ -466,7 +700,8 @@ checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
 
 		ck[i].next_ms = now + spread * i / n;
 	}
-	log_info("health checker started (%d server%s)", n, n == 1 ? "" : "s");
+	log_info("health checker started (%d server%s checked, %d name%s "
+	    "re-resolved)", n, n == 1 ? "" : "s", nlk, nlk == 1 ? "" : "s");
 
 	for (;;) {
 		now = hc_now_ms();
@@ -478,8 +713,15 @@ checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
 				check_done(shm, &ck[i], 0,
 				    ck[i].phase == CHK_CONNECTING ?
 				    "connect timed out" : "timed out");
+			else if (ck[i].phase == CHK_CONNECTING &&
+			    now >= ck[i].addr_deadline_ms &&
+			    check_addr_failed(shm, &ck[i], ETIMEDOUT, now))
+				check_connect(shm, &ck[i], now);
 		}
 		wake = now + CHK_WAKE_MS;
+		for (i = 0; i < nlk; i++)
+			if ((t = lookup_step(&lk[i], now)) < wake)
+				wake = t;
 		pfd[0].fd = pod_fd;
 		pfd[0].events = POLLIN;
 		pfd[0].revents = 0;
@@ -495,6 +737,9 @@ checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
 			}
 			if (ck[i].deadline_ms < wake)
 				wake = ck[i].deadline_ms;
+			if (ck[i].phase == CHK_CONNECTING &&
+			    ck[i].addr_deadline_ms < wake)
+				wake = ck[i].addr_deadline_ms;
 			pfd[np].fd = ck[i].fd;
 			pfd[np].events = ck[i].phase == CHK_READING ? POLLIN :
 			    POLLOUT;
@@ -521,12 +766,8 @@ checker_start(const struct cfg *c, const struct shm *shm, int pod_fd,
     const sigset_t *restore, const struct privs *pv)
 {
 	pid_t parent = getpid(), pid;
-	int i;
 
-	for (i = 0; i < c->npools; i++)
-		if (c->pools[i].health.path != NULL)
-			break;
-	if (i == c->npools)
+	if (!checker_needed(c))
 		return (0);
 	if ((pid = fork()) == 0)
 		checker_main(c, shm, pod_fd, restore, pv, parent);

@@ -75,17 +75,46 @@ master_new_generation(struct master *m)
 	pool_retire_old(m, m->generation);
 }
 
+/*
+ * End the running checker and reap it before another starts: the checker
+ * is the only writer of the addresses published in the segment, and two
+ * at once would tear them. It dies at once on TERM; KILL if it lingers.
+ */
+static void
+checker_end(struct master *m)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	pid_t r;
+	int st, i;
+
+	if (m->checker_pod >= 0) {
+		(void)close(m->checker_pod);
+		m->checker_pod = -1;
+	}
+	if (m->checker_pid <= 0)
+		return;
+	(void)kill(m->checker_pid, SIGTERM);
+	for (i = 0; i < 200; i++) {
+		r = waitpid(m->checker_pid, &st, WNOHANG);
+		if (r == m->checker_pid || (r == -1 && errno == ECHILD))
+			break;
+		if (i == 199 || r == -1) {
+			(void)kill(m->checker_pid, SIGKILL);
+			(void)waitpid(m->checker_pid, &st, 0);
+			break;
+		}
+		(void)nanosleep(&ts, NULL);
+	}
+	m->checker_pid = 0;
+}
+
 void
 master_checker_start(struct master *m)
 {
 	int pod[2];
 	pid_t pid;
 
-	if (m->checker_pod >= 0) {
-		(void)close(m->checker_pod);	/* the old one exits */
-		m->checker_pod = -1;
-	}
-	m->checker_pid = 0;
+	checker_end(m);
 	m->checker_due = 0;
 	if (pipe2(pod, O_CLOEXEC) == -1) {
 		log_syserr("health checker: pipe");

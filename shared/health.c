@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "shared/health.h"
@@ -20,10 +21,7 @@
 int64_t
 hc_now_ms(void)
 {
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return (clock_now_ms());
 }
 
 size_t
@@ -138,6 +136,7 @@ row_reset(const struct shm *s, uint32_t row, const char *key,
 	atomic_store(&r->timeouts, 0);
 	atomic_store(&r->checks_failed, 0);
 	atomic_store(&r->latency_us, 0);
+	srvaddr_reset(&r->addr);
 	atomic_store(&r->state, down ? HC_DOWN : HC_UP);
 }
 

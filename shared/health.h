@@ -24,6 +24,7 @@
 
 #include "config/cfg.h"
 #include "shared/shm.h"
+#include "shared/srvaddr.h"
 
 #define HC_KEYLEN	192
 
@@ -49,6 +50,7 @@ struct hc_row {
 	_Atomic uint64_t	checks_failed;	/* active checks that failed */
 	_Atomic uint64_t	latency_us;	/* moving average of response
 						   head latency */
+	struct srvaddr		addr;		/* where its name leads now */
 } __attribute__((aligned(64)));
 
 int64_t		 hc_now_ms(void);

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC	0x726574726f70ULL	/* "porter" */
-#define SHM_LAYOUT	1
+#define SHM_LAYOUT	2
 
 struct shm_header {
 	uint64_t		magic;

@@ -15,6 +15,8 @@
 #include <strings.h>
 
 #include "lib/clock.h"
+#include "lib/addr.h"
+#include "lib/resolve.h"
 #include "lib/log.h"
 #include "shared/scoreboard.h"
 #include "worker/conn.h"
@@ -23,10 +25,8 @@
 #include "worker/io.h"
 #include "worker/proxy.h"
 #include "worker/proxy_auth.h"
-#include "worker/resolve.h"
 #include "worker/tunnel.h"
-
-#define FWD_MAX_ADDRS	8
+#include "worker/upstream.h"
 
 /* Forward listeners have no header rules of their own. */
 static const struct cfg_route no_route;
@@ -204,36 +204,17 @@ tunnel(struct conn *c, int fd, int via_parent, const char *authority)
 	return (-1);
 }
 
-/* Open a connection to the first of n addresses that answers. */
-static int
-connect_any(struct conn *c, const struct sockaddr_storage *sa,
-    const socklen_t *len, int n, const char **why)
-{
-	int i, fd;
-
-	for (i = 0; i < n; i++) {
-		fd = io_connect((const struct sockaddr *)&sa[i], len[i],
-		    c->w->cfg->timeouts.connect);
-		if (fd != -1)
-			return (fd);
-		*why = errno == ETIMEDOUT ? "connect timed out" :
-		    "connect failed";
-	}
-	return (-1);
-}
-
 int
 forward_request(struct conn *c)
 {
 	struct worker *w = c->w;
 	const struct cfg_forward *f = c->fwd;
 	const struct http_req *q = &c->req;
-	struct sockaddr_storage sa[FWD_MAX_ADDRS];
-	socklen_t len[FWD_MAX_ADDRS];
-	char host[256], rule[600], url[8192];
+	struct addrlist to;
+	char host[256], rule[600], url[8192], tried[256];
 	const char *why = NULL;
 	size_t urllen;
-	int port, st, n, i, k, fd, parent;
+	int port, st, n, i, fd, parent;
 
 	if (f->nusers > 0 && (st = authenticate(c)) != 0)
 		return (st == 1 ? 0 : -1);
@@ -264,12 +245,14 @@ forward_request(struct conn *c)
 
 	parent = fwd_use_parent(f, host, strlen(host));
 	if (parent) {
-		memcpy(&sa[0], &f->parent.sa, f->parent.salen);
-		len[0] = f->parent.salen;
-		n = 1;
+		to.n = 0;
+		(void)addrlist_add(&to, (const struct sockaddr *)&f->parent.sa,
+		    f->parent.salen);
 	} else {
-		n = resolve_host(host, port, w->cfg->timeouts.connect, sa, len,
-		    FWD_MAX_ADDRS, &why);
+		struct addrlist all;
+
+		n = resolve_host(host, port, w->cfg->timeouts.connect, &all,
+		    &why);
 		if (n <= 0) {
 			(void)snprintf(rule, sizeof(rule),
 			    "the name %s could not be resolved (%s)", host,
@@ -279,33 +262,31 @@ forward_request(struct conn *c)
 			    rule));
 		}
 		/* the guard looks at what porter would connect to */
-		for (i = k = 0; i < n; i++) {
-			if (f->deny_private &&
-			    fwd_private_addr((struct sockaddr *)&sa[i]))
-				continue;
-			if (k != i) {
-				memcpy(&sa[k], &sa[i], len[i]);
-				len[k] = len[i];
-			}
-			k++;
-		}
-		if (k == 0) {
+		to.n = 0;
+		for (i = 0; i < all.n; i++)
+			if (!f->deny_private ||
+			    !fwd_private_addr((struct sockaddr *)&all.sa[i]))
+				(void)addrlist_add(&to, (const struct
+				    sockaddr *)&all.sa[i], all.len[i]);
+		if (to.n == 0) {
 			(void)snprintf(rule, sizeof(rule),
 			    "%s is a private address (deny_private)", host);
 			return (forbid(c, 403, rule));
 		}
-		n = k;
 	}
 
 	if (q->meth == HTTP_M_CONNECT) {
 		sb_set_state(w->sb, SB_UPSTREAM);
-		if ((fd = connect_any(c, sa, len, n, &why)) == -1) {
-			log_error("%s: %s %s: %s", c->peer, parent ?
-			    "parent proxy for" : "server", w->fwd_name, why);
+		if ((fd = upstream_connect(&to, 0, w->cfg->timeouts.connect,
+		    &i, tried, sizeof(tried))) == -1) {
+			why = addr_connect_why(errno);
+			log_error("%s: %s %s: %s (%s)", c->peer, parent ?
+			    "parent proxy for" : "server", w->fwd_name, why,
+			    tried);
 			return (conn_error(c, 502, 1, why));
 		}
 		return (tunnel(c, fd, parent, w->fwd_name));
 	}
 	c->to_parent = parent;
-	return (proxy_forward(c, &no_route, sa, len, n, w->fwd_name));
+	return (proxy_forward(c, &no_route, &to, w->fwd_name));
 }

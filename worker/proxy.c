@@ -537,9 +537,13 @@ enum up_rc { UP_OK, UP_EARLY_EOF, UP_TIMEOUT, UP_BAD, UP_CLIENT };
 
 /* Where one attempt goes: a pool's server, or forward mode's destination. */
 struct target {
-	const struct sockaddr	*sa;
-	socklen_t		 salen;
+	const struct addrlist	*addrs;		/* where it is: one to connect */
+	int			 first;		/* the index to try first */
+	struct srvaddr		*shared;	/* pool servers: the address
+						   in use is kept there */
 	const char		*name;		/* for logs; Host for 1.0 */
+	char			 tried[256];	/* a name's addresses that failed
+						   to connect, for the log */
 	const struct cfg_pool	*pool;		/* NULL in forward mode */
 	uint32_t		 row;		/* its health row, with pool */
 	double			 start;		/* for the latency average */
@@ -636,26 +640,41 @@ resendable(const struct conn *c, const struct cfg_pool *p)
 	return (0);
 }
 
-/* Open a connection to t, reusing an idle one unless fresh. */
+/*
+ * Open a connection to t, reusing an idle one unless fresh. Only the
+ * address tried first is looked for among the idle ones: it is the one
+ * that answered last.
+ */
 static int
-upstream_open(struct conn *c, const struct target *t, int fresh,
+upstream_open(struct conn *c, struct target *t, int fresh,
     struct up_conn *u, int *reused)
 {
 	struct worker *w = c->w;
-	int fd;
+	const struct addrlist *l = t->addrs;
+	const struct sockaddr *sa;
+	char text[ADDR_TEXT];
+	int fd, i;
 
-	if (!fresh && upstream_take(&w->up, t->sa, t->salen,
-	    !resendable(c, t->pool), u)) {
+	if (!fresh && upstream_take(&w->up, (const struct sockaddr *)
+	    &l->sa[t->first], l->len[t->first], !resendable(c, t->pool), u)) {
 		*reused = 1;
 		return (0);
 	}
 	*reused = 0;
-	fd = io_connect(t->sa, t->salen, w->cfg->timeouts.connect);
+	fd = upstream_connect(l, t->first, w->cfg->timeouts.connect, &i,
+	    t->tried, sizeof(t->tried));
 	if (fd == -1)
 		return (-1);
+	sa = (const struct sockaddr *)&l->sa[i];
+	/* another address answered: every process goes there first now */
+	if (i != t->first && t->shared != NULL && t->pool != NULL &&
+	    srvaddr_prefer(t->shared, sa))
+		log_info("backend %s/%s: now using %s (%s)", t->pool->name,
+		    t->name, addr_text(sa, text, sizeof(text)), t->tried);
+	t->tried[0] = '\0';
 	io_init(&u->io, fd);
-	memcpy(&u->sa, t->sa, t->salen);
-	u->salen = t->salen;
+	memcpy(&u->sa, sa, l->len[i]);
+	u->salen = l->len[i];
 	return (0);
 }
 
@@ -881,6 +900,7 @@ proxy_request(struct conn *c, const struct cfg_route *rt)
 	const struct cfg_pool *pool = &cfg->pools[rt->pool];
 	struct http_req *q = &c->req;
 	struct target t;
+	struct addrlist scratch;
 	size_t hlen = 0;
 	double qsince = 0;
 	int tries = 0, step = 1, s, rc, status = 502;
@@ -909,8 +929,9 @@ proxy_request(struct conn *c, const struct cfg_route *rt)
 		if (!hc_try_acquire(w->shm, srv->row, srv->max_conns))
 			continue;	/* another worker took the last slot */
 		memset(&t, 0, sizeof(t));
-		t.sa = (const struct sockaddr *)&srv->addr.sa;
-		t.salen = srv->addr.salen;
+		t.shared = &hc_row(w->shm, srv->row)->addr;
+		t.addrs = srvaddr_list(t.shared, &srv->addrs, cfg->loaded_ms,
+		    pool->resolve > 0, &scratch, &t.first);
 		t.name = srv->addr.text;
 		t.pool = pool;
 		t.row = srv->row;
@@ -939,41 +960,19 @@ proxy_request(struct conn *c, const struct cfg_route *rt)
 
 int
 proxy_forward(struct conn *c, const struct cfg_route *rt,
-    const struct sockaddr_storage *sa, const socklen_t *salen, int n,
-    const char *name)
+    const struct addrlist *addrs, const char *name)
 {
 	struct target t;
 	size_t hlen = 0;
-	int i, rc;
+	int rc;
 
 	memset(&t, 0, sizeof(t));
 	sb_set_state(c->w->sb, SB_UPSTREAM);
-	/* a name's addresses in turn, while connecting fails */
-	for (i = 0; i < n; i++) {
-		t.sa = (const struct sockaddr *)&sa[i];
-		t.salen = salen[i];
-		t.name = name;
-		if (attempt(c, rt, &t, &hlen, &rc) == EX_DONE)
-			return (rc);
-	}
+	t.addrs = addrs;
+	t.name = name;
+	if (attempt(c, rt, &t, &hlen, &rc) == EX_DONE)
+		return (rc);
 	return (conn_error(c, t.status, body_pending(c), t.why));
-}
-
-/* Why connecting failed, from errno, for the logs and the health table. */
-static const char *
-connect_why(int err)
-{
-	switch (err) {
-	case ECONNREFUSED:
-		return ("connect refused");
-	case ETIMEDOUT:
-		return ("connect timed out");
-	case ENETUNREACH:
-	case EHOSTUNREACH:
-		return ("connect: no route to host");
-	default:
-		return ("connect failed");
-	}
 }
 
 /* A failed attempt: count it against the server and say what went wrong. */
@@ -981,8 +980,15 @@ static enum ex_rc
 failed(struct conn *c, struct target *t, int status, int timeout,
     const char *why, int retry)
 {
-	log_error("%s: %s %s: %s", c->peer, t->pool != NULL ? "backend" :
-	    "server", t->name, why);
+	/* which addresses of a name failed, unless the name is the address */
+	if (t->tried[0] != '\0' && (t->addrs->n > 1 ||
+	    strncmp(t->tried, t->name, strlen(t->name)) != 0))
+		log_error("%s: %s %s: %s (%s)", c->peer, t->pool != NULL ?
+		    "backend" : "server", t->name, why, t->tried);
+	else
+		log_error("%s: %s %s: %s", c->peer, t->pool != NULL ?
+		    "backend" : "server", t->name, why);
+	t->tried[0] = '\0';
 	if (t->pool != NULL)
 		hc_passive_fail(c->w->shm, t->row, t->pool, hc_now_ms(),
 		    timeout, why);
@@ -1012,7 +1018,8 @@ attempt(struct conn *c, const struct cfg_route *rt, struct target *t,
 	t->start = clock_now();
 	if (upstream_open(c, t, 0, &u, &reused) == -1) {
 		/* nothing was sent: any method may go elsewhere */
-		x = failed(c, t, 502, errno == ETIMEDOUT, connect_why(errno), 1);
+		x = failed(c, t, 502, errno == ETIMEDOUT,
+		    addr_connect_why(errno), 1);
 		if (x == EX_DONE)
 			*rc = conn_error(c, t->status, body_pending(c), t->why);
 		return (x);
@@ -1296,7 +1303,7 @@ again:
 	/* A kept-alive connection the backend had closed: once, afresh. */
 	retried = 1;
 	if (upstream_open(c, t, 1, &u, &reused) == -1) {
-		if (failed(c, t, 502, errno == ETIMEDOUT, connect_why(errno),
+		if (failed(c, t, 502, errno == ETIMEDOUT, addr_connect_why(errno),
 		    1) == EX_RETRY)
 			return (EX_RETRY);
 		*rcp = conn_error(c, 502, 0, "connect failed");

@@ -3,6 +3,7 @@
 #define PORTER_WORKER_PROXY_H
 
 #include "config/cfg.h"
+#include "lib/addr.h"
 #include "worker/conn.h"
 
 /*
@@ -14,13 +15,12 @@
 int	proxy_request(struct conn *, const struct cfg_route *);
 
 /*
- * Forward mode: the same exchange with the server at the first of the n
+ * Forward mode: the same exchange with the server at the first of the
  * addresses that takes it (name for logs), with rt's header rules
  * (forward listeners get an empty route).
  */
 int	proxy_forward(struct conn *, const struct cfg_route *,
-	    const struct sockaddr_storage *, const socklen_t *, int n,
-	    const char *name);
+	    const struct addrlist *, const char *name);
 
 /*
  * Max-Forwards of a TRACE or OPTIONS request: its value, or -1 when it

@@ -139,8 +139,9 @@ put_backends(struct page *pg, const struct worker *w)
 	const struct cfg *cfg = w->cfg;
 	int64_t now = hc_now_ms();
 	char name[2 * sizeof(((struct cfg_addr *)0)->text)], j1[1600];
-	char chg[32], chk[32];
-	int i, k, first = 1;
+	char chg[32], chk[32], using[ADDR_TEXT];
+	struct addrlist scratch;
+	int i, k, cur, first = 1;
 
 	put_frame(pg, pg->json ? "\"backends\":[" : "\nbackends:\n");
 	for (i = 0; i < cfg->npools && !pg->full; i++) {
@@ -149,6 +150,7 @@ put_backends(struct page *pg, const struct worker *w)
 		for (k = 0; k < p->nservers; k++) {
 			const struct cfg_server *s = &p->servers[k];
 			const struct hc_row *r = hc_row(w->shm, s->row);
+			const struct addrlist *l;
 			int64_t lc = atomic_load(&r->last_change_ms);
 			int64_t lk = atomic_load(&r->last_check_ms);
 			double lat = (double)atomic_load(&r->latency_us) /
@@ -157,6 +159,11 @@ put_backends(struct page *pg, const struct worker *w)
 
 			(void)snprintf(name, sizeof(name), "%s/%s", p->name,
 			    s->addr.text);
+			/* where requests go now: the address tried first */
+			l = srvaddr_list(&r->addr, &s->addrs, cfg->loaded_ms,
+			    p->resolve > 0, &scratch, &cur);
+			(void)addr_text((const struct sockaddr *)&l->sa[cur],
+			    using, sizeof(using));
 			/* "-" (null): never changed or checked */
 			(void)snprintf(chg, sizeof(chg), lc > 0 ? "%lld" :
 			    (pg->json ? "null" : "-"),
@@ -165,10 +172,11 @@ put_backends(struct page *pg, const struct worker *w)
 			    (pg->json ? "null" : "-"),
 			    (long long)((now - lk) / 1000));
 			if (pg->json)
-				put(pg, "%s{\"server\":%s,", first ? "" : ",",
-				    jstr(name, sizeof(name), j1, sizeof(j1)));
+				put(pg, "%s{\"server\":%s,\"address\":\"%s\",",
+				    first ? "" : ",", jstr(name, sizeof(name), j1,
+				    sizeof(j1)), using);
 			else
-				put(pg, "%s", name);
+				put(pg, "%s address=%s", name, using);
 			put(pg, pg->json ? "\"state\":\"%s\",\"draining\":%s,"
 			    "\"active\":%d,\"requests\":%llu,"
 			    "\"failures\":%llu,\"timeouts\":%llu,"

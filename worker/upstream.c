@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -92,4 +94,41 @@ upstream_drain(struct upstream *u)
 {
 	while (u->nidle > 0)
 		drop(u, u->nidle - 1);
+}
+
+int
+upstream_connect(const struct addrlist *l, int first, double timeout,
+    int *which, char *tried, size_t cap)
+{
+	double deadline = clock_now() + timeout;
+	char text[ADDR_TEXT];
+	size_t len = 0;
+	double slice;
+	int k, i, fd, w, err = EINVAL;
+
+	if (cap > 0)
+		tried[0] = '\0';
+	for (k = 0; k < l->n; k++) {
+		i = (first + k) % l->n;
+		slice = (deadline - clock_now()) / (l->n - k);
+		if (slice < 0.001)
+			slice = 0.001;	/* time is up: one last quick try */
+		fd = io_connect((const struct sockaddr *)&l->sa[i], l->len[i],
+		    slice);
+		if (fd != -1) {
+			*which = i;
+			return (fd);
+		}
+		err = errno;
+		if (len < cap) {
+			w = snprintf(tried + len, cap - len, "%s%s: %s",
+			    len > 0 ? "; " : "", addr_text((const struct
+			    sockaddr *)&l->sa[i], text, sizeof(text)),
+			    addr_connect_why(err));
+			if (w > 0)
+				len += (size_t)w;
+		}
+	}
+	errno = err;
+	return (-1);
 }

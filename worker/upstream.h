@@ -8,6 +8,7 @@
 
 #include <sys/socket.h>
 
+#include "lib/addr.h"
 #include "worker/io.h"
 
 struct up_conn {
@@ -34,6 +35,16 @@ int	upstream_init(struct upstream *, int max);
  */
 int	upstream_take(struct upstream *, const struct sockaddr *, socklen_t,
 	    int probe, struct up_conn *out);
+/*
+ * Connect to the first of l's addresses that answers, trying them in
+ * order from index first (wrapping around), all within timeout seconds:
+ * each gets an equal share of the time left, so one that never answers
+ * cannot starve the others. The socket, with *which its index; or -1
+ * with errno from the last address tried. Each address that failed is
+ * described in tried ("[::1]:80: connect refused; ..."), cut to cap.
+ */
+int	upstream_connect(const struct addrlist *l, int first, double timeout,
+	    int *which, char *tried, size_t cap);
 /* Keep a connection whose last response ended cleanly; may close it. */
 void	upstream_keep(struct upstream *, struct up_conn *);
 void	upstream_close(struct up_conn *);

@@ -78,7 +78,7 @@ expect_match "$(grep ' state=writing ' <<<"$p")" \
     "the third writes this page: client, seconds, request line"
 la=$(grep -a "^app/127\.0\.0\.1:$A " <<<"$p")
 lb=$(grep -a "^app/127\.0\.0\.1:$B " <<<"$p")
-expect_match "$la" '^app/127\.0\.0\.1:[0-9]+ state=up draining=no active=0 requests=0 failures=0 timeouts=0 checks_failed=0 latency_ms=[0-9.]+ last_change_s=[0-9]+ last_check_s=([0-9]+|-) weight=1 backup=no max_conns=0$' \
+expect_match "$la" "^app/127\\.0\\.0\\.1:$A address=127\\.0\\.0\\.1:$A "'state=up draining=no active=0 requests=0 failures=0 timeouts=0 checks_failed=0 latency_ms=[0-9.]+ last_change_s=[0-9]+ last_check_s=([0-9]+|-) weight=1 backup=no max_conns=0$' \
     "backend a: up, every field"
 expect_match "$lb" ' state=up .* weight=2 backup=no max_conns=7$' \
     "backend b: up, weight 2, max_conns 7"
@@ -132,7 +132,8 @@ if f.endswith(".json"):
     print("pid", d["master_pid"], "gen", d["generation"],
           "workers", d["totals"]["workers"])
     for b in d["backends"]:
-        print(b["server"], b["state"], b["draining"], b["requests"],
+        print(b["server"], b["address"], b["state"], b["draining"],
+              b["requests"],
               b["weight"], b["backup"], b["max_conns"])
     for w in d["workers"]:
         print("slot", w["slot"], w["pid"], w["generation"])
@@ -149,7 +150,8 @@ else:
     for l in t.splitlines():
         if l.startswith("app/"):
             k = kv(l)
-            print(l.split()[0], k["state"], yn[k["draining"]],
+            print(l.split()[0], k["address"], k["state"],
+                  yn[k["draining"]],
                   k["requests"], k["weight"], yn[k["backup"]],
                   k["max_conns"])
     for l in t.splitlines():
@@ -164,7 +166,7 @@ js=$(summary "$T/page.json")
 tx=$(summary "$T/page2.txt")
 diag "from the JSON:" "$js"
 expect_eq "$js" "$tx" "the JSON says what the text says"
-expect_match "$js" "app/127\\.0\\.0\\.1:$B down False" "JSON: b down"
+expect_match "$js" "app/127\\.0\\.0\\.1:$B 127\\.0\\.0\\.1:$B down False" "JSON: b down"
 expect_true "the slow request finishes" _wait_gone 10 $sp
 wait $sp
 expect_eq "$(cat "$T/slow.out")" 200 "the slow request: 200"

@@ -900,6 +900,7 @@ check_pool_defaults(const struct cfg_pool *p)
 	ck_assert_int_eq(p->initial, CFG_INITIAL_UP);
 	ck_assert_double_eq(p->slow_start, 0.0);
 	ck_assert_double_eq(p->queue_timeout, 10.0);
+	ck_assert_double_eq(p->resolve, 0.0);
 }
 
 /* A forward listener's settings left out (a reverse one has them too). */
@@ -1006,7 +1007,8 @@ START_TEST(pool_health_full)
 	    "      rise = 1; fall = 100; };\n"
 	    "    max_fails = 0; fail_timeout = 30; fail_status = [ 502, 503 ];\n"
 	    "    retries = 0; retry_methods = [ \"POST\", \"PATCH\", \"M-SEARCH\" ];\n"
-	    "    initial = \"down\"; slow_start = 60.5; queue_timeout = 0; },\n"
+	    "    initial = \"down\"; slow_start = 60.5; queue_timeout = 0;\n"
+	    "    resolve = 30; },\n"
 	    "  { name = \"b\"; servers = ( { address = \"127.0.0.1:9003\";\n"
 	    "      max_conns = 100000; } );\n"
 	    "    health = { path = \"/\"; status = 204; interval = 3600;\n"
@@ -1049,6 +1051,7 @@ START_TEST(pool_health_full)
 	ck_assert_int_eq(p->initial, CFG_INITIAL_DOWN);
 	ck_assert_double_eq(p->slow_start, 60.5);
 	ck_assert_double_eq(p->queue_timeout, 0.0);
+	ck_assert_double_eq(p->resolve, 30.0);
 
 	p = &c->pools[1];
 	ck_assert_int_eq(p->servers[0].max_conns, 100000);
@@ -2078,6 +2081,12 @@ static const struct bad_case {
 	{ PHEAD " initial = false;" PTAIL, 2, "pools[0].initial must be a string" },
 	{ PHEAD " slow_start = -1;" PTAIL, 2,
 	  "pools[0].slow_start must be >= 0 and <= 86400 seconds, not -1" },
+	{ PHEAD " resolve = 0.5;" PTAIL, 2,
+	  "pools[0].resolve must be 0 (off) or >= 1 second, not 0.5" },
+	{ PHEAD " resolve = -1;" PTAIL, 2,
+	  "pools[0].resolve must be >= 0 and <= 86400 seconds, not -1" },
+	{ PHEAD " resolve = \"30s\";" PTAIL, 2,
+	  "pools[0].resolve must be a number (seconds)" },
 	{ PHEAD " queue_timeout = -0.5;" PTAIL, 2,
 	  "pools[0].queue_timeout must be >= 0 and <= 86400 seconds, not -0.5" },
 	{ PHEAD " queue_timeout = 86401;" PTAIL, 2,
@@ -2317,58 +2326,83 @@ END_TEST
 
 START_TEST(parse_addr)
 {
+	struct addrlist	 all;
 	struct cfg_addr	 a;
 	char		 err[CFG_ERRLEN], buf[128];
 
-	ck_assert_int_eq(cfg_parse_addr("127.0.0.1:8080", 1, &a, err,
+	ck_assert_int_eq(cfg_parse_addr("127.0.0.1:8080", 1, &a, NULL, err,
 	    sizeof(err)), 0);
 	ck_assert_str_eq(addr_str(&a, buf, sizeof(buf)), "127.0.0.1:8080");
 	ck_assert_str_eq(a.text, "127.0.0.1:8080");
 	ck_assert_int_eq(a.salen, sizeof(struct sockaddr_in));
 
-	ck_assert_int_eq(cfg_parse_addr("[::1]:8080", 1, &a, err,
+	ck_assert_int_eq(cfg_parse_addr("[::1]:8080", 1, &a, NULL, err,
 	    sizeof(err)), 0);
 	ck_assert_str_eq(addr_str(&a, buf, sizeof(buf)), "[::1]:8080");
 	ck_assert_int_eq(a.salen, sizeof(struct sockaddr_in6));
 
-	ck_assert_int_eq(cfg_parse_addr("*:65535", 1, &a, err, sizeof(err)),
+	ck_assert_int_eq(cfg_parse_addr("*:65535", 1, &a, NULL, err, sizeof(err)),
 	    0);
 	ck_assert_str_eq(addr_str(&a, buf, sizeof(buf)), "0.0.0.0:65535");
 
-	ck_assert_int_eq(cfg_parse_addr("[::]:1", 1, &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg_parse_addr("[::]:1", 1, &a, NULL, err, sizeof(err)), 0);
 	ck_assert_str_eq(addr_str(&a, buf, sizeof(buf)), "[::]:1");
 
 	/* Names only where resolving is allowed. */
-	ck_assert_int_eq(cfg_parse_addr("localhost:80", 1, &a, err,
+	ck_assert_int_eq(cfg_parse_addr("localhost:80", 1, &a, NULL, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, "bad address \"localhost:80\": \"localhost\" "
 	    "is not a numeric IP address (needed here, e.g. 127.0.0.1, [::1] "
 	    "or *)");
-	ck_assert_int_eq(cfg_parse_addr("localhost:80", 0, &a, err,
+	ck_assert_int_eq(cfg_parse_addr("localhost:80", 0, &a, NULL, err,
 	    sizeof(err)), 0);
 	ck_assert(a.sa.ss_family == AF_INET || a.sa.ss_family == AF_INET6);
 	ck_assert_str_eq(a.text, "localhost:80");
+	ck_assert_str_eq(a.host, "localhost");
+	ck_assert_int_eq(a.port, 80);
+	ck_assert_int_eq(a.named, 1);
 
-	ck_assert_int_eq(cfg_parse_addr("x", 0, &a, err, sizeof(err)), -1);
+	/* every address of a name, the first one as the address */
+	ck_assert_int_eq(cfg_parse_addr("localhost:81", 0, &a, &all, err,
+	    sizeof(err)), 0);
+	ck_assert_int_ge(all.n, 1);
+	ck_assert(addr_same((struct sockaddr *)&all.sa[0],
+	    (struct sockaddr *)&a.sa));
+	ck_assert_int_eq(all.len[0], a.salen);
+	ck_assert_int_eq(cfg_parse_addr("127.0.0.1:82", 0, &a, &all, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(all.n, 1);
+	ck_assert_int_eq(a.named, 0);
+	ck_assert_int_eq(cfg_parse_addr("[::1]:83", 0, &a, &all, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(all.n, 1);
+	ck_assert_int_eq(a.named, 0);
+	ck_assert_str_eq(a.host, "::1");
+	ck_assert_int_eq(cfg_parse_addr("*:84", 0, &a, &all, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(all.n, 1);
+	ck_assert_int_eq(a.named, 0);
+
+	ck_assert_int_eq(cfg_parse_addr("x", 0, &a, NULL, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "bad address \"x\": missing port");
-	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:", 0, &a, err,
+	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:", 0, &a, NULL, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, "bad address \"1.2.3.4:\": missing port");
-	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:8o", 0, &a, err,
+	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:8o", 0, &a, NULL, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, "bad address \"1.2.3.4:8o\": port must be "
 	    "1-65535");
-	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:-1", 0, &a, err,
+	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:-1", 0, &a, NULL, err,
 	    sizeof(err)), -1);
-	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:000080", 0, &a, err,
+	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:000080", 0, &a, NULL, err,
 	    sizeof(err)), -1);
-	ck_assert_int_eq(cfg_parse_addr("[::1]x:80", 0, &a, err,
+	ck_assert_int_eq(cfg_parse_addr("[::1]x:80", 0, &a, NULL, err,
 	    sizeof(err)), -1);
-	ck_assert_int_eq(cfg_parse_addr("[]:80", 0, &a, err, sizeof(err)),
+	ck_assert_int_eq(cfg_parse_addr("[]:80", 0, &a, NULL, err, sizeof(err)),
 	    -1);
-	ck_assert_int_eq(cfg_parse_addr("[*]:80", 0, &a, err, sizeof(err)),
+	ck_assert_int_eq(cfg_parse_addr("[*]:80", 0, &a, NULL, err, sizeof(err)),
 	    -1);
-	ck_assert_int_eq(cfg_parse_addr("1.2.3.4.5:80", 1, &a, err,
+	ck_assert_int_eq(cfg_parse_addr("1.2.3.4.5:80", 1, &a, NULL, err,
 	    sizeof(err)), -1);
 }
 END_TEST

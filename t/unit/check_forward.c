@@ -24,7 +24,7 @@
 #include "lib/clock.h"
 #include "worker/fwd_rules.h"
 #include "worker/proxy_auth.h"
-#include "worker/resolve.h"
+#include "lib/resolve.h"
 #include "worker/tunnel.h"
 
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
@@ -869,65 +869,72 @@ END_TEST
 
 START_TEST(resolve_literals)
 {
-	struct sockaddr_storage out[4];
-	struct sockaddr_in *sin = (struct sockaddr_in *)&out[0];
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&out[0];
-	socklen_t lens[4];
+	struct addrlist l;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&l.sa[0];
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&l.sa[0];
 	const char *why = "unset";
 
-	ck_assert_int_eq(resolve_host("127.0.0.1", 8080, 1.0, out, lens, 4,
-	    &why), 1);
+	ck_assert_int_eq(resolve_host("127.0.0.1", 8080, 1.0, &l, &why), 1);
+	ck_assert_int_eq(l.n, 1);
 	ck_assert_int_eq(sin->sin_family, AF_INET);
 	ck_assert_int_eq(ntohs(sin->sin_port), 8080);
 	ck_assert_uint_eq(ntohl(sin->sin_addr.s_addr), 0x7f000001);
-	ck_assert_int_eq(lens[0], sizeof(struct sockaddr_in));
+	ck_assert_int_eq(l.len[0], sizeof(struct sockaddr_in));
 
-	ck_assert_int_eq(resolve_host("::1", 443, 1.0, out, lens, 4, &why),
-	    1);
+	ck_assert_int_eq(resolve_host("::1", 443, 1.0, &l, &why), 1);
 	ck_assert_int_eq(sin6->sin6_family, AF_INET6);
 	ck_assert_int_eq(ntohs(sin6->sin6_port), 443);
 	ck_assert(IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
-	ck_assert_int_eq(lens[0], sizeof(struct sockaddr_in6));
+	ck_assert_int_eq(l.len[0], sizeof(struct sockaddr_in6));
 	/* even with no time at all: no resolver involved */
-	ck_assert_int_eq(resolve_host("10.1.2.3", 1, 0, out, lens, 1, &why),
-	    1);
+	ck_assert_int_eq(resolve_host("10.1.2.3", 1, 0, &l, &why), 1);
 }
 END_TEST
 
-START_TEST(resolve_names)
+/* Every address of a name, each with the port, each once. */
+static void
+check_loopback_list(const struct addrlist *l, int port)
 {
-	struct sockaddr_storage out[8];
-	socklen_t lens[8];
-	const char *why = NULL;
-	struct sockaddr_in *sin;
-	struct sockaddr_in6 *sin6;
-	double t0;
-	int i, n;
+	const struct sockaddr_in *sin;
+	const struct sockaddr_in6 *sin6;
+	int i, j;
 
-	n = resolve_host("localhost", 3128, 5.0, out, lens, 8, &why);
-	ck_assert_msg(n > 0, "localhost: %d %s", n, why ? why : "");
-	for (i = 0; i < n; i++) {
-		if (out[i].ss_family == AF_INET) {
-			sin = (struct sockaddr_in *)&out[i];
+	for (i = 0; i < l->n; i++) {
+		if (l->sa[i].ss_family == AF_INET) {
+			sin = (const struct sockaddr_in *)&l->sa[i];
 			ck_assert_uint_eq(ntohl(sin->sin_addr.s_addr) >> 24,
 			    127);
-			ck_assert_int_eq(ntohs(sin->sin_port), 3128);
-			ck_assert_int_eq(lens[i], sizeof(*sin));
+			ck_assert_int_eq(ntohs(sin->sin_port), port);
+			ck_assert_int_eq(l->len[i], sizeof(*sin));
 		} else {
-			ck_assert_int_eq(out[i].ss_family, AF_INET6);
-			sin6 = (struct sockaddr_in6 *)&out[i];
+			ck_assert_int_eq(l->sa[i].ss_family, AF_INET6);
+			sin6 = (const struct sockaddr_in6 *)&l->sa[i];
 			ck_assert(IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr));
-			ck_assert_int_eq(ntohs(sin6->sin6_port), 3128);
-			ck_assert_int_eq(lens[i], sizeof(*sin6));
+			ck_assert_int_eq(ntohs(sin6->sin6_port), port);
+			ck_assert_int_eq(l->len[i], sizeof(*sin6));
 		}
+		for (j = 0; j < i; j++)
+			ck_assert(!addr_same((const struct sockaddr *)
+			    &l->sa[i], (const struct sockaddr *)&l->sa[j]));
 	}
-	ck_assert_int_le(resolve_host("localhost", 80, 5.0, out, lens, 1,
-	    &why), 1);
+}
+
+START_TEST(resolve_names)
+{
+	struct addrlist l;
+	const char *why = NULL;
+	double t0;
+	int n;
+
+	n = resolve_host("localhost", 3128, 5.0, &l, &why);
+	ck_assert_msg(n > 0, "localhost: %d %s", n, why ? why : "");
+	ck_assert_int_eq(n, l.n);
+	check_loopback_list(&l, 3128);
 
 	why = NULL;
 	t0 = clock_now();
-	n = resolve_host("no-such-host.porter-test.invalid", 80, 2.0, out,
-	    lens, 8, &why);
+	n = resolve_host("no-such-host.porter-test.invalid", 80, 2.0, &l,
+	    &why);
 	ck_assert_msg(n == 0 || n == -1, "n %d", n);
 	ck_assert_ptr_nonnull(why);
 	ck_assert_msg(clock_now() - t0 < 3.0, "took %.2f s", clock_now() - t0);
@@ -939,23 +946,101 @@ END_TEST
 /* Giving up early, then resolving again: nothing freed too soon. */
 START_TEST(resolve_timeout)
 {
-	struct sockaddr_storage out[8];
-	socklen_t lens[8];
+	struct addrlist l;
 	const char *why;
 	int i, n;
 
 	for (i = 0; i < 6; i++) {
 		why = NULL;
-		n = resolve_host("localhost", 80, 1e-6, out, lens, 8, &why);
+		n = resolve_host("localhost", 80, 1e-6, &l, &why);
 		ck_assert_msg(n > 0 || (n == -1 && why != NULL &&
 		    strcmp(why, "resolver timed out") == 0), "n %d %s", n,
 		    why ? why : "");
 	}
-	n = resolve_host("localhost", 80, 5.0, out, lens, 8, &why);
+	n = resolve_host("localhost", 80, 5.0, &l, &why);
 	ck_assert_int_gt(n, 0);
 	usleep(200 * 1000);
-	n = resolve_host("localhost", 80, 5.0, out, lens, 8, &why);
+	n = resolve_host("localhost", 80, 5.0, &l, &why);
 	ck_assert_int_gt(n, 0);
+}
+END_TEST
+
+/* The checker's way: start, poll until done; or start and abandon. */
+START_TEST(resolve_async)
+{
+	struct resolve *r;
+	struct addrlist l;
+	const char *why = NULL;
+	double t0 = clock_now();
+	int n, i;
+
+	r = resolve_start("localhost", 8443, &why);
+	ck_assert_ptr_nonnull(r);
+	while ((n = resolve_poll(r, &l, &why)) == RESOLVE_PENDING) {
+		ck_assert_msg(clock_now() - t0 < 5.0, "still pending");
+		usleep(1000);
+	}
+	ck_assert_msg(n > 0, "localhost: %d %s", n, why ? why : "");
+	check_loopback_list(&l, 8443);
+
+	r = resolve_start("no-such-host.porter-test.invalid", 80, &why);
+	ck_assert_ptr_nonnull(r);
+	while ((n = resolve_poll(r, &l, &why)) == RESOLVE_PENDING)
+		usleep(1000);
+	ck_assert_int_le(n, 0);
+	ck_assert_ptr_nonnull(why);
+	ck_assert_int_eq(l.n, 0);
+
+	/* abandoned at once, many times: never touched after free (ASan) */
+	for (i = 0; i < 20; i++) {
+		r = resolve_start("localhost", 80, &why);
+		ck_assert_ptr_nonnull(r);
+		resolve_abandon(r);
+	}
+	usleep(100 * 1000);
+	ck_assert_int_gt(resolve_host("localhost", 80, 5.0, &l, &why), 0);
+}
+END_TEST
+
+/* The order to try, the text, and no duplicates. */
+START_TEST(addrlist_ops)
+{
+	struct addrlist a, b;
+	struct sockaddr_in s4;
+	struct sockaddr_in6 s6;
+	char buf[200];
+
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	s4.sin_port = htons(9001);
+	s4.sin_addr.s_addr = htonl(0x7f000001);
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_port = htons(9001);
+	s6.sin6_addr = in6addr_loopback;
+	a.n = b.n = 0;
+	ck_assert_int_eq(addrlist_add(&a, (struct sockaddr *)&s6,
+	    sizeof(s6)), 1);
+	ck_assert_int_eq(addrlist_add(&a, (struct sockaddr *)&s4,
+	    sizeof(s4)), 1);
+	ck_assert_int_eq(addrlist_add(&a, (struct sockaddr *)&s4,
+	    sizeof(s4)), 0);	/* once */
+	ck_assert_int_eq(a.n, 2);
+	ck_assert_str_eq(addrlist_text(&a, buf, sizeof(buf)),
+	    "[::1]:9001, 127.0.0.1:9001");
+	ck_assert_str_eq(addrlist_text(&a, buf, 8), "[::1]:9");
+	ck_assert_int_eq(addrlist_find(&a, (struct sockaddr *)&s4), 1);
+	(void)addrlist_add(&b, (struct sockaddr *)&s4, sizeof(s4));
+	(void)addrlist_add(&b, (struct sockaddr *)&s6, sizeof(s6));
+	ck_assert(!addrlist_same(&a, &b));	/* order counts */
+	b = a;
+	ck_assert(addrlist_same(&a, &b));
+	ck_assert(addr_hash((struct sockaddr *)&s4) !=
+	    addr_hash((struct sockaddr *)&s6));
+	s4.sin_port = htons(9002);
+	ck_assert_int_eq(addrlist_find(&a, (struct sockaddr *)&s4), -1);
+	ck_assert(addr_hash((struct sockaddr *)&s4) !=
+	    addr_hash((struct sockaddr *)&a.sa[1]));
 }
 END_TEST
 
@@ -1394,6 +1479,8 @@ main(void)
 	tcase_add_test(net, resolve_literals);
 	tcase_add_test(net, resolve_names);
 	tcase_add_test(net, resolve_timeout);
+	tcase_add_test(net, resolve_async);
+	tcase_add_test(net, addrlist_ops);
 	tcase_add_loop_test(net, tunnel_both_ways, 0, 2);
 	tcase_add_loop_test(net, tunnel_server_first, 0, 2);
 	tcase_add_loop_test(net, tunnel_server_gone, 0, 2);

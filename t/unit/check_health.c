@@ -50,6 +50,7 @@ srv_set(struct cfg_server *s, int port)
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	s->addr.salen = sizeof(*sin);
 	snprintf(s->addr.text, sizeof(s->addr.text), "127.0.0.1:%d", port);
+	(void)addrlist_add(&s->addrs, (struct sockaddr *)sin, sizeof(*sin));
 	s->weight = 1;
 }
 
@@ -887,6 +888,122 @@ wait_exit(pid_t pid, int ms, int *st)
 	return (0);
 }
 
+/* Two addresses for one name: 127.0.0.1 and ::1, port p. */
+static void
+two_addrs(struct addrlist *l, int p)
+{
+	struct sockaddr_in s4;
+	struct sockaddr_in6 s6;
+
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	s4.sin_port = htons((uint16_t)p);
+	s4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_port = htons((uint16_t)p);
+	s6.sin6_addr = in6addr_loopback;
+	l->n = 0;
+	(void)addrlist_add(l, (struct sockaddr *)&s6, sizeof(s6));
+	(void)addrlist_add(l, (struct sockaddr *)&s4, sizeof(s4));
+}
+
+START_TEST(srvaddr_publish_and_prefer)
+{
+	struct addrlist cfg, got, pub, scratch;
+	const struct addrlist *l;
+	struct srvaddr *a;
+	int64_t when;
+	int first;
+
+	shm_make(1);
+	a = &hr(0)->addr;
+	srvaddr_reset(a);
+	two_addrs(&cfg, 80);
+	/* nothing published: the config's list, from its first address */
+	ck_assert_int_eq(srvaddr_read(a, &got, &when), 0);
+	l = srvaddr_list(a, &cfg, 1000, 1, &scratch, &first);
+	ck_assert_ptr_eq(l, &cfg);
+	ck_assert_int_eq(first, 0);
+	/* the second answered: from then on it comes first */
+	ck_assert_int_eq(srvaddr_prefer(a, (struct sockaddr *)&cfg.sa[1]), 1);
+	ck_assert_int_eq(srvaddr_prefer(a, (struct sockaddr *)&cfg.sa[1]), 0);
+	l = srvaddr_list(a, &cfg, 1000, 0, &scratch, &first);
+	ck_assert_int_eq(first, 1);
+
+	/* the checker publishes: newer than the config, so it wins */
+	two_addrs(&pub, 8080);
+	pub.n = 1;
+	srvaddr_publish(a, &pub, 2000);
+	ck_assert_int_eq(srvaddr_read(a, &got, &when), 1);
+	ck_assert(addrlist_same(&got, &pub));
+	ck_assert_int_eq(when, 2000);
+	ck_assert_int_eq(got.len[0], sizeof(struct sockaddr_in6));
+	l = srvaddr_list(a, &cfg, 1000, 1, &scratch, &first);
+	ck_assert_ptr_eq(l, &scratch);
+	ck_assert(addrlist_same(l, &pub));
+	ck_assert_int_eq(first, 0);	/* the preferred one is not there */
+	/* not for a pool without resolve, nor once the config is newer */
+	ck_assert_ptr_eq(srvaddr_list(a, &cfg, 1000, 0, &scratch, &first),
+	    &cfg);
+	ck_assert_ptr_eq(srvaddr_list(a, &cfg, 3000, 1, &scratch, &first),
+	    &cfg);
+
+	/* a checker killed mid-write: readers use the config, never torn */
+	atomic_fetch_add(&a->seq, 1);
+	ck_assert_int_eq(srvaddr_read(a, &got, &when), 0);
+	ck_assert_ptr_eq(srvaddr_list(a, &cfg, 1000, 1, &scratch, &first),
+	    &cfg);
+	/* and the next checker's write makes it whole again */
+	srvaddr_publish(a, &cfg, 4000);
+	ck_assert_int_eq(atomic_load(&a->seq) & 1, 0);
+	ck_assert_int_eq(srvaddr_read(a, &got, &when), 1);
+	ck_assert(addrlist_same(&got, &cfg));
+
+	/* a row given to a new server forgets it all */
+	srvaddr_reset(a);
+	ck_assert_int_eq(srvaddr_read(a, &got, &when), 0);
+	ck_assert_int_eq(atomic_load(&a->pref), 0);
+	shm_destroy(&sh);
+}
+END_TEST
+
+/* A reader racing a writer in another process never sees a mix. */
+START_TEST(srvaddr_no_torn_reads)
+{
+	struct addrlist x, y, got;
+	struct srvaddr *a;
+	int64_t when;
+	pid_t pid;
+	int i, st, seen = 0;
+
+	shm_make(1);
+	a = &hr(0)->addr;
+	srvaddr_reset(a);
+	two_addrs(&x, 1111);
+	two_addrs(&y, 2222);
+	y.n = 1;
+	srvaddr_publish(a, &x, 1);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		for (i = 0; i < 200000; i++)
+			srvaddr_publish(a, i % 2 ? &x : &y, i + 2);
+		_exit(0);
+	}
+	for (i = 0; i < 200000; i++)
+		if (srvaddr_read(a, &got, &when)) {
+			ck_assert(addrlist_same(&got, &x) ||
+			    addrlist_same(&got, &y));
+			seen++;
+		}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ck_assert_int_gt(seen, 0);
+	shm_destroy(&sh);
+}
+END_TEST
+
 START_TEST(checker_none)
 {
 	struct cfg_server s[1];
@@ -907,8 +1024,8 @@ END_TEST
 
 START_TEST(checker_end_to_end)
 {
-	struct cfg_server s_ok[3], s_body[1];
-	struct cfg_pool p[2];
+	struct cfg_server s_ok[3], s_body[1], s_multi[1];
+	struct cfg_pool p[3];
 	struct cfg c;
 	_Atomic int *mode;
 	const char *log;
@@ -916,7 +1033,7 @@ START_TEST(checker_end_to_end)
 	pid_t web, chk;
 	int lfd, silent, port, dead_port, silent_port, pod[2], other[2], st;
 	struct pollfd pf;
-	char ch;
+	char ch, line[128];
 
 	log = log_to_file();
 	shm_make(8);
@@ -947,7 +1064,22 @@ START_TEST(checker_end_to_end)
 	p[1].health.interval = 0.1;
 	p[1].health.timeout = 0.3;
 	p[1].health.fall = 2;
-	cfg_set(&c, p, 2);
+	/*
+	 * A server whose name has two addresses, the first refused: the
+	 * check goes on to the second, and every process goes there first
+	 * from then on.
+	 */
+	srv_set(&s_multi[0], dead_port);
+	srv_set(&s_ok[0], port);	/* its address, to add to the list */
+	(void)addrlist_add(&s_multi[0].addrs, (struct sockaddr *)
+	    &s_ok[0].addr.sa, s_ok[0].addr.salen);
+	snprintf(s_multi[0].addr.text, sizeof(s_multi[0].addr.text),
+	    "127.0.0.1:%d", port);	/* the Host the responder wants */
+	pool_set(&p[2], "multi", s_multi, 1);
+	p[2].initial = CFG_INITIAL_DOWN;
+	p[2].health = p[0].health;
+	p[2].health.rise = 1;
+	cfg_set(&c, p, 3);
 	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
 	ck_assert_uint_eq(hr(s_ok[0].row)->state, HC_DOWN);
 
@@ -968,6 +1100,9 @@ START_TEST(checker_end_to_end)
 	/* checks every 0.1 s: these take 0.2 to 0.4 s; waits total 5 s */
 	ck_assert(wait_state(s_ok[0].row, HC_UP, 1000));
 	ck_assert_uint_ge(hr(s_ok[0].row)->ok_run, 2);
+	ck_assert(wait_state(s_multi[0].row, HC_UP, 1000));
+	ck_assert(atomic_load(&hr(s_multi[0].row)->addr.pref) ==
+	    addr_hash((struct sockaddr *)&s_multi[0].addrs.sa[1]));
 	ck_assert(wait_state(s_body[0].row, HC_DOWN, 500));
 	atomic_store(mode, 1);
 	ck_assert(wait_state(s_ok[0].row, HC_DOWN, 1000));
@@ -990,8 +1125,13 @@ START_TEST(checker_end_to_end)
 	close(lfd);
 	close(silent);
 
-	ck_assert_int_eq(log_count(log, "health checker started (4 servers)"),
-	    1);
+	ck_assert_int_eq(log_count(log, "health checker started (5 servers "
+	    "checked, 0 names re-resolved)"), 1);
+	/* logged once, though every check after the first goes there */
+	snprintf(line, sizeof(line), "backend multi/127.0.0.1:%d: now using "
+	    "127.0.0.1:%d (127.0.0.1:%d: connect refused)", port, port,
+	    dead_port);
+	ck_assert_int_eq(log_count(log, line), 1);
 	ck_assert_int_ge(log_count(log, "is up: 2 checks passed"), 2);
 	ck_assert_int_ge(log_count(log, "3 checks failed (last: status 503)"),
 	    1);
@@ -1026,6 +1166,8 @@ main(void)
 	tcase_add_test(tc, acquire_cap_across_processes);
 	tcase_add_test(tc, slow_start_ramp);
 	tcase_add_test(tc, latency_average);
+	tcase_add_test(tc, srvaddr_publish_and_prefer);
+	tcase_add_test(tc, srvaddr_no_torn_reads);
 	tcase_add_test(tc, checker_none);
 	tcase_add_test(tc, checker_end_to_end);
 	suite_add_tcase(s, tc);

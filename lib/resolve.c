@@ -1,0 +1,218 @@
+#include "config.h"
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lib/clock.h"
+#include "lib/resolve.h"
+
+/*
+ * One asynchronous lookup. getaddrinfo_a() keeps pointers to all of it
+ * (the gaicb, the name, the hints) until the lookup has finished, so it
+ * lives on the heap and is freed only then.
+ */
+struct resolve {
+	struct gaicb	 cb;
+	struct addrinfo	 hints;
+	int		 port;
+	char		 name[];
+};
+
+/*
+ * Lookups that timed out while a resolver thread was running them: they
+ * cannot be cancelled, and their memory stays until they finish. Reaped
+ * at the next call.
+ */
+#define ORPHANS 8
+static struct resolve *orphans[ORPHANS];
+
+static void
+lookup_free(struct resolve *l)
+{
+	if (l->cb.ar_result != NULL)
+		freeaddrinfo(l->cb.ar_result);
+	free(l);
+}
+
+static void
+reap_orphans(void)
+{
+	int i;
+
+	for (i = 0; i < ORPHANS; i++)
+		if (orphans[i] != NULL &&
+		    gai_error(&orphans[i]->cb) != EAI_INPROGRESS) {
+			lookup_free(orphans[i]);
+			orphans[i] = NULL;
+		}
+}
+
+/* Keep l until its thread is done; with no slot free, leak it. */
+static void
+orphan(struct resolve *l)
+{
+	int i;
+
+	for (i = 0; i < ORPHANS; i++)
+		if (orphans[i] == NULL) {
+			orphans[i] = l;
+			return;
+		}
+	/*
+	 * Deliberate leak: the resolver thread still writes to l. Only
+	 * after ORPHANS lookups have all hung past their timeout at once.
+	 */
+}
+
+/* An address literal, without the resolver: 1, or 0 if not one. */
+static int
+literal(const char *host, int port, struct addrlist *out)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+		(void)addrlist_add(out, (struct sockaddr *)sin, sizeof(*sin));
+		return (1);
+	}
+	if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		(void)addrlist_add(out, (struct sockaddr *)sin6, sizeof(*sin6));
+		return (1);
+	}
+	return (0);
+}
+
+struct resolve *
+resolve_start(const char *host, int port, const char **why)
+{
+	struct gaicb *list[1];
+	struct resolve *l;
+	size_t hl;
+	int e;
+
+	reap_orphans();
+	hl = strlen(host);
+	if ((l = calloc(1, sizeof(*l) + hl + 1)) == NULL) {
+		*why = "out of memory";
+		return (NULL);
+	}
+	memcpy(l->name, host, hl + 1);
+	l->port = port;
+	/* no AI_ADDRCONFIG: it would hide ::1 on a host with loopback only */
+	l->hints.ai_family = AF_UNSPEC;
+	l->hints.ai_socktype = SOCK_STREAM;
+	l->cb.ar_name = l->name;
+	l->cb.ar_request = &l->hints;
+	list[0] = &l->cb;
+	if ((e = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
+		*why = gai_strerror(e);
+		free(l);
+		return (NULL);
+	}
+	return (l);
+}
+
+int
+resolve_poll(struct resolve *l, struct addrlist *out, const char **why)
+{
+	struct addrinfo *ai;
+	int e;
+
+	*why = NULL;
+	out->n = 0;
+	switch ((e = gai_error(&l->cb))) {
+	case EAI_INPROGRESS:
+		return (RESOLVE_PENDING);
+	case 0:
+		break;
+	case EAI_NONAME:
+	case EAI_NODATA:
+	case EAI_ADDRFAMILY:
+		*why = "no such host";
+		lookup_free(l);
+		return (0);
+	default:
+		*why = gai_strerror(e);
+		lookup_free(l);
+		return (-1);
+	}
+	for (ai = l->cb.ar_result; ai != NULL; ai = ai->ai_next) {
+		struct sockaddr_storage ss;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    ai->ai_addrlen > sizeof(ss))
+			continue;
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+		if (ai->ai_family == AF_INET)
+			((struct sockaddr_in *)&ss)->sin_port =
+			    htons((uint16_t)l->port);
+		else
+			((struct sockaddr_in6 *)&ss)->sin6_port =
+			    htons((uint16_t)l->port);
+		(void)addrlist_add(out, (struct sockaddr *)&ss,
+		    ai->ai_addrlen);
+	}
+	lookup_free(l);
+	if (out->n == 0)
+		*why = "no such host";
+	return (out->n);
+}
+
+void
+resolve_abandon(struct resolve *l)
+{
+	switch (gai_cancel(&l->cb)) {
+	case EAI_CANCELED:	/* dequeued: nothing touches l now */
+	case EAI_ALLDONE:	/* finished meanwhile */
+		lookup_free(l);
+		break;
+	default:		/* EAI_NOTCANCELED: a thread has it */
+		orphan(l);
+		break;
+	}
+}
+
+int
+resolve_host(const char *host, int port, double timeout,
+    struct addrlist *out, const char **why)
+{
+	const struct gaicb *list[1];
+	struct resolve *l;
+	struct timespec ts;
+	double deadline, left;
+
+	*why = NULL;
+	out->n = 0;
+	if (literal(host, port, out))
+		return (1);
+	if ((l = resolve_start(host, port, why)) == NULL)
+		return (-1);
+	list[0] = &l->cb;
+	deadline = clock_now() + (timeout > 0 ? timeout : 0);
+	while (gai_error(&l->cb) == EAI_INPROGRESS) {
+		left = deadline - clock_now();
+		if (left <= 0) {
+			*why = "resolver timed out";
+			resolve_abandon(l);
+			return (-1);
+		}
+		ts.tv_sec = (time_t)left;
+		ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
+		/* returns on completion, timeout or a signal: loop decides */
+		(void)gai_suspend(list, 1, &ts);
+	}
+	return (resolve_poll(l, out, why));
+}
