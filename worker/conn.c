@@ -15,87 +15,19 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "shared/scoreboard.h"
+#include "worker/answer.h"
+#include "worker/client.h"
 #include "worker/conn.h"
 #include "worker/filter.h"
 #include "worker/forward.h"
 #include "worker/fwd_rules.h"
 #include "worker/normalize.h"
 #include "worker/proxy.h"
-#include "worker/respond.h"
 #include "worker/route.h"
 #include "worker/status.h"
 
 /* Room kept for the access log's copy of the request line. */
 #define CONN_LOGLINE	512
-
-/* The operator's page for status: the listener's, else the global one. */
-static const struct cfg_error_page *
-error_page(const struct conn *c, int status)
-{
-	const struct cfg *cfg = c->w->cfg;
-	int i;
-
-	for (i = 0; i < c->lst->nerror_pages; i++)
-		if (c->lst->error_pages[i].status == status)
-			return (&c->lst->error_pages[i]);
-	for (i = 0; i < cfg->nerror_pages; i++)
-		if (cfg->error_pages[i].status == status)
-			return (&cfg->error_pages[i]);
-	return (NULL);
-}
-
-int
-conn_send(struct conn *c, struct respond *r)
-{
-	long n;
-
-	r->http10_ka = r->keepalive && c->req.h.version == 10;
-	r->head = c->req.meth == HTTP_M_HEAD;
-	n = respond_send(&c->io, r, clock_now() + c->w->cfg->timeouts.client_body);
-	if (n < 0)
-		return (-1);
-	c->sent += (uint64_t)n;
-	sb_add(&c->w->sb->bytes_out, (uint64_t)n);
-	return (r->keepalive ? 0 : -1);
-}
-
-int
-conn_error_with(struct conn *c, int status, int closing, const char *why,
-    const char *extra)
-{
-	return (conn_error_page(c, status, closing, why, extra, NULL));
-}
-
-int
-conn_error_page(struct conn *c, int status, int closing, const char *why,
-    const char *extra, const char *detail)
-{
-	const struct cfg_error_page *page = error_page(c, status);
-	struct respond r;
-
-	memset(&r, 0, sizeof(r));
-	r.status = status;
-	r.keepalive = c->keepalive && !closing;
-	r.extra = extra;
-	r.detail = detail;
-	if (page != NULL) {
-		r.body = page->body;
-		r.blen = page->len;
-	}
-	c->status = status;
-	/* callers pass rule texts from their stack: keep a copy for the log */
-	(void)str_copy(c->why_buf, sizeof(c->why_buf), why);
-	c->why = c->why_buf;
-	log_info("%s: %d %s: %s", c->peer, status, respond_reason(status),
-	    why);
-	return (conn_send(c, &r));
-}
-
-int
-conn_error(struct conn *c, int status, int closing, const char *why)
-{
-	return (conn_error_with(c, status, closing, why, NULL));
-}
 
 /*
  * Read and parse the next request head. Returns 1 with a head in c->buf,
@@ -121,7 +53,7 @@ read_head(struct conn *c, int first)
 				return (1);
 			if (rc == HTTP_ERROR) {
 				c->keepalive = 0;
-				(void)conn_error(c, c->req.h.status, 1,
+				(void)answer_error(c, c->req.h.status, 1,
 				    c->req.h.why);
 				return (-1);
 			}
@@ -138,7 +70,7 @@ read_head(struct conn *c, int first)
 		if (n < 0) {
 			if (errno == ETIMEDOUT && c->len > 0) {
 				c->keepalive = 0;
-				(void)conn_error(c, 408, 1,
+				(void)answer_error(c, 408, 1,
 				    "client_header timeout");
 				return (-1);
 			}
@@ -220,10 +152,10 @@ refuse(struct conn *c, const struct cfg_filter *f, int status,
 
 	sb_add(&c->w->sb->refused, 1);
 	if (status != 405)
-		return (conn_error(c, status, closing, why));
+		return (answer_error(c, status, closing, why));
 	filter_allow_header(f, allow, sizeof(allow));
 	(void)snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
-	return (conn_error_with(c, status, closing, why, extra));
+	return (answer_error_with(c, status, closing, why, extra));
 }
 
 /*
@@ -278,7 +210,7 @@ answer_here(struct conn *c)
 		    "PATCH\r\n";
 		r.body = "";
 		r.ctype = "text/plain";
-		return (conn_send(c, &r));
+		return (answer_send(c, &r));
 	}
 	/* the request line, then each field but the secret ones */
 	i = snprintf(p, cap, "%.*s %.*s HTTP/1.%d\r\n", (int)q->method.len,
@@ -310,7 +242,7 @@ answer_here(struct conn *c)
 	r.body = p;
 	r.blen = n;
 	r.ctype = "message/http";
-	return (conn_send(c, &r));
+	return (answer_send(c, &r));
 }
 
 /*
@@ -329,11 +261,11 @@ hop_checks(struct conn *c)
 		if (h->hdr[i].id == HH_VIA && fwd_via_has(c->buf +
 		    h->hdr[i].value.off, h->hdr[i].value.len,
 		    c->w->via_token))
-			return (conn_error(c, 508, http_req_body(&c->req) !=
+			return (answer_error(c, 508, http_req_body(&c->req) !=
 			    HTTP_BODY_NONE, "loop: the request carries "
 			    "porter's own Via") == 0 ? 1 : -1);
 	if ((c->req.meth == HTTP_M_TRACE || c->req.meth == HTTP_M_OPTIONS) &&
-	    proxy_max_forwards(c) == 0)
+	    http_max_forwards(&c->req, c->buf) == 0)
 		return (answer_here(c) == 0 ? 1 : -1);
 	return (0);
 }
@@ -369,7 +301,7 @@ answer_return(struct conn *c, const struct cfg_route *rt)
 		r.extra = extra;
 	c->status = ret->status;
 	c->why = "return";
-	return (conn_send(c, &r));
+	return (answer_send(c, &r));
 }
 
 /*
@@ -401,9 +333,9 @@ serve_request(struct conn *c)
 	if (route_split(c->buf + q->target.off, q->target.len,
 	    c->buf + q->host.off, q->host.len, &host, &hostlen, &path,
 	    &pathlen) == -1)
-		return (conn_error(c, 400, 1, "bad request target"));
+		return (answer_error(c, 400, 1, "bad request target"));
 	if (q->meth == HTTP_M_CONNECT)
-		return (conn_error(c, 405, 1, "CONNECT on a reverse listener"));
+		return (answer_error(c, 405, 1, "CONNECT on a reverse listener"));
 	(void)norm_split_query(path, pathlen, &plen);
 	c->query.off = (uint32_t)(path + plen - c->buf);
 	c->query.len = (uint32_t)(pathlen - plen);
@@ -412,7 +344,7 @@ serve_request(struct conn *c)
 		c->w->nbuf[1] = '\0';
 		n = 1;
 	} else if ((n = norm_path(path, plen, c->w->nbuf, 1, &why)) < 0) {
-		return (conn_error(c, 400, 1, why));
+		return (answer_error(c, 400, 1, why));
 	}
 	c->npath = c->w->nbuf;
 	c->npathlen = (size_t)n;
@@ -421,11 +353,11 @@ serve_request(struct conn *c)
 		return (rc);
 	rt = route_match(c->lst, host, hostlen, c->npath, c->npathlen);
 	if (rt == NULL)
-		return (conn_error(c, 404, http_req_body(q) != HTTP_BODY_NONE,
+		return (answer_error(c, 404, http_req_body(q) != HTTP_BODY_NONE,
 		    "no route"));
 	if (!rt->allow_encoded_slash && memmem(c->npath, c->npathlen, "%2F",
 	    3) != NULL)
-		return (conn_error(c, 400, 1, "encoded slash in the path"));
+		return (answer_error(c, 400, 1, "encoded slash in the path"));
 	if (filtered(c, &rt->filter, c->npath, &rc))
 		return (rc);
 	if (rt->max_body_size > 0 && q->h.content_length > 0 &&
@@ -517,11 +449,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		}
 		rc = serve_request(&c);
 		log_request(&c, line, start);
-		if (!c.head_done) {
-			/* answered by porter: drop the head, keep what follows */
-			c.len -= c.req.h.head_len;
-			memmove(c.buf, c.buf + c.req.h.head_len, c.len);
-		}
+		client_drop_head(&c);	/* if the proxy did not */
 		if (rc == -1 || !c.keepalive)
 			break;
 		first = 0;

@@ -19,7 +19,7 @@
 #include "lib/resolve.h"
 #include "lib/log.h"
 #include "shared/scoreboard.h"
-#include "worker/conn.h"
+#include "worker/answer.h"
 #include "worker/forward.h"
 #include "worker/fwd_rules.h"
 #include "worker/io.h"
@@ -40,7 +40,7 @@ forbid(struct conn *c, int status, const char *rule)
 	sb_add(&c->w->sb->refused, 1);
 	(void)snprintf(detail, sizeof(detail),
 	    "porter refused this request: %s.", rule);
-	return (conn_error_page(c, status,
+	return (answer_error_page(c, status,
 	    http_req_body(&c->req) != HTTP_BODY_NONE, rule, NULL, detail));
 }
 
@@ -67,7 +67,7 @@ authenticate(struct conn *c)
 	(void)snprintf(extra, sizeof(extra),
 	    "Proxy-Authenticate: Basic realm=\"%s\"\r\n", f->auth_realm);
 	sb_add(&c->w->sb->refused, 1);
-	return (conn_error_page(c, 407, http_req_body(&c->req) !=
+	return (answer_error_page(c, 407, http_req_body(&c->req) !=
 	    HTTP_BODY_NONE, "proxy authentication required", extra, NULL) ==
 	    -1 ? -1 : 1);
 }
@@ -165,9 +165,6 @@ static int
 tunnel(struct conn *c, int fd, int via_parent, const char *authority)
 {
 	static const char ok[] = "HTTP/1.1 200 Connection Established\r\n\r\n";
-	struct worker *w = c->w;
-	struct tunnel_end a, b;
-	struct tunnel_stats st;
 	const char *why = NULL;
 	size_t extra = 0;
 
@@ -175,33 +172,12 @@ tunnel(struct conn *c, int fd, int via_parent, const char *authority)
 	    -1) {
 		(void)close(fd);
 		log_error("%s: %s for %s", c->peer, why, authority);
-		return (conn_error(c, 502, 1, why));
+		return (answer_error(c, 502, 1, why));
 	}
-	c->len -= c->req.h.head_len;
-	memmove(c->buf, c->buf + c->req.h.head_len, c->len);
-	c->head_done = 1;
-	if (io_write(&c->io, ok, sizeof(ok) - 1, clock_now() +
-	    w->cfg->timeouts.client_body) == -1) {
-		(void)close(fd);
-		return (-1);
-	}
+	client_drop_head(c);
 	c->status = 200;
-	c->sent += sizeof(ok) - 1;
-	sb_set_state(w->sb, SB_TUNNEL);
-	memset(&a, 0, sizeof(a));
-	memset(&b, 0, sizeof(b));
-	a.fd = c->io.fd;
-	a.pre = w->ubuf;
-	a.npre = extra;
-	b.fd = fd;
-	b.pre = c->buf;
-	b.npre = c->len;
-	(void)tunnel_relay(&a, &b, w->cfg->timeouts.tunnel_idle, w->tbuf,
-	    w->tcap, &st);
-	c->len = 0;
-	(void)close(fd);
-	proxy_tunnel_log(c, &st);
-	return (-1);
+	/* what a parent sent past its answer is in ubuf */
+	return (proxy_tunnel(c, fd, ok, sizeof(ok) - 1, c->w->ubuf, extra));
 }
 
 int
@@ -219,7 +195,7 @@ forward_request(struct conn *c)
 	if (f->nusers > 0 && (st = authenticate(c)) != 0)
 		return (st == 1 ? 0 : -1);
 	if ((st = destination(c, host, sizeof(host), &port, &why)) != 0)
-		return (conn_error(c, st, 1, why));
+		return (answer_error(c, st, 1, why));
 
 	/* the rules see the URL as the client wrote it */
 	urllen = q->target.len < sizeof(url) ? q->target.len : sizeof(url) - 1;
@@ -257,7 +233,7 @@ forward_request(struct conn *c)
 			(void)snprintf(rule, sizeof(rule),
 			    "the name %s could not be resolved (%s)", host,
 			    why);
-			return (conn_error_page(c, n == 0 ? 502 : 504,
+			return (answer_error_page(c, n == 0 ? 502 : 504,
 			    http_req_body(q) != HTTP_BODY_NONE, rule, NULL,
 			    rule));
 		}
@@ -283,7 +259,7 @@ forward_request(struct conn *c)
 			log_error("%s: %s %s: %s (%s)", c->peer, parent ?
 			    "parent proxy for" : "server", w->fwd_name, why,
 			    tried);
-			return (conn_error(c, 502, 1, why));
+			return (answer_error(c, 502, 1, why));
 		}
 		return (tunnel(c, fd, parent, w->fwd_name));
 	}

@@ -2,7 +2,7 @@
 #ifndef PORTER_WORKER_FORWARD_H
 #define PORTER_WORKER_FORWARD_H
 
-#include "worker/conn.h"
+#include "worker/client.h"
 
 /*
  * Serve c->req on a forward listener (the client already passed allow and

@@ -1206,3 +1206,28 @@ http_chunked_scan(struct http_chunked *ch, const char *buf, size_t len,
 	*used = len;
 	return (HTTP_AGAIN);
 }
+
+long
+http_max_forwards(const struct http_req *q, const char *buf)
+{
+	const struct http_head *h = &q->h;
+	const char *v;
+	long n = 0;
+	size_t j;
+	int i;
+
+	for (i = 0; i < h->nhdr; i++) {
+		if (!http_span_eq(buf, h->hdr[i].name, "Max-Forwards"))
+			continue;
+		v = buf + h->hdr[i].value.off;
+		if (h->hdr[i].value.len == 0 || h->hdr[i].value.len > 9)
+			return (-1);
+		for (j = 0; j < h->hdr[i].value.len; j++) {
+			if (v[j] < '0' || v[j] > '9')
+				return (-1);
+			n = n * 10 + (v[j] - '0');
+		}
+		return (n);
+	}
+	return (-1);
+}

@@ -166,4 +166,10 @@ void	http_chunked_init(struct http_chunked *, uint32_t max_line,
 enum http_rc	http_chunked_scan(struct http_chunked *, const char *buf,
 	    size_t len, size_t *used, http_data_cb cb, void *arg);
 
+/*
+ * The Max-Forwards value of q (whose head is in buf): its number, or -1
+ * when it has none or it is not a number of at most 9 digits.
+ */
+long	http_max_forwards(const struct http_req *q, const char *buf);
+
 #endif

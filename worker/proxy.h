@@ -4,7 +4,7 @@
 
 #include "config/cfg.h"
 #include "lib/addr.h"
-#include "worker/conn.h"
+#include "worker/client.h"
 
 /*
  * Serve c->req (parsed head at the start of c->buf) through the route's
@@ -23,13 +23,13 @@ int	proxy_forward(struct conn *, const struct cfg_route *,
 	    const struct addrlist *, const char *name);
 
 /*
- * Max-Forwards of a TRACE or OPTIONS request: its value, or -1 when it
- * has none (or it is not a number).
+ * Turn the client connection into a tunnel to fd (a CONNECT, or a 101
+ * answer to an Upgrade): write head (hlen bytes) to the client, then relay
+ * bytes both ways until either side ends. pre: what the server already
+ * sent past its head, for the client first. Closes fd; logs the bytes
+ * each way. Returns -1: the client connection ends with the tunnel.
  */
-long	proxy_max_forwards(const struct conn *);
-
-struct tunnel_stats;
-/* A tunnel ended: count its bytes and log them, for the access log too. */
-void	proxy_tunnel_log(struct conn *, const struct tunnel_stats *);
+int	proxy_tunnel(struct conn *, int fd, const char *head, size_t hlen,
+	    const char *pre, size_t npre);
 
 #endif

@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "shared/health.h"
 #include "shared/scoreboard.h"
+#include "worker/answer.h"
 #include "worker/normalize.h"
 #include "worker/route.h"
 #include "worker/status.h"
@@ -402,7 +403,7 @@ send_text(struct conn *c, int status, int closing, const char *why,
 	r.extra = STATUS_EXTRA;
 	c->status = status;
 	c->why = why;
-	return (conn_send(c, &r));
+	return (answer_send(c, &r));
 }
 
 /* POST PATH/drain?server=POOL/ADDRESS (or undrain). */
@@ -505,7 +506,7 @@ status_request(struct conn *c)
 	if (route_split(c->buf + q->target.off, q->target.len,
 	    c->buf + q->host.off, q->host.len, &host, &hostlen, &path,
 	    &pathlen) == -1)
-		return (conn_error(c, 400, 1, "bad request target"));
+		return (answer_error(c, 400, 1, "bad request target"));
 	(void)norm_split_query(path, pathlen, &plen);
 	query = path + plen;
 	qlen = pathlen - plen;
@@ -515,20 +516,20 @@ status_request(struct conn *c)
 	}
 	if (plen != strlen(base) || memcmp(path, base, plen) != 0) {
 		if ((act = action_of(base, path, plen)) == 0)
-			return (conn_error(c, 404, closing,
+			return (answer_error(c, 404, closing,
 			    "status: no such page"));
 		if (q->meth != HTTP_M_POST)
-			return (conn_error_with(c, 405, closing,
+			return (answer_error_with(c, 405, closing,
 			    "status: drain and undrain need POST",
 			    "Allow: POST\r\n"));
 		if (cross_site(c))
-			return (conn_error(c, 403, closing,
+			return (answer_error(c, 403, closing,
 			    "status: drain or undrain from another site "
 			    "(Origin)"));
 		return (drain_action(c, act == 1, query, qlen, closing));
 	}
 	if (q->meth != HTTP_M_GET && q->meth != HTTP_M_HEAD)
-		return (conn_error_with(c, 405, closing,
+		return (answer_error_with(c, 405, closing,
 		    "status: the page is GET or HEAD", "Allow: GET, HEAD\r\n"));
 	if (query_param(query, qlen, "json", &vlen) != NULL ||
 	    ((v = query_param(query, qlen, "format", &vlen)) != NULL &&
@@ -542,11 +543,11 @@ status_request(struct conn *c)
 	r.status = 200;
 	r.keepalive = c->keepalive && !closing;
 	if ((r.blen = build_page(c->w, json)) == 0)
-		return (conn_error(c, 500, 1, "status: out of memory"));
+		return (answer_error(c, 500, 1, "status: out of memory"));
 	r.body = page_buf;
 	r.ctype = json ? "application/json" : "text/plain; charset=utf-8";
 	r.extra = STATUS_EXTRA;
 	c->status = 200;
 	c->why = "status page";
-	return (conn_send(c, &r));
+	return (answer_send(c, &r));
 }

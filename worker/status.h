@@ -7,7 +7,7 @@
 #ifndef PORTER_WORKER_STATUS_H
 #define PORTER_WORKER_STATUS_H
 
-#include "worker/conn.h"
+#include "worker/client.h"
 
 /*
  * Answer c->req on a status listener; the client already passed its

@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "shared/scoreboard.h"
 #include "worker/conn.h"
+#include "worker/state.h"
 #include "worker/worker.h"
 
 /* Body relay and response head room, per direction. */
@@ -26,20 +27,15 @@
 /* epoll data: listener index, or this for the pipe of death. */
 #define EV_POD		UINT32_MAX
 
-static volatile sig_atomic_t	told_to_stop;
+/* The worker a signal handler speaks to: this process's one. */
+static struct worker	*self;
 
 static void
 on_hup(int sig)
 {
 	(void)sig;
-	told_to_stop = 1;
-}
-
-int
-worker_stopping(const struct worker *w)
-{
-	return (told_to_stop || atomic_load_explicit(&w->shm->hdr->generation,
-	    memory_order_relaxed) != w->generation);
+	if (self != NULL)
+		self->told_to_stop = 1;
 }
 
 static void
@@ -141,6 +137,7 @@ worker_main(const struct worker_args *a)
 	(void)snprintf(who, sizeof(who), "gen %u slot %u", a->generation,
 	    a->slot);
 	log_set_who(who);
+	self = &w;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
@@ -198,7 +195,7 @@ worker_main(const struct worker_args *a)
 		}
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.u32 == EV_POD)
-				told_to_stop = 1;	/* generation retired */
+				w.told_to_stop = 1;	/* generation retired */
 			else if (li == -1)
 				li = (int)ev[i].data.u32;
 		}

@@ -7,10 +7,7 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
-#include "shared/scoreboard.h"
 #include "shared/shm.h"
-#include "worker/balance.h"
-#include "worker/upstream.h"
 
 /* What the master hands a worker at fork. */
 struct worker_args {
@@ -24,46 +21,6 @@ struct worker_args {
 	sigset_t		 sigmask;	/* to restore once handlers are set */
 };
 
-/* Per-worker state, alive for the life of the process. */
-struct worker {
-	const struct cfg	*cfg;
-	const struct shm	*shm;
-	struct sb_slot		*sb;
-	struct balance		*bal;		/* one per pool */
-	uint8_t			*eligible;	/* per server of a pool, scratch */
-	uint8_t			*tried;		/* per server of a pool: this
-						   request failed there */
-	int32_t			*active;	/* per server of a pool, scratch */
-	uint64_t		 rnd;		/* random2's generator state */
-	uint64_t		 tiebreak;	/* least_conn's rotation */
-	struct upstream		 up;		/* idle upstream connections */
-	char			*cbuf;		/* client input */
-	size_t			 ccap;
-	char			*ubuf;		/* upstream input */
-	size_t			 ucap;
-	char			*obuf;		/* heads porter writes */
-	size_t			 ocap;
-	char			*nbuf;		/* the normalised path */
-	char			*scratch;	/* one header value, for regexec */
-	size_t			 scratch_len;
-	char			*tbuf;		/* tunnels, both directions */
-	size_t			 tcap;
-	char			 tunnel_why[128];	/* its log words */
-	char			 via_token[24];	/* "porter-1a2b3c4d" */
-	char			 via10[32];	/* "1.0 porter-1a2b3c4d" */
-	char			 via11[32];
-	char			 fwd_name[300];	/* forward: "host:port" */
-	uint32_t		 generation;
-};
-
 void	worker_main(const struct worker_args *) __attribute__((noreturn));
-
-/*
- * Whether this worker should finish what it is doing and exit: it was
- * told to (SIGHUP: the pool has too many idle workers), or a newer
- * generation has started (reload, graceful stop). Read between requests
- * and before each response, which then says "Connection: close".
- */
-int	worker_stopping(const struct worker *);
 
 #endif

@@ -1527,6 +1527,36 @@ START_TEST(chunked_split_every_byte)
 		split_chunked(t[i].in, t[i].len, t[i].max_line,
 		    t[i].max_trailers);
 }
+
+/* Max-Forwards, as TRACE and OPTIONS need it: a number, else -1. */
+static long
+maxfwd(const char *field)
+{
+	static char text[256];
+	struct http_req r;
+
+	snprintf(text, sizeof(text), "TRACE / HTTP/1.1\r\nHost: x\r\n%s"
+	    "\r\n", field);
+	ck_assert_int_eq(req(&r, text), HTTP_OK);
+	return (http_max_forwards(&r, tb));	/* req parsed it there */
+}
+
+START_TEST(max_forwards)
+{
+	ck_assert_int_eq(maxfwd(""), -1);
+	ck_assert_int_eq(maxfwd("Max-Forwards: 0\r\n"), 0);
+	ck_assert_int_eq(maxfwd("max-forwards: 7\r\n"), 7);
+	ck_assert_int_eq(maxfwd("Max-Forwards: 999999999\r\n"), 999999999);
+	ck_assert_int_eq(maxfwd("Max-Forwards: 1234567890\r\n"), -1);
+	ck_assert_int_eq(maxfwd("Max-Forwards: -1\r\n"), -1);
+	ck_assert_int_eq(maxfwd("Max-Forwards: 1x\r\n"), -1);
+	ck_assert_int_eq(maxfwd("Max-Forwards:\r\n"), -1);
+	/* the first one counts */
+	ck_assert_int_eq(maxfwd("Max-Forwards: 3\r\nMax-Forwards: 0\r\n"),
+	    3);
+}
+END_TEST
+
 END_TEST
 
 static Suite *
@@ -1599,6 +1629,7 @@ http_parse_suite(void)
 	tcase_add_test(tc, chunked_size_limits);
 	tcase_add_test(tc, chunked_callback_error);
 	tcase_add_test(tc, chunked_dechunk);
+	tcase_add_test(tc, max_forwards);
 	suite_add_tcase(s, tc);
 	return (s);
 }

@@ -1,0 +1,62 @@
+/*
+ * One client connection and the request being served on it: what every
+ * handler (proxy, forward, status) works on. Data only; conn.c runs the
+ * connection, answer.c writes porter's own answers.
+ */
+#ifndef PORTER_WORKER_CLIENT_H
+#define PORTER_WORKER_CLIENT_H
+
+#include <sys/socket.h>
+
+#include <stdint.h>
+#include <string.h>
+
+#include "config/cfg.h"
+#include "worker/http_parse.h"
+#include "worker/io.h"
+#include "worker/state.h"
+
+struct conn {
+	struct worker			*w;
+	const struct cfg_listener	*lst;
+	int				 lfd;		/* its listening socket */
+	const struct cfg_forward	*fwd;		/* forward listener's
+							   settings, or NULL */
+	int				 to_parent;	/* forward: this request
+							   goes to a parent proxy */
+	struct io			 io;
+	char				 peer[46];	/* client address (INET6_ADDRSTRLEN) */
+	struct sockaddr_storage		 peer_sa;
+	char				*buf;		/* client bytes [0, len) */
+	size_t				 len;
+	struct http_req			 req;
+	int				 keepalive;	/* may serve another request */
+	int				 head_done;	/* head removed from buf */
+	const char			*npath;		/* normalised path (w->nbuf) */
+	size_t				 npathlen;
+	struct span			 query;		/* "?..." of the target, or empty */
+
+	/* about the current request, for the log */
+	int				 status;	/* sent to the client */
+	uint64_t			 sent;		/* bytes to the client */
+	const char			*backend;	/* address text, or NULL */
+	const char			*why;		/* why porter answered itself */
+	char				 why_buf[600];	/* its text, if not static */
+};
+
+/*
+ * Take the request head out of c->buf, once: what follows it (a body, a
+ * pipelined request) moves to the front. The proxy does it before relaying
+ * the body; conn.c after any other answer.
+ */
+static inline void
+client_drop_head(struct conn *c)
+{
+	if (c->head_done)
+		return;
+	c->len -= c->req.h.head_len;
+	memmove(c->buf, c->buf + c->req.h.head_len, c->len);
+	c->head_done = 1;
+}
+
+#endif

@@ -1,0 +1,150 @@
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "worker/relay.h"
+
+static int
+relay_write(struct relay *r, const char *p, size_t n)
+{
+	struct iovec iov[2];
+	int k = 0;
+
+	if (r->pre.iov_len > 0)
+		iov[k++] = r->pre;
+	iov[k].iov_base = (void *)(uintptr_t)p;
+	iov[k++].iov_len = n;
+	r->pre.iov_len = 0;
+	if (io_writev(r->dst, iov, k, clock_now() + r->dst_to) == -1) {
+		r->err = errno;
+		return (-1);
+	}
+	r->out += n;
+	return (0);
+}
+
+static int
+relay_fill(struct relay *r, size_t want)
+{
+	ssize_t k;
+
+	if (want > r->cap - r->have)
+		want = r->cap - r->have;
+	k = io_read(r->src, r->buf + r->have, want, clock_now() + r->src_to);
+	if (k <= 0) {
+		r->err = k == 0 ? 0 : errno;
+		return (-1);
+	}
+	r->have += (size_t)k;
+	return (0);
+}
+
+static void
+relay_consume(struct relay *r, size_t n)
+{
+	if (n < r->have)
+		memmove(r->buf, r->buf + n, r->have - n);
+	r->have -= n;
+}
+
+/* Exactly n bytes; never reads past them. */
+static enum relay_rc
+relay_length(struct relay *r, uint64_t n)
+{
+	while (n > 0) {
+		size_t m;
+
+		if (r->have == 0 &&
+		    relay_fill(r, n < r->cap ? (size_t)n : r->cap) == -1)
+			return (RELAY_SRC);
+		m = r->have < n ? r->have : (size_t)n;
+		if (relay_write(r, r->buf, m) == -1)
+			return (RELAY_DST);
+		relay_consume(r, m);
+		n -= m;
+	}
+	if (r->pre.iov_len > 0 && relay_write(r, NULL, 0) == -1)
+		return (RELAY_DST);
+	return (RELAY_OK);
+}
+
+static int
+dechunk_cb(void *arg, const char *p, size_t n)
+{
+	return (relay_write(arg, p, n));
+}
+
+/*
+ * A chunked body, passed on as it is (framing checked), or decoded for a
+ * client that cannot take chunked (HTTP/1.0).
+ */
+static enum relay_rc
+relay_chunked(struct relay *r, int decode, uint32_t max_trailers)
+{
+	struct http_chunked st;
+
+	http_chunked_init(&st, 4096, max_trailers);
+	for (;;) {
+		enum http_rc rc;
+		size_t used = 0;
+
+		if (r->have == 0 && relay_fill(r, r->cap) == -1)
+			return (RELAY_SRC);
+		r->err = -1;
+		rc = http_chunked_scan(&st, r->buf, r->have, &used,
+		    decode ? dechunk_cb : NULL, r);
+		if (rc == HTTP_ERROR) {
+			if (r->err != -1)
+				return (RELAY_DST);	/* the callback failed */
+			r->why = st.why;
+			return (RELAY_BAD);
+		}
+		if (r->max > 0 && st.total > r->max)
+			return (RELAY_TOO_BIG);
+		if (!decode && relay_write(r, r->buf, used) == -1)
+			return (RELAY_DST);
+		relay_consume(r, used);
+		if (rc == HTTP_OK)
+			break;
+	}
+	if (r->pre.iov_len > 0 && relay_write(r, NULL, 0) == -1)
+		return (RELAY_DST);
+	return (RELAY_OK);
+}
+
+/* Until the source closes (a response without length or chunking). */
+static enum relay_rc
+relay_close(struct relay *r)
+{
+	for (;;) {
+		if (r->have == 0 && relay_fill(r, r->cap) == -1) {
+			if (r->err != 0)
+				return (RELAY_SRC);
+			/* the end; an empty body still owes the head */
+			if (r->pre.iov_len > 0 && relay_write(r, NULL, 0) == -1)
+				return (RELAY_DST);
+			return (RELAY_OK);
+		}
+		if (relay_write(r, r->buf, r->have) == -1)
+			return (RELAY_DST);
+		r->have = 0;
+	}
+}
+
+enum relay_rc
+relay_body(struct relay *r, enum http_body kind, uint64_t length,
+    int decode, uint32_t max_trailers)
+{
+	switch (kind) {
+	case HTTP_BODY_LENGTH:
+		return (relay_length(r, length));
+	case HTTP_BODY_CHUNKED:
+		return (relay_chunked(r, decode, max_trailers));
+	case HTTP_BODY_CLOSE:
+		return (relay_close(r));
+	default:
+		return (relay_length(r, 0));
+	}
+}

@@ -1,0 +1,47 @@
+/*
+ * The body engine: relaying one message body from one socket to another
+ * through one buffer, by Content-Length, chunked (checked, passed on or
+ * decoded) or until the source closes. Request bodies go client to
+ * backend, response bodies backend to client; the cache will tee here.
+ */
+#ifndef PORTER_WORKER_RELAY_H
+#define PORTER_WORKER_RELAY_H
+
+#include <sys/uio.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "worker/http_parse.h"
+#include "worker/io.h"
+
+/*
+ * buf[0..have) holds bytes already read from src and not yet passed on;
+ * when a relay ends, whatever followed the body is left there.
+ * pre, if set, is written in front of the first bytes (the head), so a
+ * small response leaves in one sendmsg.
+ */
+enum relay_rc { RELAY_OK, RELAY_SRC, RELAY_DST, RELAY_BAD, RELAY_TOO_BIG };
+
+struct relay {
+	struct io	*src, *dst;
+	double		 src_to, dst_to;
+	char		*buf;
+	size_t		 cap, have;
+	struct iovec	 pre;
+	uint64_t	 out;		/* body bytes written to dst */
+	uint64_t	 max;		/* chunked: largest body; 0 none */
+	int		 err;		/* errno of the failure; 0 for EOF */
+	const char	*why;
+};
+
+/*
+ * Relay one body of the given kind (HTTP_BODY_NONE: nothing but pre),
+ * length bytes of it for HTTP_BODY_LENGTH. decode: a chunked body goes
+ * out without its framing (for an HTTP/1.0 client). max_trailers bounds
+ * a chunked body's trailer section.
+ */
+enum relay_rc	relay_body(struct relay *, enum http_body kind,
+		    uint64_t length, int decode, uint32_t max_trailers);
+
+#endif

@@ -1,0 +1,339 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "worker/rewrite.h"
+
+/* A head being written into a fixed buffer; overflow is sticky. */
+struct out {
+	char	*p;
+	size_t	 cap, len;
+	int	 overflow;
+};
+
+static void
+out_add(struct out *o, const char *s, size_t n)
+{
+	if (n > o->cap - o->len) {
+		o->overflow = 1;
+		return;
+	}
+	memcpy(o->p + o->len, s, n);
+	o->len += n;
+}
+
+static void
+out_str(struct out *o, const char *s)
+{
+	out_add(o, s, strlen(s));
+}
+
+static void
+out_span(struct out *o, const char *buf, struct span sp)
+{
+	out_add(o, buf + sp.off, sp.len);
+}
+
+/* "Name: value\r\n" exactly as the client or backend spelled the name. */
+static void
+out_field(struct out *o, const char *buf, const struct http_hdr *h)
+{
+	out_span(o, buf, h->name);
+	out_add(o, ": ", 2);
+	out_span(o, buf, h->value);
+	out_add(o, "\r\n", 2);
+}
+
+/*
+ * Fields that several lines may carry and porter extends (Via,
+ * X-Forwarded-For) are joined into one line: "a, b, ours".
+ */
+static void
+out_joined(struct out *o, const char *name, const char *buf,
+    const struct http_head *h, int id, const char *ours)
+{
+	int i, n = 0;
+
+	out_str(o, name);
+	out_add(o, ": ", 2);
+	for (i = 0; i < h->nhdr; i++) {
+		if (h->hdr[i].id != id || h->hdr[i].value.len == 0)
+			continue;
+		out_span(o, buf, h->hdr[i].value);
+		out_add(o, ", ", 2);
+		n++;
+	}
+	out_str(o, ours);
+	out_add(o, "\r\n", 2);
+}
+
+/* Whether the field named by span n is in a route's remove or set list. */
+static int
+rewritten(const char *buf, struct span n, char *const *remove, int nremove,
+    const struct cfg_hdr_set *set, int nset)
+{
+	int i;
+
+	for (i = 0; i < nremove; i++)
+		if (http_span_eq(buf, n, remove[i]))
+			return (1);
+	for (i = 0; i < nset; i++)
+		if (http_span_eq(buf, n, set[i].name))
+			return (1);
+	return (0);
+}
+
+static void
+out_set(struct out *o, const struct cfg_hdr_set *set, int nset)
+{
+	int i;
+
+	for (i = 0; i < nset; i++) {
+		out_str(o, set[i].name);
+		out_add(o, ": ", 2);
+		out_str(o, set[i].value);
+		out_add(o, "\r\n", 2);
+	}
+}
+
+/*
+ * The absolute-form target "http://authority/path?q" as its authority and
+ * its origin-form rest; 0 if the target is not absolute-form.
+ */
+static int
+split_absolute(const char *t, size_t n, struct span *auth, struct span *rest,
+    uint32_t base)
+{
+	size_t i;
+
+	if (n < 8 || strncasecmp(t, "http://", 7) != 0)
+		return (0);
+	for (i = 7; i < n && t[i] != '/' && t[i] != '?'; i++)
+		;
+	auth->off = base + 7;
+	auth->len = (uint32_t)(i - 7);
+	rest->off = base + (uint32_t)i;
+	rest->len = (uint32_t)(n - i);
+	return (1);
+}
+
+/* Fields anonymous mode strips, besides the listener's anonymous_strip. */
+static const char *const anon_fields[] = {
+	"X-Forwarded-For", "Forwarded", "Via", "From", "Client-IP",
+	"X-Real-IP", NULL
+};
+
+/* Whether forward mode's anonymous setting hides field n. */
+static int
+anonymized(const struct conn *c, struct span n)
+{
+	const struct cfg_forward *f = c->fwd;
+	int i;
+
+	if (f == NULL || !f->anonymous)
+		return (0);
+	for (i = 0; anon_fields[i] != NULL; i++)
+		if (http_span_eq(c->buf, n, anon_fields[i]))
+			return (1);
+	for (i = 0; i < f->nanonymous_strip; i++)
+		if (http_span_eq(c->buf, n, f->anonymous_strip[i]))
+			return (1);
+	return (0);
+}
+
+/*
+ * Max-Forwards on TRACE and OPTIONS (RFC 9110 7.6.2): forwarded one less.
+ * conn.c answers the request itself when it is 0.
+ */
+static int
+out_max_forwards(struct out *o, const struct conn *c, const struct http_hdr *h)
+{
+	char num[24];
+	long v;
+
+	if ((c->req.meth != HTTP_M_TRACE && c->req.meth != HTTP_M_OPTIONS) ||
+	    !http_span_eq(c->buf, h->name, "Max-Forwards"))
+		return (0);
+	v = http_max_forwards(&c->req, c->buf);
+	if (v <= 0)
+		return (0);	/* malformed: passed on as is */
+	(void)snprintf(num, sizeof(num), "%ld", v - 1);
+	out_str(o, "Max-Forwards: ");
+	out_str(o, num);
+	out_add(o, "\r\n", 2);
+	return (1);
+}
+
+/* A WebSocket (or other) upgrade the client asked for. */
+int
+rewrite_wants_upgrade(const struct http_req *q)
+{
+	return ((q->h.conn & HTTP_CONN_UPGRADE) && q->meth == HTTP_M_GET &&
+	    http_req_body(q) == HTTP_BODY_NONE);
+}
+
+/*
+ * The fields that say who asked and through whom: X-Forwarded-For,
+ * X-Forwarded-Proto and -Host (reverse mode), Via; in forward mode as
+ * forwarded_for and anonymous say. auth: the absolute-form target's
+ * authority, or NULL.
+ */
+static void
+out_identity(struct out *o, const struct conn *c, const struct span *auth)
+{
+	const struct http_req *q = &c->req;
+	const struct cfg_forward *fwd = c->fwd;
+	const char *b = c->buf;
+	int anon = fwd != NULL && fwd->anonymous;
+	int i;
+
+	if (fwd == NULL || (fwd->forwarded_for && !anon))
+		out_joined(o, "X-Forwarded-For", b, &q->h, HH_X_FORWARDED_FOR,
+		    c->peer);
+	else if (!anon)
+		for (i = 0; i < q->h.nhdr; i++)	/* the client's, as sent */
+			if (q->h.hdr[i].id == HH_X_FORWARDED_FOR)
+				out_field(o, b, &q->h.hdr[i]);
+	if (fwd == NULL) {
+		out_str(o, "X-Forwarded-Proto: http\r\n");
+		if (auth != NULL || q->host.len > 0) {
+			out_str(o, "X-Forwarded-Host: ");
+			out_span(o, b, auth != NULL ? *auth : q->host);
+			out_add(o, "\r\n", 2);
+		}
+	}
+	if (fwd == NULL || fwd->forwarded_for)
+		out_joined(o, "Via", b, &q->h, HH_VIA, q->h.version == 10 ?
+		    c->w->via10 : c->w->via11);
+	else if (!anon)
+		for (i = 0; i < q->h.nhdr; i++)	/* the client's, as sent */
+			if (q->h.hdr[i].id == HH_VIA)
+				out_field(o, b, &q->h.hdr[i]);
+}
+
+size_t
+rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
+{
+	const struct http_req *q = &c->req;
+	const char *b = c->buf;
+	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
+	struct span auth = { 0, 0 }, rest = { 0, 0 };
+	int i, absolute, have_host = q->host.len > 0;
+	int upgrade = rewrite_wants_upgrade(q);
+
+	absolute = split_absolute(b + q->target.off, q->target.len, &auth,
+	    &rest, q->target.off);
+	out_span(&o, b, q->method);
+	out_add(&o, " ", 1);
+	if (c->to_parent) {
+		out_span(&o, b, q->target);	/* a proxy wants it absolute */
+	} else if (rt->normalize && c->npath[0] == '/') {
+		/* the path the rules saw, and the query as sent */
+		out_add(&o, c->npath, c->npathlen);
+		out_span(&o, b, c->query);
+	} else if (absolute) {
+		if (rest.len == 0 || b[rest.off] != '/')
+			out_add(&o, "/", 1);
+		out_span(&o, b, rest);
+	} else {
+		out_span(&o, b, q->target);
+	}
+	out_str(&o, " HTTP/1.1\r\n");
+	if (absolute) {
+		/* RFC 9112 3.2.2: the URI's authority replaces Host. */
+		out_str(&o, "Host: ");
+		out_span(&o, b, auth);
+		out_add(&o, "\r\n", 2);
+	} else if (!have_host) {
+		/* an HTTP/1.0 client may omit Host; 1.1 backends need one */
+		out_str(&o, "Host: ");
+		out_str(&o, hostfb);
+		out_add(&o, "\r\n", 2);
+	}
+	for (i = 0; i < q->h.nhdr; i++) {
+		const struct http_hdr *h = &q->h.hdr[i];
+
+		switch (h->id) {
+		case HH_HOST:
+			if (absolute)
+				continue;
+			break;
+		case HH_EXPECT:
+			if (q->expect_continue)
+				continue;	/* porter answers it itself */
+			break;
+		case HH_VIA: case HH_X_FORWARDED_FOR:
+		case HH_X_FORWARDED_PROTO: case HH_X_FORWARDED_HOST:
+			continue;		/* rewritten below */
+		case HH_UPGRADE:
+			if (upgrade)
+				out_field(&o, b, h);
+			continue;
+		default:
+			break;
+		}
+		if (http_is_hop_by_hop(&q->h, b, i) || anonymized(c, h->name) ||
+		    rewritten(b, h->name, rt->remove_request_headers,
+		    rt->nremove_request_headers, rt->set_request_headers,
+		    rt->nset_request_headers) || out_max_forwards(&o, c, h))
+			continue;
+		out_field(&o, b, h);
+	}
+	out_set(&o, rt->set_request_headers, rt->nset_request_headers);
+	if (upgrade)
+		out_str(&o, "Connection: upgrade\r\n");
+	if (q->h.chunked)
+		out_str(&o, "Transfer-Encoding: chunked\r\n");
+	out_identity(&o, c, absolute ? &auth : NULL);
+	out_add(&o, "\r\n", 2);
+	return (o.overflow ? 0 : o.len);
+}
+
+size_t
+rewrite_response(struct conn *c, const struct cfg_route *rt,
+    const struct http_resp *r, const char *ub, int chunked, int ka)
+{
+	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
+	char line[13] = "HTTP/1.1 000 ";
+	int i;
+
+	/* the parser guarantees 100..599 */
+	line[9] = (char)('0' + r->code / 100);
+	line[10] = (char)('0' + r->code / 10 % 10);
+	line[11] = (char)('0' + r->code % 10);
+	out_add(&o, line, sizeof(line));
+	out_span(&o, ub, r->reason);
+	out_add(&o, "\r\n", 2);
+	for (i = 0; i < r->h.nhdr; i++) {
+		const struct http_hdr *h = &r->h.hdr[i];
+
+		if (h->id == HH_TRANSFER_ENCODING) {
+			if (chunked)
+				out_field(&o, ub, h);
+			continue;
+		}
+		if (h->id == HH_UPGRADE && r->code == 101) {
+			out_field(&o, ub, h);
+			continue;
+		}
+		if (h->id == HH_VIA || http_is_hop_by_hop(&r->h, ub, i) ||
+		    rewritten(ub, h->name, rt->remove_response_headers,
+		    rt->nremove_response_headers, rt->set_response_headers,
+		    rt->nset_response_headers))
+			continue;
+		out_field(&o, ub, h);
+	}
+	out_set(&o, rt->set_response_headers, rt->nset_response_headers);
+	out_joined(&o, "Via", ub, &r->h, HH_VIA,
+	    r->h.version == 10 ? c->w->via10 : c->w->via11);
+	if (r->code == 101)
+		out_str(&o, "Connection: upgrade\r\n");
+	else if (!ka)
+		out_str(&o, "Connection: close\r\n");
+	else if (c->req.h.version == 10)
+		out_str(&o, "Connection: keep-alive\r\n");
+	out_add(&o, "\r\n", 2);
+	return (o.overflow ? 0 : o.len);
+}

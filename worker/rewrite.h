@@ -1,0 +1,38 @@
+/*
+ * Rewriting message heads as they pass through porter: the request for
+ * the backend (origin form, hop-by-hop fields out, Via and X-Forwarded-*
+ * or anonymous, the route's header rules) and the response for the client.
+ * Heads are written into the worker's obuf, never past it.
+ */
+#ifndef PORTER_WORKER_REWRITE_H
+#define PORTER_WORKER_REWRITE_H
+
+#include <stddef.h>
+
+#include "config/cfg.h"
+#include "worker/client.h"
+#include "worker/http_parse.h"
+
+/*
+ * The request head for the backend: origin-form target (absolute-form to a
+ * parent proxy), HTTP/1.1, the client's fields less hop-by-hop ones, and
+ * porter's Via and X-Forwarded-* (forward mode: Via and X-Forwarded-For
+ * only, or nothing that identifies the client when anonymous). hostfb is
+ * the Host for a request without one (HTTP/1.0). Returns its length, or 0
+ * if it does not fit in obuf.
+ */
+size_t	rewrite_request(struct conn *, const struct cfg_route *,
+	    const char *hostfb);
+
+/*
+ * The response head r (its bytes in ub) for the client. chunked: pass the
+ * backend's chunked coding on (its Transfer-Encoding line kept); ka: the
+ * client connection stays open after this response. Length, or 0.
+ */
+size_t	rewrite_response(struct conn *, const struct cfg_route *,
+	    const struct http_resp *r, const char *ub, int chunked, int ka);
+
+/* A WebSocket (or other) upgrade the client asked for. */
+int	rewrite_wants_upgrade(const struct http_req *);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * A worker process's own state, alive for its life: its configuration,
+ * the segment, its scoreboard slot, its buffers and its idle backend
+ * connections. Everything that serves a connection works on it.
+ */
+#ifndef PORTER_WORKER_STATE_H
+#define PORTER_WORKER_STATE_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/cfg.h"
+#include "shared/scoreboard.h"
+#include "shared/shm.h"
+#include "worker/balance.h"
+#include "worker/upstream.h"
+
+/* Per-worker state, alive for the life of the process. */
+struct worker {
+	const struct cfg	*cfg;
+	const struct shm	*shm;
+	struct sb_slot		*sb;
+	struct balance		*bal;		/* one per pool */
+	uint8_t			*eligible;	/* per server of a pool, scratch */
+	uint8_t			*tried;		/* per server of a pool: this
+						   request failed there */
+	int32_t			*active;	/* per server of a pool, scratch */
+	uint64_t		 rnd;		/* random2's generator state */
+	uint64_t		 tiebreak;	/* least_conn's rotation */
+	struct upstream		 up;		/* idle upstream connections */
+	char			*cbuf;		/* client input */
+	size_t			 ccap;
+	char			*ubuf;		/* upstream input */
+	size_t			 ucap;
+	char			*obuf;		/* heads porter writes */
+	size_t			 ocap;
+	char			*nbuf;		/* the normalised path */
+	char			*scratch;	/* one header value, for regexec */
+	size_t			 scratch_len;
+	char			*tbuf;		/* tunnels, both directions */
+	size_t			 tcap;
+	char			 tunnel_why[128];	/* its log words */
+	char			 via_token[24];	/* "porter-1a2b3c4d" */
+	char			 via10[32];	/* "1.0 porter-1a2b3c4d" */
+	char			 via11[32];
+	char			 fwd_name[300];	/* forward: "host:port" */
+	uint32_t		 generation;
+	volatile sig_atomic_t	 told_to_stop;	/* SIGHUP: too many idle */
+};
+
+/*
+ * Whether this worker should finish what it is doing and exit: it was
+ * told to (SIGHUP: the pool has too many idle workers), or a newer
+ * generation has started (reload, graceful stop). Read between requests
+ * and before each response, which then says "Connection: close".
+ */
+static inline int
+worker_stopping(const struct worker *w)
+{
+	return (w->told_to_stop || atomic_load_explicit(
+	    &w->shm->hdr->generation, memory_order_relaxed) != w->generation);
+}
+
+#endif
