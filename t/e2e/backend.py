@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """A real HTTP/1.1 backend for porter's end-to-end tests (stdlib only).
 
-    backend.py --port P [--name NAME] [--log FILE] [--pidfile FILE] [--delay S]
-               [--health-file FILE] [--mode MODE] [--one-write]
+    backend.py --port P [--bind ADDR] [--name NAME] [--log FILE]
+               [--pidfile FILE] [--delay S] [--health-file FILE]
+               [--mode MODE] [--one-write]
     backend.py --gen N          write the N deterministic bytes that
                                 /big, /chunked and /close serve, and exit
 
@@ -59,6 +60,9 @@ and /stats:
 leave in one write, head and body together, so that a backend killed
 (SIGKILL) never leaves a response cut after its head; by default the head
 and the body are separate writes.
+
+--bind ADDR: the address to listen on, 127.0.0.1 by default; another
+IPv4 address (127.0.0.2, ...) or an IPv6 one (::1, no brackets).
 
 --health-file FILE: when FILE exists, /health answers from it instead:
 "N [BODY]" on its first line (BODY default as for /control/health); an
@@ -134,6 +138,8 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
     def __init__(self, addr, handler, name, log, delay=0.0,
                  health_file=None, mode="normal", one_write=False):
+        if ":" in addr[0]:
+            self.address_family = socket.AF_INET6
         self.name = name
         self.one_write = one_write
         self.delay = delay
@@ -477,6 +483,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--port", type=int)
+    ap.add_argument("--bind", default="127.0.0.1", metavar="ADDR",
+                    help="listen on ADDR (IPv4, or IPv6 such as ::1)")
     ap.add_argument("--name", default="backend")
     ap.add_argument("--log")
     ap.add_argument("--pidfile")
@@ -507,10 +515,11 @@ def main():
 
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     try:
-        srv = Server(("127.0.0.1", a.port), Handler, a.name, a.log, a.delay,
+        srv = Server((a.bind, a.port), Handler, a.name, a.log, a.delay,
                      a.health_file, a.mode, a.one_write)
     except OSError as e:
-        sys.stderr.write("backend.py: 127.0.0.1:%d: %s\n" % (a.port, e))
+        sys.stderr.write("backend.py: %s:%d: %s\n" % (
+            "[%s]" % a.bind if ":" in a.bind else a.bind, a.port, e))
         return 2
     if a.pidfile:
         tmp = a.pidfile + ".tmp"

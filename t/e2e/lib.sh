@@ -21,6 +21,12 @@
 #                             PORT_NAME, NAME being [A-Za-z0-9_]); it logs
 #                             one JSON line per request to
 #                             "$(backend_log NAME)"
+#   backend_start_at NAME ADDR PORT [ARGS]  the same on ADDR (127.0.0.2,
+#                             ::1, ...) and a given PORT (no retry: it bails
+#                             out when that port is taken); sets BPORT,
+#                             PORT_NAME and ADDR_NAME. Two backends may
+#                             share a port on two addresses
+#   backend_url NAME          http://ADDR:PORT of NAME ([ADDR] for IPv6)
 #   backend_log NAME          path of NAME's request log
 #   backend_reqs NAME         how many requests NAME has received so far
 #   backend_stat NAME KEY     "connections" or "requests" from NAME's /stats
@@ -36,6 +42,31 @@
 #                             until every listen port accepts. If not: a
 #                             failed assertion with the config and log tails,
 #                             and the test ends (with -x: returns 1 instead)
+#   PORTER_HOSTS=FILE porter_start ...
+#                             the same, but porter runs in a mount namespace
+#                             of its own where FILE is /etc/hosts and host
+#                             names come from that file only (nsswitch
+#                             "hosts: files": no DNS, no mDNS), so the
+#                             host's /etc/hosts is never touched:
+#                               unshare --mount --propagation private --
+#                               sh -c 'mount --bind ... && exec "$@"' ...
+#                               "$PORTER" -f -c $T/porter.conf
+#                             (unshare and sh exec, so porter_pid is still
+#                             the master). PORTER_BINDS="SRC=DST ..." binds
+#                             more files there (e.g. a gai.conf); no spaces
+#                             in the paths. Needs root (CAP_SYS_ADMIN).
+#                             Rewrite FILE in place (hosts_write, or
+#                             printf >FILE), never by rename: the namespace
+#                             sees the inode it bound
+#   hosts_write FILE          write stdin to FILE in place (same inode), in
+#                             one write, mode 644
+#   ns_run FILE CMD...        run CMD in such a namespace of its own (FILE
+#                             as /etc/hosts, PORTER_BINDS too), e.g.
+#                               ns_run "$T/hosts" "$PORTER" -t -c CONF
+#   in_porter_ns CMD...       run CMD in the running porter's mount
+#                             namespace (nsenter -t PID -m), e.g.
+#                               in_porter_ns getent ahosts localhost
+#   need_mount_ns             "Bail out!" unless namespaces can be made here
 #   porter_pid                the master's PID
 #   porter_workers            the worker PIDs (children of the master but
 #                             the health checker)
@@ -383,46 +414,124 @@ backend_reqs() {
 	if [ -f "$f" ]; then wc -l <"$f" | tr -d ' '; else echo 0; fi
 }
 
+backend_url() {
+	local addr port
+	eval "addr=\${ADDR_$1:-127.0.0.1} port=\${PORT_$1:-}"
+	case $addr in *:*) addr="[$addr]" ;; esac
+	echo "http://$addr:$port"
+}
+
 backend_stat() {
-	local port
-	eval "port=\${PORT_$1:-}"
-	cu "http://127.0.0.1:$port/stats" |
+	cu -g "$(backend_url "$1")/stats" |
 	    "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$2"
 }
 
+# NAME ADDR PORT [ARGS]: start backend.py there; 0 once it answers
+_backend_spawn() {
+	local name=$1 addr=$2 port=$3 pid
+	shift 3
+	rm -f "$T/backend-$name.pid"
+	"$PYTHON" "$E2E/backend.py" --port "$port" --bind "$addr" --name "$name" \
+	    --log "$T/backend-$name.log" --pidfile "$T/backend-$name.pid" \
+	    "$@" >>"$T/backend-$name.out" 2>&1 &
+	pid=$!
+	track "$pid"
+	wait_until 10 _backend_up "$pid" "$port" "$name" "$addr"
+	if _alive "$pid" && _port_open "$port" "$addr"; then
+		BPORT=$port
+		eval "PORT_$name=\$port ADDR_$name=\$addr _bpid_$name=\$pid"
+		return 0
+	fi
+	_stop_pids "$pid"
+	return 1
+}
+
 backend_start() {
-	local name=$1 try port pid
+	local name=$1 try
 	shift
 	for try in 1 2 3 4 5; do
-		port=$(free_port)
-		rm -f "$T/backend-$name.pid"
-		"$PYTHON" "$E2E/backend.py" --port "$port" --name "$name" \
-		    --log "$T/backend-$name.log" --pidfile "$T/backend-$name.pid" \
-		    "$@" >>"$T/backend-$name.out" 2>&1 &
-		pid=$!
-		track "$pid"
-		wait_until 10 _backend_up "$pid" "$port" "$name"
-		if _alive "$pid" && _port_open "$port"; then
-			BPORT=$port
-			eval "PORT_$name=$port"
-			eval "_bpid_$name=$pid"
-			return 0
-		fi
-		_stop_pids "$pid"
+		_backend_spawn "$name" 127.0.0.1 "$(free_port)" "$@" && return 0
 	done
 	echo "Bail out! backend $name did not start: $(tail -n 5 "$T/backend-$name.out")"
 	exit 1
 }
 
-_backend_up() {	# PID PORT NAME
+backend_start_at() {	# NAME ADDR PORT [ARGS]
+	local name=$1
+	_backend_spawn "$@" && return 0
+	echo "Bail out! backend $name did not start on $2 port $3: $(tail -n 5 "$T/backend-$name.out")"
+	exit 1
+}
+
+_backend_up() {	# PID PORT NAME [ADDR]
 	_alive "$1" || return 0		# died (port taken?): stop waiting
-	[ -s "$T/backend-$3.pid" ] && _port_open "$2"
+	[ -s "$T/backend-$3.pid" ] && _port_open "$2" "${4:-127.0.0.1}"
 }
 
 backend_stop() {
 	local pid
 	eval "pid=\${_bpid_$1:-}"
 	[ -n "$pid" ] && _stop_pids "$pid"
+}
+
+# ---- a mount namespace with a hosts file of the test's own -----------------
+
+# Run by sh -c in the new namespace: $0 is "SRC=DST ..." (split on spaces),
+# the command follows. mount and exec keep the PID: unshare execs sh, sh
+# execs the command.
+_NS_SH='for b in $0; do mount --bind "${b%%=*}" "${b#*=}" || exit 126; done; exec "$@"'
+
+_ns_binds() {	# HOSTSFILE: what _NS_SH binds
+	local b="$1=/etc/hosts"
+	if [ -f /etc/nsswitch.conf ]; then
+		if [ ! -f "$T/.nsswitch.conf" ]; then
+			# names from the hosts file only: no DNS, no mDNS
+			sed -E 's/^hosts:.*/hosts: files/' /etc/nsswitch.conf \
+			    >"$T/.nsswitch.conf"
+			grep -q '^hosts:' "$T/.nsswitch.conf" ||
+			    echo 'hosts: files' >>"$T/.nsswitch.conf"
+			chmod 644 "$T/.nsswitch.conf"
+		fi
+		b="$b $T/.nsswitch.conf=/etc/nsswitch.conf"
+	fi
+	printf '%s%s\n' "$b" "${PORTER_BINDS:+ $PORTER_BINDS}"
+}
+
+ns_run() {	# HOSTSFILE CMD...
+	local hosts=$1
+	shift
+	unshare --mount --propagation private -- sh -c "$_NS_SH" \
+	    "$(_ns_binds "$hosts")" "$@"
+}
+
+in_porter_ns() {
+	if [ -z "$_porter_pid" ]; then
+		echo "in_porter_ns: porter is not running" >&2
+		return 1
+	fi
+	nsenter -t "$_porter_pid" -m -- "$@"
+}
+
+hosts_write() {	# FILE, text on stdin
+	local text
+	text=$(cat)
+	printf '%s\n' "$text" >"$1" && chmod 644 "$1"
+}
+
+need_mount_ns() {
+	local tool why
+	for tool in unshare nsenter mount; do
+		command -v "$tool" >/dev/null 2>&1 || {
+			echo "Bail out! this test needs $tool (util-linux)"
+			exit 1
+		}
+	done
+	echo "127.0.0.1 localhost" >"$T/.ns-probe"
+	if ! why=$(ns_run "$T/.ns-probe" true 2>&1); then
+		echo "Bail out! this test needs a mount namespace of its own" \
+		    "(unshare --mount, as root): ${why%%$'\n'*}"
+		exit 1
+	fi
 }
 
 porter_log() { echo "$T/error.log"; }
@@ -438,7 +547,7 @@ _have_workers() { [ "$(_nworkers)" = "$1" ]; }
 wait_workers() { wait_until "${2:-10}" _have_workers "$1"; }
 
 porter_start() {
-	local soft=0 body ports p pending
+	local soft=0 body ports p pending binds
 	[ "${1:-}" = -x ] && soft=1
 	if [ "$BASHPID" != "$$" ]; then
 		not_ok "porter started" "porter_start ran in a subshell (a pipeline or \$(...)):" \
@@ -462,7 +571,22 @@ porter_start() {
 		[ $soft = 1 ] && return 1
 		exit 1
 	fi
-	"$PORTER" -f -c "$_porter_conf" >>"$T/porter.out" 2>&1 &
+	if [ -n "${PORTER_HOSTS:-}" ]; then
+		if [ ! -f "$PORTER_HOSTS" ] || ! command -v unshare >/dev/null; then
+			not_ok "porter started" "PORTER_HOSTS=$PORTER_HOSTS:" \
+			    "$(ls -l "$PORTER_HOSTS" 2>&1; command -v unshare ||
+			    echo "no unshare")"
+			[ $soft = 1 ] && return 1
+			exit 1
+		fi
+		binds=$(_ns_binds "$PORTER_HOSTS")
+		# a simple command, not ns_run: $! must be what execs porter
+		unshare --mount --propagation private -- sh -c "$_NS_SH" \
+		    "$binds" "$PORTER" -f -c "$_porter_conf" \
+		    >>"$T/porter.out" 2>&1 &
+	else
+		"$PORTER" -f -c "$_porter_conf" >>"$T/porter.out" 2>&1 &
+	fi
 	_porter_pid=$!
 	track "$_porter_pid"
 	local t0
