@@ -78,13 +78,11 @@ done
 U=http://127.0.0.1:$(free_port)
 S=$(free_port)
 SU=http://127.0.0.1:$S/porter-status
-# upstream_keepalive = 0: every request makes its connection, so that
-# where it goes shows which address the worker uses now (idle connections
-# to an old address are not what this test is about)
+# upstream keep-alive is on (the default): a worker's idle connections
+# to the old address must not keep traffic there once the name has moved
 if PORTER_HOSTS=$T/hosts porter_start -x <<EOF
 log_level = "info";
 workers = { count = 3; };
-upstream_keepalive = 0;
 listeners = ( { listen = "${U#http://}"; mode = "reverse";
                 routes = ( { path = "/"; pool = "app"; } ); } );
 pools = ( { name = "app"; resolve = 1.0;
@@ -177,7 +175,6 @@ U=http://127.0.0.1:$(free_port)
 PORTER_HOSTS=$T/hosts porter_start <<EOF
 log_level = "info";
 workers = { count = 3; };
-upstream_keepalive = 0;
 listeners = ( { listen = "${U#http://}"; mode = "reverse";
                 routes = ( { path = "/"; pool = "app"; } ); } );
 pools = ( { name = "app"; servers = ( { address = "backend.test:$P"; } ); } );
