@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,7 +22,8 @@ set_timeo(int fd, int opt, double secs)
 	return (setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv)));
 }
 
-int
+/* (Re)set what accepted sockets inherit; 0, or -1 with errno set. */
+static int
 listen_tune(const struct cfg *cfg, int fd)
 {
 	int one = 1;
@@ -33,7 +35,16 @@ listen_tune(const struct cfg *cfg, int fd)
 	return (0);
 }
 
-int
+/*
+ * Bind and listen on l's address: non-blocking (workers wait in epoll and
+ * more than one may race for a connection), SO_REUSEADDR, IPv6 sockets
+ * IPv6-only so "[::]:80" and "0.0.0.0:80" can coexist.
+ * Accepted sockets inherit TCP_NODELAY and the send and receive timeouts
+ * from their listener (Linux copies them), so they are set here once
+ * rather than on every connection: see cfg_accept_rcvtimeo().
+ * Returns the socket, or -1 with err set ("listen ADDR: bind: ...").
+ */
+static int
 listen_open(const struct cfg *cfg, const struct cfg_listener *l, char *err,
     size_t errlen)
 {
@@ -70,4 +81,83 @@ fail:
 		(void)close(fd);
 	errno = e;
 	return (-1);
+}
+
+/* Same family, address and port (sockaddr padding and scope aside). */
+static int
+sa_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return (0);
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a;
+		const struct sockaddr_in *y = (const void *)b;
+
+		return (x->sin_port == y->sin_port &&
+		    x->sin_addr.s_addr == y->sin_addr.s_addr);
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a;
+		const struct sockaddr_in6 *y = (const void *)b;
+
+		return (x->sin6_port == y->sin6_port &&
+		    memcmp(&x->sin6_addr, &y->sin6_addr,
+		    sizeof(x->sin6_addr)) == 0);
+	}
+	return (0);
+}
+
+int *
+listen_all(const struct cfg *cfg, const int *oldfds, int nold,
+    char *err, size_t errlen)
+{
+	int *fds, i, j;
+
+	if ((fds = calloc((size_t)cfg->nlisteners, sizeof(int))) == NULL) {
+		(void)snprintf(err, errlen, "out of memory");
+		return (NULL);
+	}
+	for (i = 0; i < cfg->nlisteners; i++) {
+		const struct cfg_listener *l = &cfg->listeners[i];
+
+		fds[i] = -1;
+		/*
+		 * A listener whose address is already bound keeps its socket:
+		 * connections queued on it are never lost. Its backlog and
+		 * inherited options follow the new configuration.
+		 */
+		for (j = 0; j < nold && fds[i] == -1; j++) {
+			struct sockaddr_storage ss;
+			socklen_t sl = sizeof(ss);
+
+			if (oldfds[j] < 0 || getsockname(oldfds[j],
+			    (struct sockaddr *)&ss, &sl) == -1 ||
+			    !sa_same(&ss, &l->addr.sa))
+				continue;
+			if (listen(oldfds[j], l->backlog) == -1 ||
+			    listen_tune(cfg, oldfds[j]) == -1) {
+				(void)snprintf(err, errlen, "listen %s: %s",
+				    l->addr.text, strerror(errno));
+				goto fail;
+			}
+			fds[i] = oldfds[j];
+		}
+		if (fds[i] == -1 &&
+		    (fds[i] = listen_open(cfg, l, err, errlen)) == -1)
+			goto fail;
+	}
+	return (fds);
+fail:
+	/* close what this call opened, never what it was lent */
+	for (i = 0; i < cfg->nlisteners; i++) {
+		int lent = 0;
+
+		for (j = 0; j < nold; j++)
+			if (fds[i] == oldfds[j])
+				lent = 1;
+		if (fds[i] >= 0 && !lent)
+			(void)close(fds[i]);
+	}
+	free(fds);
+	return (NULL);
 }

@@ -1,4 +1,8 @@
-/* Opening the listening sockets (master only, before any fork). */
+/*
+ * The listening sockets, opened by the master only: at start, on a reload
+ * (HUP) and in the new master of a binary upgrade (USR2), where sockets
+ * already bound to a listener's address are kept rather than bound again.
+ */
 #ifndef PORTER_MASTER_LISTEN_H
 #define PORTER_MASTER_LISTEN_H
 
@@ -7,17 +11,13 @@
 #include "config/cfg.h"
 
 /*
- * Bind and listen on l's address: non-blocking (workers wait in epoll and
- * more than one may race for a connection), SO_REUSEADDR, IPv6 sockets
- * IPv6-only so "[::]:80" and "0.0.0.0:80" can coexist.
- * Accepted sockets inherit TCP_NODELAY and the send and receive timeouts
- * from their listener (Linux copies them), so they are set here once
- * rather than on every connection: see cfg_accept_rcvtimeo().
- * Returns the socket, or -1 with err set ("listen ADDR: bind: ...").
+ * The listening sockets for cfg, one per listener, by cfg->listeners
+ * index: an old socket bound to the same address (one of the nold in
+ * oldfds, which may be NULL when nold is 0) is reused, others are bound
+ * now. NULL with err set; then it has closed what it opened, and none of
+ * oldfds.
  */
-int	listen_open(const struct cfg *, const struct cfg_listener *l,
+int	*listen_all(const struct cfg *cfg, const int *oldfds, int nold,
 	    char *err, size_t errlen);
-/* (Re)set what accepted sockets inherit; 0, or -1 with errno set. */
-int	listen_tune(const struct cfg *, int fd);
 
 #endif

@@ -3,7 +3,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,11 +16,15 @@
 #include "config/cfg.h"
 #include "lib/clock.h"
 #include "lib/log.h"
-#include "master/checker.h"
+#include "master/checker_ctl.h"
 #include "master/drain.h"
+#include "master/listen.h"
 #include "master/master.h"
 #include "master/pidfile.h"
+#include "master/pool.h"
 #include "master/privs.h"
+#include "master/reload.h"
+#include "master/upgrade.h"
 #include "shared/health.h"
 #include "shared/scoreboard.h"
 #include "shared/shm.h"
@@ -42,7 +45,8 @@ open_pod(struct master *m)
 		log_fatal("pipe: %s", strerror(errno));
 }
 
-void
+/* Bump the generation: old workers finish and exit, new ones start. */
+static void
 master_new_generation(struct master *m)
 {
 	int pod[2], i, want;
@@ -75,92 +79,6 @@ master_new_generation(struct master *m)
 	pool_retire_old(m, m->generation);
 }
 
-/*
- * End the running checker and reap it before another starts: the checker
- * is the only writer of the addresses published in the segment, and two
- * at once would tear them. It dies at once on TERM; KILL if it lingers.
- */
-static void
-checker_end(struct master *m)
-{
-	struct timespec ts = { 0, 10 * 1000 * 1000 };
-	pid_t r;
-	int st, i;
-
-	if (m->checker_pod >= 0) {
-		(void)close(m->checker_pod);
-		m->checker_pod = -1;
-	}
-	if (m->checker_pid <= 0)
-		return;
-	(void)kill(m->checker_pid, SIGTERM);
-	for (i = 0; i < 200; i++) {
-		r = waitpid(m->checker_pid, &st, WNOHANG);
-		if (r == m->checker_pid || (r == -1 && errno == ECHILD))
-			break;
-		if (i == 199 || r == -1) {
-			(void)kill(m->checker_pid, SIGKILL);
-			(void)waitpid(m->checker_pid, &st, 0);
-			break;
-		}
-		(void)nanosleep(&ts, NULL);
-	}
-	m->checker_pid = 0;
-}
-
-void
-master_checker_start(struct master *m)
-{
-	int pod[2];
-	pid_t pid;
-
-	checker_end(m);
-	m->checker_due = 0;
-	if (pipe2(pod, O_CLOEXEC) == -1) {
-		log_syserr("health checker: pipe");
-		m->checker_due = clock_now() + 1.0;
-		return;
-	}
-	pid = checker_start(m->cfg, &m->shm, pod[0], &m->oldmask, &m->privs);
-	(void)close(pod[0]);
-	if (pid <= 0) {
-		(void)close(pod[1]);
-		if (pid == -1) {
-			log_syserr("health checker: fork");
-			m->checker_due = clock_now() + 1.0;
-		}
-		return;
-	}
-	m->checker_pid = pid;
-	m->checker_pod = pod[1];
-}
-
-void
-master_checker_exited(struct master *m, int st)
-{
-	m->checker_pid = 0;
-	if (m->stopping || m->quitting)
-		return;
-	if (WIFSIGNALED(st))
-		log_error("health checker killed by signal %d (%s); "
-		    "restarting it", WTERMSIG(st), strsignal(WTERMSIG(st)));
-	else
-		log_error("health checker exited with status %d; restarting "
-		    "it", WEXITSTATUS(st));
-	m->checker_due = clock_now() + 1.0;
-}
-
-static void
-checker_stop(struct master *m)
-{
-	if (m->checker_pod >= 0)
-		(void)close(m->checker_pod);
-	m->checker_pod = -1;
-	if (m->checker_pid > 0)
-		(void)kill(m->checker_pid, SIGTERM);
-	m->checker_due = 0;
-}
-
 /* Fast stop: TERM every worker, then KILL what is left after a grace. */
 static void
 stop_workers(struct master *m)
@@ -170,7 +88,7 @@ stop_workers(struct master *m)
 	double deadline = clock_now() + STOP_GRACE;
 
 	m->stopping = 1;
-	checker_stop(m);
+	checker_ctl_stop(m);
 	pool_signal_all(m, SIGTERM);
 	(void)sigemptyset(&chld);
 	(void)sigaddset(&chld, SIGCHLD);
@@ -198,7 +116,7 @@ quit_start(struct master *m)
 	if (m->quitting)
 		return;
 	m->quitting = 1;
-	checker_stop(m);
+	checker_ctl_stop(m);
 	m->quit_deadline = clock_now() + m->cfg->shutdown_timeout;
 	log_info("graceful stop: waiting up to %.1f s for %d worker(s)",
 	    m->cfg->shutdown_timeout, m->nworkers);
@@ -328,8 +246,7 @@ setup(struct master *m)
 	inherited = upgrade_inherited();
 	if (inherited)
 		upgrade_adopt(m);
-	else if ((m->lfds = master_listeners(cfg, NULL, 0, err,
-	    sizeof(err))) == NULL)
+	else if ((m->lfds = listen_all(cfg, NULL, 0, err, sizeof(err))) == NULL)
 		log_fatal("%s", err);
 	if (privs_resolve(cfg, &m->privs, err, sizeof(err)) == -1)
 		log_fatal("%s", err);
@@ -442,7 +359,7 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 	for (i = 0; i < m.cfg->workers.start; i++)
 		if (pool_spawn(&m) == -1)
 			break;
-	master_checker_start(&m);
+	checker_ctl_start(&m);
 	last_tick = clock_now();
 
 	for (;;) {
@@ -470,7 +387,7 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 			log_info("SIGHUP: reloading %s", m.cfg_path);
 			if (reload_config(&m) == 0) {
 				master_new_generation(&m);
-				master_checker_start(&m);
+				checker_ctl_start(&m);
 				log_info("reloaded: generation %u",
 				    m.generation);
 			}
@@ -488,7 +405,7 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 				if (!m.quitting) {
 					master_new_generation(&m);
 					/* it logs too: onto the new file */
-					master_checker_start(&m);
+					checker_ctl_start(&m);
 				}
 			}
 			break;
@@ -502,8 +419,7 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 			break;
 		}
 		now = clock_now();
-		if (m.checker_due > 0 && now >= m.checker_due && !m.quitting)
-			master_checker_start(&m);
+		checker_ctl_tick(&m, now);
 		if (m.quitting) {
 			pool_reap(&m);
 			if (m.nworkers == 0) {

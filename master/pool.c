@@ -10,7 +10,10 @@
 
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "master/checker_ctl.h"
 #include "master/master.h"
+#include "master/pool.h"
+#include "master/upgrade.h"
 #include "shared/health.h"
 #include "shared/scoreboard.h"
 #include "worker/worker.h"
@@ -119,10 +122,8 @@ pool_reap(struct master *m)
 			upgrade_failed(m, st);
 			continue;
 		}
-		if (pid == m->checker_pid) {
-			master_checker_exited(m, st);
+		if (checker_ctl_reaped(m, pid, st))
 			continue;
-		}
 		for (i = 0; i < m->nslots; i++)
 			if (m->pids[i] == pid) {
 				sb = sb_slot(&m->shm, i);

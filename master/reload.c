@@ -1,97 +1,15 @@
 #include "config.h"
 
-#include <sys/socket.h>
-#include <netinet/in.h>
-
-#include <errno.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "lib/log.h"
 #include "master/listen.h"
 #include "master/master.h"
+#include "master/privs.h"
+#include "master/reload.h"
 #include "shared/health.h"
-
-/* Same family, address and port (sockaddr padding and scope aside). */
-static int
-sa_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return (0);
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a;
-		const struct sockaddr_in *y = (const void *)b;
-
-		return (x->sin_port == y->sin_port &&
-		    x->sin_addr.s_addr == y->sin_addr.s_addr);
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a;
-		const struct sockaddr_in6 *y = (const void *)b;
-
-		return (x->sin6_port == y->sin6_port &&
-		    memcmp(&x->sin6_addr, &y->sin6_addr,
-		    sizeof(x->sin6_addr)) == 0);
-	}
-	return (0);
-}
-
-int *
-master_listeners(const struct cfg *cfg, const int *oldfds, int nold,
-    char *err, size_t errlen)
-{
-	int *fds, i, j;
-
-	if ((fds = calloc((size_t)cfg->nlisteners, sizeof(int))) == NULL) {
-		(void)snprintf(err, errlen, "out of memory");
-		return (NULL);
-	}
-	for (i = 0; i < cfg->nlisteners; i++) {
-		const struct cfg_listener *l = &cfg->listeners[i];
-
-		fds[i] = -1;
-		/*
-		 * A listener whose address is already bound keeps its socket:
-		 * connections queued on it are never lost. Its backlog and
-		 * inherited options follow the new configuration.
-		 */
-		for (j = 0; j < nold && fds[i] == -1; j++) {
-			struct sockaddr_storage ss;
-			socklen_t sl = sizeof(ss);
-
-			if (oldfds[j] < 0 || getsockname(oldfds[j],
-			    (struct sockaddr *)&ss, &sl) == -1 ||
-			    !sa_same(&ss, &l->addr.sa))
-				continue;
-			if (listen(oldfds[j], l->backlog) == -1 ||
-			    listen_tune(cfg, oldfds[j]) == -1) {
-				(void)snprintf(err, errlen, "listen %s: %s",
-				    l->addr.text, strerror(errno));
-				goto fail;
-			}
-			fds[i] = oldfds[j];
-		}
-		if (fds[i] == -1 &&
-		    (fds[i] = listen_open(cfg, l, err, errlen)) == -1)
-			goto fail;
-	}
-	return (fds);
-fail:
-	/* close what this call opened, never what it was lent */
-	for (i = 0; i < cfg->nlisteners; i++) {
-		int lent = 0;
-
-		for (j = 0; j < nold; j++)
-			if (fds[i] == oldfds[j])
-				lent = 1;
-		if (fds[i] >= 0 && !lent)
-			(void)close(fds[i]);
-	}
-	free(fds);
-	return (NULL);
-}
 
 /* Close the old sockets the new set does not use. */
 static void
@@ -145,7 +63,7 @@ reload_config(struct master *m)
 		cfg_free(nc);
 		return (-1);
 	}
-	if ((fds = master_listeners(nc, m->lfds, m->cfg->nlisteners, err,
+	if ((fds = listen_all(nc, m->lfds, m->cfg->nlisteners, err,
 	    sizeof(err))) == NULL) {
 		log_error("reload: %s; keeping the running configuration", err);
 		cfg_free(nc);

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "master/listen.h"
 #include "master/master.h"
+#include "master/upgrade.h"
 
 /*
  * Binary upgrade, nginx's way: on USR2 the master renames its pid file to
@@ -153,7 +155,7 @@ upgrade_adopt(struct master *m)
 	free(copy);
 	(void)unsetenv(UPGRADE_ENV);
 	free(m->lfds);
-	m->lfds = master_listeners(m->cfg, inherited, n, err, sizeof(err));
+	m->lfds = listen_all(m->cfg, inherited, n, err, sizeof(err));
 	if (m->lfds == NULL)
 		log_fatal("%s", err);
 	/* an inherited socket this configuration has no listener for */

@@ -3,7 +3,10 @@
  * (MAP_SHARED|MAP_ANONYMOUS), so every worker sees it at the same address.
  * Parts are found by offsets in the header, never by stored pointers.
  *
- *   header | scoreboard | idle map | pools | backends | (later: health table, stats, cache index, arena)
+ *   header | scoreboard | idle map | pools | health table (backends)
+ *
+ * Statistics are the scoreboard's and the health table's counters; there
+ * is no part of their own.
  */
 #ifndef PORTER_SHARED_SHM_H
 #define PORTER_SHARED_SHM_H
@@ -18,14 +21,15 @@
 struct shm_header {
 	uint64_t		magic;
 	uint32_t		layout;		/* SHM_LAYOUT */
-	_Atomic uint32_t	generation;	/* bumped by each config reload */
+	_Atomic uint32_t	generation;	/* bumped by HUP, USR1 and QUIT:
+						   older workers exit */
 	uint64_t		size;		/* of the whole segment */
 	uint64_t		off_scoreboard;
 	uint32_t		nslots;
 	uint64_t		off_idle;	/* one byte per slot */
 	uint64_t		off_pools;
 	uint32_t		npools;
-	uint64_t		off_health;	/* backend table */
+	uint64_t		off_health;	/* health table (hc_row) */
 	uint32_t		nrows;
 	uint32_t		instance;	/* random, per running porter: its
 						   Via name, so loops show */
@@ -46,9 +50,10 @@ struct shm {
 
 /* What the segment must hold; derived from the config. */
 struct shm_sizes {
-	uint32_t	nslots;		/* scoreboard slots: workers.max */
+	uint32_t	nslots;		/* scoreboard slots: workers.max
+					   twice, for two generations */
 	uint32_t	npools;
-	uint32_t	nrows;		/* backend table rows */
+	uint32_t	nrows;		/* health table rows */
 };
 
 /* Map and lay out a fresh zeroed segment. 0, or -1 with errno set. */

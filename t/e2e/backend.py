@@ -93,6 +93,8 @@ import threading
 import time
 import urllib.parse
 
+from serve import serve_forever
+
 BLOCK = 4096
 
 
@@ -521,16 +523,7 @@ def main():
         sys.stderr.write("backend.py: %s:%d: %s\n" % (
             "[%s]" % a.bind if ":" in a.bind else a.bind, a.port, e))
         return 2
-    if a.pidfile:
-        tmp = a.pidfile + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % os.getpid())
-        os.rename(tmp, a.pidfile)
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve_forever(srv, a.pidfile)
 
 
 if __name__ == "__main__":

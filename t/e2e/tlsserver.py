@@ -40,6 +40,8 @@ import sys
 import threading
 import urllib.parse
 
+from serve import serve_forever
+
 PAGE = """<!DOCTYPE html>
 <html><head><meta charset="utf-8"><title>porter tls test</title></head>
 <body><h1>porter forward proxy test page</h1>
@@ -208,16 +210,7 @@ def main():
     except OSError as e:
         sys.stderr.write("tlsserver.py: 127.0.0.1:%d: %s\n" % (a.port, e))
         return 2
-    if a.pidfile:
-        tmp = a.pidfile + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % os.getpid())
-        os.rename(tmp, a.pidfile)
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve_forever(srv, a.pidfile)
 
 
 if __name__ == "__main__":

@@ -52,6 +52,8 @@ import threading
 import time
 import urllib.parse
 
+from serve import serve_forever
+
 GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
@@ -235,16 +237,7 @@ def serve(a):
     except OSError as e:
         sys.stderr.write("wsecho.py: 127.0.0.1:%d: %s\n" % (a.port, e))
         return 2
-    if a.pidfile:
-        tmp = a.pidfile + ".tmp"
-        with open(tmp, "w") as f:
-            f.write("%d\n" % os.getpid())
-        os.rename(tmp, a.pidfile)
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    return 0
+    return serve_forever(srv, a.pidfile)
 
 
 # ---- client -----------------------------------------------------------------

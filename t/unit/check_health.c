@@ -87,6 +87,28 @@ hr(uint32_t row)
 	return (hc_row(&sh, row));
 }
 
+/*
+ * What most tests start from: a segment of 2 rows and c with one pool,
+ * p, "app": n servers s[0..n-1] (n is 1 or 2: passive checks need a
+ * second server) at 127.0.0.1:9001 and :9002, pool_set's settings, rows
+ * assigned. The settings hc_assign does not read (it reads initial, and
+ * health.path when initial is down) may be changed after.
+ * Returns s[0]'s row.
+ */
+static uint32_t
+app_fixture(struct cfg_server *s, int n, struct cfg_pool *p, struct cfg *c)
+{
+	ck_assert(n == 1 || n == 2);
+	shm_make(2);
+	srv_set(&s[0], 9001);
+	if (n == 2)
+		srv_set(&s[1], 9002);
+	pool_set(p, "app", s, n);
+	cfg_set(c, p, 1);
+	ck_assert_int_eq(hc_assign(&sh, c, NULL), 0);
+	return (s[0].row);
+}
+
 /* Send the log to a fresh file; returns its path (static). */
 static const char *
 log_to_file(void)
@@ -333,13 +355,8 @@ START_TEST(rise_and_fall)
 	uint32_t r;
 
 	log = log_to_file();
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
+	r = app_fixture(s, 1, &p, &c);
 	p.health.path = (char *)"/health";
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
 	t = hc_now_ms() + 1000;
 
 	hc_check_result(&sh, r, &p, t, 0, "status 503");
@@ -387,14 +404,8 @@ START_TEST(check_clears_passive_down)
 	uint32_t r;
 	int trial;
 
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	srv_set(&s[1], 9002);	/* passive checks need a second server */
-	pool_set(&p, "app", s, 2);
+	r = app_fixture(s, 2, &p, &c);
 	p.health.path = (char *)"/health";
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
 	t = hc_now_ms();
 	hc_passive_fail(&sh, r, &p, t, 0, "connect refused");
 	ck_assert_uint_eq(hr(r)->state, HC_DOWN);
@@ -424,14 +435,8 @@ START_TEST(passive_window)
 	uint32_t r;
 
 	log = log_to_file();
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	srv_set(&s[1], 9002);	/* passive checks need a second server */
-	pool_set(&p, "app", s, 2);
+	r = app_fixture(s, 2, &p, &c);
 	p.max_fails = 3;
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
 	t = hc_now_ms();
 
 	hc_passive_fail(&sh, r, &p, t, 0, "connect refused");
@@ -478,13 +483,7 @@ START_TEST(passive_trial)
 	int trial;
 
 	log = log_to_file();
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	srv_set(&s[1], 9002);	/* passive checks need a second server */
-	pool_set(&p, "app", s, 2);
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
+	r = app_fixture(s, 2, &p, &c);
 	t = hc_now_ms();
 
 	hc_passive_fail(&sh, r, &p, t, 0, "connect refused");	/* max 1 */
@@ -532,13 +531,7 @@ START_TEST(passive_trial_expires)
 	uint32_t r;
 	int trial;
 
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	srv_set(&s[1], 9002);	/* passive checks need a second server */
-	pool_set(&p, "app", s, 2);
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
+	r = app_fixture(s, 2, &p, &c);
 	t = hc_now_ms();
 	hc_passive_fail(&sh, r, &p, t, 0, "connect refused");
 	ck_assert_int_eq(hc_usable(&sh, r, &p, t + 10000, &trial), 1);
@@ -561,13 +554,8 @@ START_TEST(passive_off)
 	uint32_t r;
 	int i, trial;
 
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
+	r = app_fixture(s, 1, &p, &c);
 	p.max_fails = 0;
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
 	t = hc_now_ms();
 	for (i = 0; i < 50; i++)
 		hc_passive_fail(&sh, r, &p, t + i, i % 5 == 0, "timed out");
@@ -590,12 +578,7 @@ START_TEST(passive_single_server)
 	uint32_t r;
 	int i, trial;
 
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
+	r = app_fixture(s, 1, &p, &c);
 	t = hc_now_ms();
 	for (i = 0; i < 5; i++)
 		hc_passive_fail(&sh, r, &p, t + i, 0, "connect refused");
@@ -617,12 +600,7 @@ START_TEST(draining)
 	int trial;
 
 	log = log_to_file();
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
+	r = app_fixture(s, 1, &p, &c);
 	hc_set_draining(&sh, r, 1);
 	hc_set_draining(&sh, r, 1);
 	ck_assert_int_eq(hc_usable(&sh, r, &p, hc_now_ms(), &trial), 0);
@@ -655,12 +633,7 @@ START_TEST(acquire_cap)
 	uint32_t r;
 	int i;
 
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
+	r = app_fixture(s, 1, &p, &c);
 	ck_assert_int_eq(hc_try_acquire(&sh, r, 2), 1);
 	ck_assert_int_eq(hc_try_acquire(&sh, r, 2), 1);
 	ck_assert_int_eq(hc_try_acquire(&sh, r, 2), 0);
@@ -690,12 +663,7 @@ START_TEST(acquire_cap_across_processes)
 	uint32_t r;
 	int i, st;
 
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
+	r = app_fixture(s, 1, &p, &c);
 	over = mmap(NULL, sizeof(*over), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ck_assert_ptr_ne(over, MAP_FAILED);
@@ -735,15 +703,10 @@ START_TEST(slow_start_ramp)
 	int64_t t;
 	uint32_t r;
 
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
+	r = app_fixture(s, 1, &p, &c);
 	p.health.path = (char *)"/health";
 	p.health.rise = 1;
 	p.health.fall = 1;
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
 	t = hc_now_ms() + 1000;
 	/* off: always all of it */
 	ck_assert(hc_weight_factor(&sh, r, &p, t) == 1.0);
@@ -774,12 +737,7 @@ START_TEST(latency_average)
 	int64_t t;
 	uint32_t r;
 
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	r = s[0].row;
+	r = app_fixture(s, 1, &p, &c);
 	t = hc_now_ms();
 	ck_assert_uint_eq(hr(r)->latency_us, 0);
 	hc_passive_ok(&sh, r, &p, t, 800);	/* first taken as is */
@@ -1022,11 +980,7 @@ START_TEST(checker_none)
 	struct cfg c;
 	sigset_t mask;
 
-	shm_make(2);
-	srv_set(&s[0], 9001);
-	pool_set(&p, "app", s, 1);
-	cfg_set(&c, &p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
+	(void)app_fixture(s, 1, &p, &c);
 	sigprocmask(SIG_SETMASK, NULL, &mask);
 	ck_assert_int_eq(checker_start(&c, &sh, -1, &mask, NULL), 0);
 	shm_destroy(&sh);
