@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/addr.h"
 #include "lib/clock.h"
 #include "master/listen.h"
 
@@ -83,30 +84,6 @@ fail:
 	return (-1);
 }
 
-/* Same family, address and port (sockaddr padding and scope aside). */
-static int
-sa_same(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return (0);
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a;
-		const struct sockaddr_in *y = (const void *)b;
-
-		return (x->sin_port == y->sin_port &&
-		    x->sin_addr.s_addr == y->sin_addr.s_addr);
-	}
-	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a;
-		const struct sockaddr_in6 *y = (const void *)b;
-
-		return (x->sin6_port == y->sin6_port &&
-		    memcmp(&x->sin6_addr, &y->sin6_addr,
-		    sizeof(x->sin6_addr)) == 0);
-	}
-	return (0);
-}
-
 int *
 listen_all(const struct cfg *cfg, const int *oldfds, int nold,
     char *err, size_t errlen)
@@ -132,7 +109,8 @@ listen_all(const struct cfg *cfg, const int *oldfds, int nold,
 
 			if (oldfds[j] < 0 || getsockname(oldfds[j],
 			    (struct sockaddr *)&ss, &sl) == -1 ||
-			    !sa_same(&ss, &l->addr.sa))
+			    !addr_same((struct sockaddr *)&ss,
+			    (const struct sockaddr *)&l->addr.sa))
 				continue;
 			if (listen(oldfds[j], l->backlog) == -1 ||
 			    listen_tune(cfg, oldfds[j]) == -1) {
