@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include "config/cfg.h"
-#include "lib/clock.h"
 #include "worker/acl.h"		/* acl_parse(), libc only */
 
 #define PATHLEN		128	/* "listeners[12].routes[3].host" and such */
@@ -117,6 +116,7 @@ static const char *const server_keys[] = {
 };
 static const char *const no_keys[] = { NULL };
 
+static int	 name_ok(const char *);
 static int	 bad(struct ctx *, const config_setting_t *, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 static int	 bad_line(struct ctx *, const char *, unsigned, const char *,
@@ -1186,11 +1186,23 @@ addr_eq(const struct cfg_addr *a, const struct cfg_addr *b)
 	    (const struct sockaddr *)&b->sa));
 }
 
+/*
+ * Two servers' addresses are the same server: the same numeric address,
+ * or the same name (which is not resolved here) and port.
+ */
+static int
+server_addr_eq(const struct cfg_addr *a, const struct cfg_addr *b)
+{
+	if (a->named || b->named)
+		return (a->named && b->named && a->port == b->port &&
+		    strcasecmp(a->host, b->host) == 0);
+	return (addr_eq(a, b));
+}
+
 /* An address setting, resolved (names only when !numeric_only). */
 static int
 get_addr(struct ctx *x, const config_setting_t *g, const char *where,
-    const char *name, int numeric_only, struct cfg_addr *out,
-    struct addrlist *all)
+    const char *name, int numeric_only, struct cfg_addr *out)
 {
 	const char	*v;
 	char		 path[PATHLEN], aerr[CFG_ERRLEN];
@@ -1198,7 +1210,7 @@ get_addr(struct ctx *x, const config_setting_t *g, const char *where,
 	if (need_string(x, g, where, name, &v) == -1)
 		return (-1);
 	mkpath(path, where, name);
-	if (cfg_parse_addr(v, numeric_only, out, all, aerr, sizeof(aerr)) == -1)
+	if (cfg_parse_addr(v, numeric_only, out, aerr, sizeof(aerr)) == -1)
 		return (bad(x, member(g, name), "%s: %s", path, aerr));
 	return (0);
 }
@@ -1213,7 +1225,7 @@ parse_server(struct ctx *x, const config_setting_t *g, const char *where,
 	sv->line = config_setting_source_line(g);
 	sv->weight = 1;
 	if (check_keys(x, g, where, server_keys, no_keys) == -1 ||
-	    get_addr(x, g, where, "address", 0, &sv->addr, &sv->addrs) == -1)
+	    get_addr(x, g, where, "address", 0, &sv->addr) == -1)
 		return (-1);
 	switch (get_int(x, g, where, "weight", 1, 1000, &n)) {
 	case -1:
@@ -1526,7 +1538,8 @@ parse_pool(struct ctx *x, const config_setting_t *g, const char *where,
 		    &p->servers[i]) == -1)
 			return (-1);
 		for (j = 0; j < i; j++)
-			if (addr_eq(&p->servers[j].addr, &p->servers[i].addr))
+			if (server_addr_eq(&p->servers[j].addr,
+			    &p->servers[i].addr))
 				return (bad(x, member(config_setting_get_elem(
 				    list, i), "address"), "%s.address \"%s\" "
 				    "duplicates %s.servers[%d] (line %d)", sw,
@@ -1553,6 +1566,8 @@ parse_pools(struct ctx *x, const config_setting_t *root)
 	for (i = 0; i < c->npools; i++) {
 		g = config_setting_get_elem(list, i);
 		mkpath_i(where, "", "pools", i);
+		c->pools[i].first = i == 0 ? 0 :
+		    c->pools[i - 1].first + c->pools[i - 1].nservers;
 		if (parse_pool(x, g, where, &c->pools[i]) == -1)
 			return (-1);
 		for (j = 0; j < i; j++)
@@ -2508,7 +2523,7 @@ parse_forward(struct ctx *x, const config_setting_t *g, const char *where,
 		if (v[0] == '*')
 			return (bad(x, member(g, "parent"), "%s.parent: a "
 			    "parent needs a host, not \"%s\"", where, v));
-		if (cfg_parse_addr(v, 0, &f->parent, NULL, aerr, sizeof(aerr)) == -1)
+		if (cfg_parse_addr(v, 0, &f->parent, aerr, sizeof(aerr)) == -1)
 			return (bad(x, member(g, "parent"), "%s.parent: %s",
 			    where, aerr));
 		f->has_parent = 1;
@@ -2576,7 +2591,7 @@ parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
 	l->line = config_setting_source_line(g);
 	l->backlog = 511;
 	if (check_keys(x, g, where, listener_keys, no_keys) == -1 ||
-	    get_addr(x, g, where, "listen", 1, &l->addr, NULL) == -1 ||
+	    get_addr(x, g, where, "listen", 1, &l->addr) == -1 ||
 	    need_string(x, g, where, "mode", &v) == -1)
 		return (-1);
 	s = member(g, "mode");
@@ -2687,7 +2702,7 @@ parse_status(struct ctx *x, const config_setting_t *root)
 	l->mode = CFG_MODE_STATUS;
 	l->line = config_setting_source_line(g);
 	l->backlog = 511;
-	if (get_addr(x, g, "status", "listen", 1, &l->addr, NULL) == -1)
+	if (get_addr(x, g, "status", "listen", 1, &l->addr) == -1)
 		return (-1);
 	for (j = 0; j < c->nlisteners - 1; j++)
 		if (addr_eq(&c->listeners[j].addr, &l->addr))
@@ -2768,8 +2783,6 @@ cfg_load(const char *path, char *err, size_t errlen)
 		cfg_free(x.cfg);
 		return (NULL);
 	}
-	/* names are resolved from now on: addresses found later are newer */
-	x.cfg->loaded_ms = clock_now_ms();
 	if ((x.cfg->dir = folder_of(path)) == NULL) {
 		bad(&x, NULL, "%s", strerror(errno));
 		cfg_free(x.cfg);
@@ -2983,9 +2996,9 @@ addr_err(char *err, size_t errlen, const char *text, const char *why)
 
 int
 cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
-    struct addrlist *all, char *err, size_t errlen)
+    char *err, size_t errlen)
 {
-	struct addrinfo		 hints, *res, *ai;
+	struct addrinfo		 hints, *res;
 	struct sockaddr_in	*sin;
 	const char		*p, *end, *port;
 	struct in6_addr		 in6;
@@ -2995,8 +3008,6 @@ cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
 	int			 bracket = 0, e;
 
 	memset(a, 0, sizeof(*a));
-	if (all != NULL)
-		all->n = 0;
 	if (strlen(text) >= sizeof(a->text))
 		return (addr_err(err, errlen, text, "too long"));
 	if (text[0] == '[') {
@@ -3034,6 +3045,9 @@ cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
 	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
 	    (pn = strtoul(port, NULL, 10)) < 1 || pn > 65535)
 		return (addr_err(err, errlen, text, "port must be 1-65535"));
+	strcpy(a->text, text);
+	strcpy(a->host, host);
+	a->port = (int)pn;
 
 	if (!bracket && strcmp(host, "*") == 0) {
 		sin = (struct sockaddr_in *)&a->sa;
@@ -3041,12 +3055,6 @@ cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
 		sin->sin_addr.s_addr = htonl(INADDR_ANY);
 		sin->sin_port = htons((uint16_t)pn);
 		a->salen = sizeof(*sin);
-		strcpy(a->text, text);
-		strcpy(a->host, host);
-		a->port = (int)pn;
-		if (all != NULL)
-			(void)addrlist_add(all, (struct sockaddr *)sin,
-			    a->salen);
 		return (0);
 	}
 
@@ -3061,17 +3069,24 @@ cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
 		}
 	}
 
+	/* numbers only: a name is resolved later, by the master */
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = bracket ? AF_INET6 : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	if (numeric_only || bracket)
-		hints.ai_flags |= AI_NUMERICHOST;
+	hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
 	if ((e = getaddrinfo(host, port, &hints, &res)) != 0) {
+		if (e == EAI_NONAME && !bracket && !numeric_only &&
+		    name_ok(host)) {
+			a->named = 1;
+			return (0);
+		}
 		if (numeric_only && e == EAI_NONAME)
 			snprintf(why, sizeof(why), "\"%s\" is not a numeric "
 			    "IP address (needed here, e.g. 127.0.0.1, [::1] "
 			    "or *)", host);
+		else if (e == EAI_NONAME)
+			snprintf(why, sizeof(why), "\"%s\" is not a host "
+			    "name or an IP address", host);
 		else
 			snprintf(why, sizeof(why), "%s", e == EAI_SYSTEM ?
 			    strerror(errno) : gai_strerror(e));
@@ -3083,15 +3098,7 @@ cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
 	}
 	memcpy(&a->sa, res->ai_addr, res->ai_addrlen);
 	a->salen = res->ai_addrlen;
-	for (ai = res; all != NULL && ai != NULL; ai = ai->ai_next)
-		(void)addrlist_add(all, ai->ai_addr, ai->ai_addrlen);
 	freeaddrinfo(res);
-	strcpy(a->text, text);
-	strcpy(a->host, host);
-	a->port = (int)pn;
-	/* a name, as opposed to a literal: it may resolve differently later */
-	a->named = !bracket && inet_pton(AF_INET, host, &in6) != 1 &&
-	    inet_pton(AF_INET6, host, &in6) != 1;
 	return (0);
 }
 

@@ -36,24 +36,22 @@ enum cfg_loglevel { CFG_LOG_ERROR, CFG_LOG_WARN, CFG_LOG_INFO, CFG_LOG_DEBUG };
 
 /* A resolved socket address and the text it came from. */
 struct cfg_addr {
-	struct sockaddr_storage	sa;		/* the first address */
+	struct sockaddr_storage	sa;		/* the address, if numeric */
 	socklen_t		salen;
 	char			text[300];	/* as written, e.g. "[::1]:8080" */
 	char			host[256];	/* text without the port */
 	int			port;
-	int			named;		/* host is a name, not numeric */
+	int			named;		/* host is a name: sa is unset,
+						   the master resolves it */
 };
 
 struct cfg_server {
-	struct cfg_addr	addr;
-	struct addrlist	addrs;		/* every address addr's name had
-					   when the config was loaded */
+	struct cfg_addr	addr;		/* a name is not resolved here: the
+					   master does, after loading */
 	int		weight;		/* 1..1000 */
 	int		line;		/* where it was defined */
 	int		backup;		/* used only when no primary answers */
 	int		max_conns;	/* 0: no cap; else requests at once */
-	uint32_t	row;		/* its backend table row: set by the
-					   master (hc_assign), not by cfg_load */
 };
 
 /*
@@ -81,6 +79,7 @@ struct cfg_pool {
 	char		*hash_name;	/* header or cookie name, or NULL */
 	struct cfg_server *servers;
 	int		nservers;
+	int		first;		/* cfg_server_index of servers[0] */
 	int		line;
 
 	struct cfg_health health;
@@ -271,8 +270,6 @@ struct cfg {
 	int		npools;
 	struct cfg_error_page *error_pages;
 	int		nerror_pages;
-	int64_t		loaded_ms;	/* CLOCK_MONOTONIC ms at cfg_load: names
-					   were resolved then */
 };
 
 /*
@@ -304,6 +301,16 @@ cfg_nservers(const struct cfg *c)
 }
 
 /*
+ * Server j of pool p, numbered across all pools in config order: where
+ * arrays about every server (health rows, addresses) keep it.
+ */
+static inline int
+cfg_server_index(const struct cfg_pool *p, int j)
+{
+	return (p->first + j);
+}
+
+/*
  * The server named "POOL/ADDRESS", the address as the config writes it
  * (how operators name one: -s drain, the status page), or NULL. *pool is
  * set to its pool.
@@ -319,13 +326,13 @@ struct cfg	*cfg_load(const char *path, char *err, size_t errlen);
 void		 cfg_free(struct cfg *);
 
 /*
- * Parse "host:port", "[v6]:port" or "*:port" (numeric host for listeners
- * when numeric_only; otherwise a name resolved now). The first address
- * goes to the cfg_addr; all of them (at most ADDR_MAX) to all, if not
- * NULL. 0 or -1 with err set.
+ * Parse "host:port", "[v6]:port" or "*:port". A numeric host is kept in
+ * sa; with !numeric_only (servers, parent) a host name is taken as named,
+ * unresolved: the master resolves names after loading (the configuration
+ * never looks anything up). 0 or -1 with err set.
  */
 int	cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *,
-	    struct addrlist *all, char *err, size_t errlen);
+	    char *err, size_t errlen);
 
 /* "64M" -> 67108864; 0 or -1. Accepts a bare integer, K, M, G suffixes. */
 int	cfg_parse_size(const char *text, uint64_t *out);

@@ -94,6 +94,50 @@ literal(const char *host, int port, struct addrlist *out)
 	return (0);
 }
 
+/* The IPv4 and IPv6 addresses of res, each with port, into out. */
+static void
+copy_result(const struct addrinfo *res, int port, struct addrlist *out)
+{
+	const struct addrinfo *ai;
+
+	out->n = 0;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		struct sockaddr_storage ss;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    ai->ai_addrlen > sizeof(ss))
+			continue;
+		memset(&ss, 0, sizeof(ss));
+		memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+		if (ai->ai_family == AF_INET)
+			((struct sockaddr_in *)&ss)->sin_port =
+			    htons((uint16_t)port);
+		else
+			((struct sockaddr_in6 *)&ss)->sin6_port =
+			    htons((uint16_t)port);
+		(void)addrlist_add(out, (struct sockaddr *)&ss,
+		    ai->ai_addrlen);
+	}
+}
+
+/* getaddrinfo's answer as resolve_host's: n > 0, 0 no such host, -1. */
+static int
+gai_result(int e, const char **why)
+{
+	switch (e) {
+	case 0:
+		return (1);
+	case EAI_NONAME:
+	case EAI_NODATA:
+	case EAI_ADDRFAMILY:
+		*why = "no such host";
+		return (0);
+	default:
+		*why = gai_strerror(e);
+		return (-1);
+	}
+}
+
 struct resolve *
 resolve_start(const char *host, int port, const char **why)
 {
@@ -127,44 +171,17 @@ resolve_start(const char *host, int port, const char **why)
 int
 resolve_poll(struct resolve *l, struct addrlist *out, const char **why)
 {
-	struct addrinfo *ai;
-	int e;
+	int e, rc;
 
 	*why = NULL;
 	out->n = 0;
-	switch ((e = gai_error(&l->cb))) {
-	case EAI_INPROGRESS:
+	if ((e = gai_error(&l->cb)) == EAI_INPROGRESS)
 		return (RESOLVE_PENDING);
-	case 0:
-		break;
-	case EAI_NONAME:
-	case EAI_NODATA:
-	case EAI_ADDRFAMILY:
-		*why = "no such host";
+	if ((rc = gai_result(e, why)) <= 0) {
 		lookup_free(l);
-		return (0);
-	default:
-		*why = gai_strerror(e);
-		lookup_free(l);
-		return (-1);
+		return (rc);
 	}
-	for (ai = l->cb.ar_result; ai != NULL; ai = ai->ai_next) {
-		struct sockaddr_storage ss;
-
-		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
-		    ai->ai_addrlen > sizeof(ss))
-			continue;
-		memset(&ss, 0, sizeof(ss));
-		memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
-		if (ai->ai_family == AF_INET)
-			((struct sockaddr_in *)&ss)->sin_port =
-			    htons((uint16_t)l->port);
-		else
-			((struct sockaddr_in6 *)&ss)->sin6_port =
-			    htons((uint16_t)l->port);
-		(void)addrlist_add(out, (struct sockaddr *)&ss,
-		    ai->ai_addrlen);
-	}
+	copy_result(l->cb.ar_result, l->port, out);
 	lookup_free(l);
 	if (out->n == 0)
 		*why = "no such host";
@@ -215,4 +232,27 @@ resolve_host(const char *host, int port, double timeout,
 		(void)gai_suspend(list, 1, &ts);
 	}
 	return (resolve_poll(l, out, why));
+}
+
+int
+resolve_host_wait(const char *host, int port, struct addrlist *out,
+    const char **why)
+{
+	struct addrinfo hints, *res;
+	int rc;
+
+	*why = NULL;
+	out->n = 0;
+	if (literal(host, port, out))
+		return (1);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	if ((rc = gai_result(getaddrinfo(host, NULL, &hints, &res), why)) <= 0)
+		return (rc);
+	copy_result(res, port, out);
+	freeaddrinfo(res);
+	if (out->n == 0)
+		*why = "no such host";
+	return (out->n);
 }

@@ -20,6 +20,15 @@
 int	resolve_host(const char *host, int port, double timeout,
 	    struct addrlist *out, const char **why);
 
+/*
+ * The same, blocking, without a deadline of its own (the resolver's
+ * timeouts apply), and without the helper threads getaddrinfo_a starts:
+ * for the master, whose children must not inherit a resolver that
+ * counts on threads the fork did not copy.
+ */
+int	resolve_host_wait(const char *host, int port, struct addrlist *out,
+	    const char **why);
+
 /* One lookup in flight. */
 struct resolve;
 

@@ -56,11 +56,10 @@ struct check {
 	char		*req;		/* the request, built once */
 	size_t		 reqlen;
 	int64_t		 interval_ms, timeout_ms;
-	int64_t		 loaded_ms;	/* the config's: newer addresses win */
+	uint32_t	 row;		/* the server's health row */
 
 	/* the addresses of this check: tried from first, now at, left more */
-	const struct addrlist *addrs;
-	struct addrlist	 scratch;
+	struct addrlist	 addrs;
 	int		 first, at, left;
 	int64_t		 addr_deadline_ms;	/* this address's share */
 	char		 tried[256];		/* the ones that failed */
@@ -170,7 +169,7 @@ close_inherited(int pod_fd)
  * with *n != 0 when out of memory.
  */
 static struct check *
-checks_make(const struct cfg *c, int *n)
+checks_make(const struct cfg *c, const uint32_t *rows, int *n)
 {
 	struct check *ck;
 	int i, j, k = 0;
@@ -199,7 +198,7 @@ checks_make(const struct cfg *c, int *n)
 
 			ck[k].pool = p;
 			ck[k].srv = s;
-			ck[k].loaded_ms = c->loaded_ms;
+			ck[k].row = rows[cfg_server_index(p, j)];
 			ck[k].fd = -1;
 			ck[k].interval_ms = secs_ms(h->interval, 10);
 			ck[k].timeout_ms = secs_ms(h->timeout, 1);
@@ -236,7 +235,7 @@ check_done(const struct shm *shm, struct check *ck, int ok, const char *why)
 	ck->phase = CHK_IDLE;
 	log_debug("check %s/%s: %s", ck->pool->name,
 	    ck->srv->addr.text, ok ? "ok" : why);
-	hc_check_result(shm, ck->srv->row, ck->pool, now, ok, why);
+	hc_check_result(shm, ck->row, ck->pool, now, ok, why);
 	/* a check that outlasted its interval: skip the slots it missed */
 	while (ck->next_ms <= now)
 		ck->next_ms += ck->interval_ms;
@@ -270,12 +269,12 @@ check_addr_failed(const struct shm *shm, struct check *ck, int e,
 
 	(void)snprintf(ck->tried + len, sizeof(ck->tried) - len, "%s%s: %s",
 	    len > 0 ? "; " : "", addr_text((const struct sockaddr *)
-	    &ck->addrs->sa[ck->at], text, sizeof(text)),
+	    &ck->addrs.sa[ck->at], text, sizeof(text)),
 	    addr_connect_why(e));
 	if (--ck->left > 0 && now < ck->deadline_ms) {
 		(void)close(ck->fd);
 		ck->fd = -1;
-		ck->at = (ck->at + 1) % ck->addrs->n;
+		ck->at = (ck->at + 1) % ck->addrs.n;
 		return (1);
 	}
 	if (e == ETIMEDOUT)
@@ -290,12 +289,12 @@ static void
 check_connected(const struct shm *shm, struct check *ck)
 {
 	const struct sockaddr *sa = (const struct sockaddr *)
-	    &ck->addrs->sa[ck->at];
+	    &ck->addrs.sa[ck->at];
 	char text[ADDR_TEXT];
 
 	ck->phase = CHK_SENDING;
 	if (ck->at != ck->first &&
-	    srvaddr_prefer(&hc_row(shm, ck->srv->row)->addr, sa))
+	    srvaddr_prefer(&hc_row(shm, ck->row)->addr, sa))
 		log_info("backend %s/%s: now using %s (%s)", ck->pool->name,
 		    ck->srv->addr.text, addr_text(sa, text, sizeof(text)),
 		    ck->tried);
@@ -309,7 +308,7 @@ check_connect(const struct shm *shm, struct check *ck, int64_t now)
 	int64_t share;
 
 	for (;;) {
-		sa = (const struct sockaddr *)&ck->addrs->sa[ck->at];
+		sa = (const struct sockaddr *)&ck->addrs.sa[ck->at];
 		ck->fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
 		    SOCK_CLOEXEC, 0);
 		if (ck->fd == -1) {
@@ -324,7 +323,7 @@ check_connect(const struct shm *shm, struct check *ck, int64_t now)
 		ck->phase = CHK_CONNECTING;
 		share = (ck->deadline_ms - now) / ck->left;
 		ck->addr_deadline_ms = now + (share > 1 ? share : 1);
-		if (connect(ck->fd, sa, ck->addrs->len[ck->at]) == 0) {
+		if (connect(ck->fd, sa, ck->addrs.len[ck->at]) == 0) {
 			check_connected(shm, ck);
 			return;
 		}
@@ -351,11 +350,15 @@ check_begin(const struct shm *shm, struct check *ck, int64_t now)
 		return;
 	}
 	/* the addresses the workers would use, in their order */
-	ck->addrs = srvaddr_list(&hc_row(shm, ck->srv->row)->addr,
-	    &ck->srv->addrs,
-	    ck->loaded_ms, ck->pool->resolve > 0, &ck->scratch, &ck->first);
+	if (srvaddr_list(&hc_row(shm, ck->row)->addr, &ck->addrs,
+	    &ck->first) == 0) {
+		/* cannot happen: the master publishes before it forks */
+		free(ck->buf);
+		ck->buf = NULL;
+		return;
+	}
 	ck->at = ck->first;
-	ck->left = ck->addrs->n;
+	ck->left = ck->addrs.n;
 	ck->tried[0] = '\0';
 	check_connect(shm, ck, now);
 }
@@ -518,7 +521,8 @@ struct lookup {
 
 /* A lookup for every name in a pool with resolve; NULL, *n = 0 if none. */
 static struct lookup *
-lookups_make(const struct cfg *c, const struct shm *shm, int *n)
+lookups_make(const struct cfg *c, const uint32_t *rows, const struct shm *shm,
+    int *n)
 {
 	struct lookup *lk;
 	int64_t when;
@@ -541,13 +545,13 @@ lookups_make(const struct cfg *c, const struct shm *shm, int *n)
 				continue;
 			lk[k].pool = p;
 			lk[k].srv = s;
-			lk[k].shared = &hc_row(shm, s->row)->addr;
+			lk[k].shared = &hc_row(shm, rows[cfg_server_index(p,
+			    j)])->addr;
 			lk[k].every_ms = secs_ms(p->resolve, 1000);
 			/* the first lookups right away, a little apart */
 			lk[k].next_ms = hc_now_ms() + 10 * k;
-			if (!srvaddr_read(lk[k].shared, &lk[k].known, &when) ||
-			    when < c->loaded_ms)
-				lk[k].known = s->addrs;
+			/* what the master or the last checker published */
+			(void)srvaddr_read(lk[k].shared, &lk[k].known, &when);
 			k++;
 		}
 	}
@@ -659,8 +663,8 @@ told_to_exit(int pod_fd, short revents, pid_t parent)
 }
 
 static void __attribute__((noreturn))
-checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
-    const sigset_t *restore, const struct privs *pv, pid_t parent)
+checker_main(const struct cfg *c, const uint32_t *rows, const struct shm *shm,
+    int pod_fd, const sigset_t *restore, const struct privs *pv, pid_t parent)
 {
 	struct check *ck;
 	struct lookup *lk;
@@ -683,8 +687,8 @@ checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
 		_exit(3);
 	}
 
-	ck = checks_make(c, &n);
-	lk = lookups_make(c, shm, &nlk);
+	ck = checks_make(c, rows, &n);
+	lk = lookups_make(c, rows, shm, &nlk);
 	pfd = calloc((size_t)n + 1, sizeof(*pfd));
 	which = calloc((size_t)n + 1, sizeof(*which));
 	/* NULL with a count: out of memory */
@@ -762,14 +766,14 @@ checker_main(const struct cfg *c, const struct shm *shm, int pod_fd,
 }
 
 pid_t
-checker_start(const struct cfg *c, const struct shm *shm, int pod_fd,
-    const sigset_t *restore, const struct privs *pv)
+checker_start(const struct cfg *c, const uint32_t *rows, const struct shm *shm,
+    int pod_fd, const sigset_t *restore, const struct privs *pv)
 {
 	pid_t parent = getpid(), pid;
 
 	if (!checker_needed(c))
 		return (0);
 	if ((pid = fork()) == 0)
-		checker_main(c, shm, pod_fd, restore, pv, parent);
+		checker_main(c, rows, shm, pod_fd, restore, pv, parent);
 	return (pid);
 }

@@ -18,7 +18,8 @@
 
 /*
  * Fork the health checker for c when some pool has health.path or
- * re-resolves named servers (resolve); rows already assigned (hc_assign).
+ * re-resolves named servers (resolve); rows: each server's health row,
+ * by cfg_server_index (hc_assign), its addresses already published.
  * Every server of a pool with health.path is checked every
  * health.interval (from the start of its previous check), each check
  * bounded by health.timeout, all concurrently.
@@ -33,7 +34,8 @@
  * Returns the child's pid, 0 when it would have nothing to do (no
  * process), -1 with errno set when fork failed.
  */
-pid_t	checker_start(const struct cfg *c, const struct shm *shm, int pod_fd,
+pid_t	checker_start(const struct cfg *c, const uint32_t *rows,
+	    const struct shm *shm, int pod_fd,
 	    const sigset_t *restore, const struct privs *pv);
 
 #endif

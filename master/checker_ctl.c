@@ -16,13 +16,8 @@
 #include "master/checker_ctl.h"
 #include "master/master.h"
 
-/*
- * End the running checker and reap it before another starts: the checker
- * is the only writer of the addresses published in the segment, and two
- * at once would tear them. It dies at once on TERM; KILL if it lingers.
- */
-static void
-checker_end(struct master *m)
+void
+checker_ctl_end(struct master *m)
 {
 	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	pid_t r;
@@ -55,14 +50,15 @@ checker_ctl_start(struct master *m)
 	int pod[2];
 	pid_t pid;
 
-	checker_end(m);
+	checker_ctl_end(m);
 	m->checker_due = 0;
 	if (pipe2(pod, O_CLOEXEC) == -1) {
 		log_syserr("health checker: pipe");
 		m->checker_due = clock_now() + 1.0;
 		return;
 	}
-	pid = checker_start(m->cfg, &m->shm, pod[0], &m->oldmask, &m->privs);
+	pid = checker_start(m->cfg, m->rows, &m->shm, pod[0], &m->oldmask,
+	    &m->privs);
 	(void)close(pod[0]);
 	if (pid <= 0) {
 		(void)close(pod[1]);

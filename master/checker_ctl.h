@@ -21,6 +21,14 @@ struct master;
 void	checker_ctl_start(struct master *m);
 
 /*
+ * End the running checker, if any, and reap it: before another starts,
+ * and before the master publishes addresses itself (reload), since the
+ * segment has one writer at a time. It dies at once on TERM; KILL if it
+ * lingers.
+ */
+void	checker_ctl_end(struct master *m);
+
+/*
  * pool_reap reaped pid with wait status st: 1 if it was the checker (then
  * a restart is due in a second, unless the master is stopping), else 0.
  */

@@ -72,7 +72,8 @@ drain_apply(struct master *m, int v)
 
 			if (name_hash(c->pools[i].name, s->addr.text) != h)
 				continue;
-			hc_set_draining(&m->shm, s->row, !(v & 1));
+			hc_set_draining(&m->shm, m->rows[cfg_server_index(
+			    &c->pools[i], j)], !(v & 1));
 			n++;
 		}
 	if (n == 0)

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config/cfg.h"
+#include "master/backends.h"
 #include "master/drain.h"
 #include "master/master.h"
 #include "master/pidfile.h"
@@ -38,6 +39,7 @@ main(int argc, char *argv[])
 	const char *path = DEFAULT_CONFIG, *action = NULL, *name = NULL;
 	char err[CFG_ERRLEN];
 	struct cfg *cfg;
+	struct addrlist *addrs;
 	int ch, foreground = 0, test = 0;
 
 	while ((ch = getopt(argc, argv, "c:fs:tvh")) != -1) {
@@ -73,11 +75,6 @@ main(int argc, char *argv[])
 		(void)fprintf(stderr, "porter: %s\n", err);
 		return (1);
 	}
-	if (test) {
-		(void)printf("porter: %s: configuration OK\n", path);
-		cfg_free(cfg);
-		return (0);
-	}
 	if (action != NULL) {
 		int rc = name != NULL ? drain_request(cfg, action, name) :
 		    pidfile_signal(cfg, action);
@@ -85,5 +82,17 @@ main(int argc, char *argv[])
 		cfg_free(cfg);
 		return (rc);
 	}
-	return (master_run(cfg, path, foreground, argv));
+	/* a server name that does not resolve is a configuration error */
+	if ((addrs = backends_resolve(cfg, err, sizeof(err))) == NULL) {
+		(void)fprintf(stderr, "porter: %s\n", err);
+		cfg_free(cfg);
+		return (1);
+	}
+	if (test) {
+		(void)printf("porter: %s: configuration OK\n", path);
+		free(addrs);
+		cfg_free(cfg);
+		return (0);
+	}
+	return (master_run(cfg, addrs, path, foreground, argv));
 }

@@ -16,6 +16,7 @@
 #include "config/cfg.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "master/backends.h"
 #include "master/checker_ctl.h"
 #include "master/drain.h"
 #include "master/listen.h"
@@ -229,7 +230,7 @@ pidfile_claim(const struct cfg *cfg)
 }
 
 static void
-setup(struct master *m)
+setup(struct master *m, struct addrlist *addrs)
 {
 	struct cfg *cfg = m->cfg;
 	struct shm_sizes z;
@@ -271,8 +272,14 @@ setup(struct master *m)
 		z.nrows = MIN_BACKEND_ROWS;
 	if (shm_create(&m->shm, &z) == -1)
 		log_fatal("shared memory: %s", strerror(errno));
-	if (hc_assign(&m->shm, cfg, NULL) == -1)
+	if ((m->rows = calloc((size_t)cfg_nservers(cfg) + 1,
+	    sizeof(*m->rows))) == NULL)
+		log_fatal("out of memory");
+	if (hc_assign(&m->shm, cfg, NULL, m->rows) == -1)
 		log_fatal("shared memory: backend table too small");
+	/* before any child: the master is the segment's only writer now */
+	backends_publish(&m->shm, cfg, m->rows, addrs);
+	free(addrs);
 	open_pod(m);
 	m->pids = calloc(m->nslots, sizeof(*m->pids));
 	m->gens = calloc(m->nslots, sizeof(*m->gens));
@@ -308,7 +315,8 @@ teardown(struct master *m)
 }
 
 int
-master_run(struct cfg *cfg, const char *cfg_path, int foreground,
+master_run(struct cfg *cfg, struct addrlist *addrs, const char *cfg_path,
+    int foreground,
     char *const argv[])
 {
 	static char exe[4096];
@@ -351,7 +359,7 @@ master_run(struct cfg *cfg, const char *cfg_path, int foreground,
 	if (sigprocmask(SIG_BLOCK, &set, &m.oldmask) == -1)
 		log_fatal("sigprocmask: %s", strerror(errno));
 
-	setup(&m);
+	setup(&m, addrs);
 	log_info("porter %s started: %d listener(s), %d worker(s)",
 	    PACKAGE_VERSION, m.cfg->nlisteners, m.cfg->workers.start);
 	/* before the first fork, so no worker holds the pipe */

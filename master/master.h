@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
+#include "lib/addr.h"
 #include "master/privs.h"
 #include "shared/shm.h"
 
@@ -26,6 +27,8 @@ struct master {
 	int		 foreground;
 	int		*lfds;		/* by cfg->listeners index */
 	struct shm	 shm;
+	uint32_t	*rows;		/* each server's health row, by
+					   cfg_server_index (hc_assign) */
 	struct privs	 privs;
 	uint32_t	 generation;	/* of the workers forked now */
 	int		 pod[2];	/* this generation's pipe of death */
@@ -62,11 +65,12 @@ struct master {
 };
 
 /*
- * Open logs and listeners, make the shared segment, fork workers and
- * supervise them until told to stop. Takes ownership of cfg.
+ * Open logs and listeners, make the shared segment, publish the servers'
+ * addresses (addrs, from backends_resolve), fork workers and supervise
+ * them until told to stop. Takes ownership of cfg and addrs.
  * Returns the process exit code.
  */
-int	master_run(struct cfg *cfg, const char *cfg_path, int foreground,
-	    char *const argv[]);
+int	master_run(struct cfg *cfg, struct addrlist *addrs,
+	    const char *cfg_path, int foreground, char *const argv[]);
 
 #endif

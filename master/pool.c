@@ -72,6 +72,7 @@ pool_spawn(struct master *m)
 		}
 		a.cfg = m->cfg;
 		a.shm = &m->shm;
+		a.rows = m->rows;
 		a.slot = (uint32_t)slot;
 		a.generation = m->generation;
 		a.lfds = m->lfds;

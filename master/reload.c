@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "master/backends.h"
+#include "master/checker_ctl.h"
 #include "master/listen.h"
 #include "master/master.h"
 #include "master/privs.h"
@@ -32,14 +34,24 @@ close_unused(const int *oldfds, int nold, const int *fds, int n)
 int
 reload_config(struct master *m)
 {
+	struct addrlist *addrs = NULL;
 	struct cfg *nc;
 	struct privs pv;
 	char err[CFG_ERRLEN];
+	uint32_t *rows = NULL;
 	int *fds;
 
-	if ((nc = cfg_load(m->cfg_path, err, sizeof(err))) == NULL) {
+	if ((nc = cfg_load(m->cfg_path, err, sizeof(err))) == NULL ||
+	    (addrs = backends_resolve(nc, err, sizeof(err))) == NULL) {
 		log_error("reload: %s; keeping the running configuration", err);
+		cfg_free(nc);
 		return (-1);
+	}
+	if ((rows = calloc((size_t)cfg_nservers(nc) + 1, sizeof(*rows))) ==
+	    NULL) {
+		log_error("reload: out of memory; keeping the running "
+		    "configuration");
+		goto fail;
 	}
 	/*
 	 * Old and new workers share the scoreboard while the old ones
@@ -48,26 +60,23 @@ reload_config(struct master *m)
 	 */
 	if ((uint32_t)nc->workers.max * 2 > m->nslots ||
 	    (uint32_t)nc->npools > m->shm.hdr->npools ||
-	    hc_assign(&m->shm, nc, m->cfg) == -1) {
+	    hc_assign(&m->shm, nc, m->cfg, rows) == -1) {
 		log_error("reload: %s: workers.max %d, %d pools or %d servers "
 		    "need a larger shared segment than this master made (%u "
 		    "slots, %u pools, %u servers); stop and start porter to "
 		    "apply it; keeping the running configuration", m->cfg_path,
 		    nc->workers.max, nc->npools, cfg_nservers(nc), m->nslots,
 		    m->shm.hdr->npools, m->shm.hdr->nrows);
-		cfg_free(nc);
-		return (-1);
+		goto fail;
 	}
 	if (privs_resolve(nc, &pv, err, sizeof(err)) == -1) {
 		log_error("reload: %s; keeping the running configuration", err);
-		cfg_free(nc);
-		return (-1);
+		goto fail;
 	}
 	if ((fds = listen_all(nc, m->lfds, m->cfg->nlisteners, err,
 	    sizeof(err))) == NULL) {
 		log_error("reload: %s; keeping the running configuration", err);
-		cfg_free(nc);
-		return (-1);
+		goto fail;
 	}
 	if (log_open(nc->error_log) == -1)
 		log_warn("reload: error_log %s (still logging to the old one)",
@@ -79,8 +88,23 @@ reload_config(struct master *m)
 	close_unused(m->lfds, m->cfg->nlisteners, fds, nc->nlisteners);
 	free(m->lfds);
 	m->lfds = fds;
+	/*
+	 * The new addresses for every worker, old and new: the checker is
+	 * the segment's other writer, so it goes first (its successor starts
+	 * with the new generation).
+	 */
+	checker_ctl_end(m);
+	backends_publish(&m->shm, nc, rows, addrs);
+	free(addrs);
+	free(m->rows);
+	m->rows = rows;
 	cfg_free(m->cfg);
 	m->cfg = nc;
 	m->privs = pv;
 	return (0);
+fail:
+	free(rows);
+	free(addrs);
+	cfg_free(nc);
+	return (-1);
 }

@@ -141,7 +141,8 @@ row_reset(const struct shm *s, uint32_t row, const char *key,
 }
 
 int
-hc_assign(const struct shm *s, struct cfg *nc, const struct cfg *old)
+hc_assign(const struct shm *s, const struct cfg *nc, const struct cfg *old,
+    uint32_t *rows)
 {
 	uint32_t nrows = hc_rows(s), nused = 0, nfree = 0, i, *freerow = NULL;
 	struct used_row *used = NULL, *found;
@@ -190,17 +191,18 @@ hc_assign(const struct shm *s, struct cfg *nc, const struct cfg *old)
 	k = 0;
 	for (p = 0; p < nc->npools; p++)
 		for (j = 0; j < nc->pools[p].nservers; j++) {
-			struct cfg_server *sv = &nc->pools[p].servers[j];
+			uint32_t *row = &rows[cfg_server_index(&nc->pools[p],
+			    j)];
 
-			make_key(key, &nc->pools[p], sv);
+			make_key(key, &nc->pools[p], &nc->pools[p].servers[j]);
 			found = bsearch(key, used, nused, sizeof(*used),
 			    used_key_cmp);
 			if (found != NULL) {
-				sv->row = found->row;	/* state carries over */
+				*row = found->row;	/* state carries over */
 				continue;
 			}
-			sv->row = freerow[k++];
-			row_reset(s, sv->row, key, &nc->pools[p], now);
+			*row = freerow[k++];
+			row_reset(s, *row, key, &nc->pools[p], now);
 		}
 	rc = 0;
 out:

@@ -5,10 +5,11 @@
  * the whole service, not per worker. Fields are atomics; no lock.
  *
  * A row belongs to a server by its key, "pool/address". The master gives
- * each cfg_server its row (hc_assign) before forking, and on a reload a
- * server still in the config keeps its row and so its state; rows are
- * never moved, so workers of the old generation that are finishing keep
- * counting on the right rows.
+ * each server its row (hc_assign) before forking, in an array of its own
+ * that its children inherit (the configuration is not written to); on a
+ * reload a server still in the config keeps its row and so its state;
+ * rows are never moved, so workers of the old generation that are
+ * finishing keep counting on the right rows.
  *
  * A worker records the row it holds in its scoreboard slot, so when it
  * dies mid-request the master gives the connection back (hc_release).
@@ -61,13 +62,15 @@ struct hc_row	*hc_row(const struct shm *, uint32_t row);
 uint32_t	 hc_rows(const struct shm *);
 
 /*
- * Give every server of nc its row (cfg_server.row): the row whose key is
- * "pool/address" if there is one (its state carries over), else a free
- * row, which starts in the pool's initial state. A row is free if its key
- * is empty or names a server in neither nc nor old (old: the config now
- * running, or NULL at start). 0, or -1 if the table is too small.
+ * Give every server of nc its row, in rows[cfg_server_index] (an array of
+ * cfg_nservers(nc)): the row whose key is "pool/address" if there is one
+ * (its state carries over), else a free row, which starts in the pool's
+ * initial state. A row is free if its key is empty or names a server in
+ * neither nc nor old (old: the config now running, or NULL at start).
+ * 0, or -1 if the table is too small.
  */
-int	hc_assign(const struct shm *, struct cfg *nc, const struct cfg *old);
+int	hc_assign(const struct shm *, const struct cfg *nc,
+	    const struct cfg *old, uint32_t *rows);
 
 /*
  * Whether a request may go to row now: up and not draining; or down by

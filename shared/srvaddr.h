@@ -9,12 +9,13 @@
  * one that answered is remembered here (pref) so that every process
  * goes straight to it next time.
  *
- * With resolve set on the pool, the checker looks the names up again
- * every so often and publishes the answer here (a seqlock: the checker
- * is its only writer, as the master runs one checker at a time); workers
- * use it when it is newer than their configuration's. A checker killed
- * mid-write leaves the sequence odd: readers then use the configuration's
- * addresses until the next checker writes again.
+ * The master publishes the addresses it resolved when it loaded the
+ * configuration; with resolve set on the pool, the checker publishes
+ * what it finds later. There is one writer at a time: the master writes
+ * only while no checker runs, and runs one checker at a time. A write
+ * goes to the set readers are not using, then switches them over, each
+ * set behind its own sequence count: a writer killed mid-write leaves
+ * the current set whole, and the next writer finishes the other one.
  */
 #ifndef PORTER_SHARED_SRVADDR_H
 #define PORTER_SHARED_SRVADDR_H
@@ -27,11 +28,16 @@
 /* One address in the segment: 32 bytes hold a sockaddr_in6. */
 #define SRVADDR_WORDS	4
 
-struct srvaddr {
+struct srvaddr_set {
 	_Atomic uint32_t	seq;		/* odd while being written */
-	_Atomic uint32_t	n;		/* 0: never resolved */
+	_Atomic uint32_t	n;
 	_Atomic int64_t		resolved_ms;	/* CLOCK_MONOTONIC ms */
 	_Atomic uint64_t	word[ADDR_MAX][SRVADDR_WORDS];
+};
+
+struct srvaddr {
+	_Atomic uint32_t	cur;		/* the set readers use: 0 or 1 */
+	struct srvaddr_set	set[2];
 	_Atomic uint64_t	pref;		/* addr_hash of the address that
 						   answered last; 0: none */
 };
@@ -39,13 +45,13 @@ struct srvaddr {
 /* A row taken by a new server: nothing known. No one else uses it yet. */
 void	srvaddr_reset(struct srvaddr *);
 
-/* The checker: the name now resolves to l (l->n > 0). */
+/* The one writer of the moment: the name now resolves to l (l->n > 0). */
 void	srvaddr_publish(struct srvaddr *, const struct addrlist *l,
 	    int64_t now_ms);
 
 /*
- * The checker's latest answer into out, with when it was found: 1, or 0
- * if there is none (never resolved, or a write in progress or cut off).
+ * The addresses into out, with when they were found: 1, or 0 if there
+ * are none (never published, or torn by writes faster than this read).
  */
 int	srvaddr_read(const struct srvaddr *, struct addrlist *out,
 	    int64_t *resolved_ms);
@@ -57,13 +63,10 @@ int	srvaddr_read(const struct srvaddr *, struct addrlist *out,
 int	srvaddr_prefer(struct srvaddr *, const struct sockaddr *sa);
 
 /*
- * The addresses to try, in order from *first (wrapping around): the
- * checker's answer when use_published and it is newer than loaded_ms,
- * copied into scratch; otherwise cfg (no copy). *first is the preferred
- * address's index, or 0.
+ * The addresses to try into out, and *first, the index of the preferred
+ * one (0 if none is): the connection tries them from there, wrapping
+ * around. How many (0: none known).
  */
-const struct addrlist *srvaddr_list(const struct srvaddr *,
-	    const struct addrlist *cfg, int64_t loaded_ms, int use_published,
-	    struct addrlist *scratch, int *first);
+int	srvaddr_list(const struct srvaddr *, struct addrlist *out, int *first);
 
 #endif

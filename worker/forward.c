@@ -186,7 +186,7 @@ forward_request(struct conn *c)
 	struct worker *w = c->w;
 	const struct cfg_forward *f = c->fwd;
 	const struct http_req *q = &c->req;
-	struct addrlist to;
+	struct addrlist all, to;
 	char host[256], rule[600], url[8192], tried[256];
 	const char *why = NULL;
 	size_t urllen;
@@ -220,35 +220,29 @@ forward_request(struct conn *c)
 	c->backend = w->fwd_name;
 
 	parent = fwd_use_parent(f, host, strlen(host));
-	if (parent) {
-		to.n = 0;
-		(void)addrlist_add(&to, (const struct sockaddr *)&f->parent.sa,
-		    f->parent.salen);
-	} else {
-		struct addrlist all;
-
-		n = resolve_host(host, port, w->cfg->timeouts.connect, &all,
-		    &why);
-		if (n <= 0) {
-			(void)snprintf(rule, sizeof(rule),
-			    "the name %s could not be resolved (%s)", host,
-			    why);
-			return (answer_error_page(c, n == 0 ? 502 : 504,
-			    http_req_body(q) != HTTP_BODY_NONE, rule, NULL,
-			    rule));
-		}
-		/* the guard looks at what porter would connect to */
-		to.n = 0;
-		for (i = 0; i < all.n; i++)
-			if (!f->deny_private ||
-			    !fwd_private_addr((struct sockaddr *)&all.sa[i]))
-				(void)addrlist_add(&to, (const struct
-				    sockaddr *)&all.sa[i], all.len[i]);
-		if (to.n == 0) {
-			(void)snprintf(rule, sizeof(rule),
-			    "%s is a private address (deny_private)", host);
-			return (forbid(c, 403, rule));
-		}
+	/* the parent's name is looked up afresh too: it may move */
+	n = resolve_host(parent ? f->parent.host : host, parent ?
+	    f->parent.port : port, w->cfg->timeouts.connect, &all, &why);
+	if (n <= 0) {
+		(void)snprintf(rule, sizeof(rule), "the name %s could not be "
+		    "resolved (%s)", parent ? f->parent.host : host, why);
+		return (answer_error_page(c, n == 0 ? 502 : 504,
+		    http_req_body(q) != HTTP_BODY_NONE, rule, NULL, rule));
+	}
+	/*
+	 * The guard looks at what porter would connect to (the operator
+	 * chose the parent: it may be on the local network).
+	 */
+	to.n = 0;
+	for (i = 0; i < all.n; i++)
+		if (parent || !f->deny_private ||
+		    !fwd_private_addr((struct sockaddr *)&all.sa[i]))
+			(void)addrlist_add(&to, (const struct sockaddr *)
+			    &all.sa[i], all.len[i]);
+	if (to.n == 0) {
+		(void)snprintf(rule, sizeof(rule),
+		    "%s is a private address (deny_private)", host);
+		return (forbid(c, 403, rule));
 	}
 
 	if (q->meth == HTTP_M_CONNECT) {

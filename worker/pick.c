@@ -99,7 +99,7 @@ by_algorithm(struct conn *c, const struct cfg_route *rt, const uint8_t *el)
 	if (p->balance == CFG_BAL_LEAST_CONN || p->balance == CFG_BAL_RANDOM2)
 		for (i = 0; i < p->nservers; i++)
 			w->active[i] = atomic_load_explicit(&hc_row(w->shm,
-			    p->servers[i].row)->active, memory_order_relaxed);
+			    worker_row(w, p, i))->active, memory_order_relaxed);
 	switch (p->balance) {
 	case CFG_BAL_LEAST_CONN:
 		return (balance_pick_least(b, p, w->active, el, w->tiebreak++));
@@ -130,12 +130,13 @@ pick_server(struct conn *c, const struct cfg_route *rt, const uint8_t *tried)
 
 			w->eligible[i] = 0;
 			if (srv->backup != phase || tried[i] ||
-			    !hc_usable(w->shm, srv->row, p, now, &trial))
+			    !hc_usable(w->shm, worker_row(w, p, i), p, now,
+			    &trial))
 				continue;
 			if (trial)
 				return (i);
 			if (srv->max_conns > 0 && atomic_load_explicit(
-			    &hc_row(w->shm, srv->row)->active,
+			    &hc_row(w->shm, worker_row(w, p, i))->active,
 			    memory_order_relaxed) >= srv->max_conns) {
 				busy = 1;
 				continue;
@@ -151,7 +152,8 @@ pick_server(struct conn *c, const struct cfg_route *rt, const uint8_t *tried)
 			s = by_algorithm(c, rt, w->eligible);
 			if (s < 0 || left == 1 || p->slow_start <= 0)
 				return (s);
-			f = hc_weight_factor(w->shm, p->servers[s].row, p, now);
+			f = hc_weight_factor(w->shm, worker_row(w, p, s), p,
+			    now);
 			if (f >= 1.0 ||
 			    (double)(next_random(w) >> 11) / 9007199254740992.0 < f)
 				return (s);

@@ -62,7 +62,7 @@ enum up_rc { UP_OK, UP_EARLY_EOF, UP_TIMEOUT, UP_BAD, UP_CLIENT };
 
 /* Where one attempt goes: a pool's server, or forward mode's destination. */
 struct target {
-	const struct addrlist	*addrs;		/* where it is: one to connect */
+	struct addrlist		 addrs;		/* where it is: one to connect */
 	int			 first;		/* the index to try first */
 	struct srvaddr		*shared;	/* pool servers: the address
 						   in use is kept there */
@@ -117,7 +117,7 @@ failed(struct conn *c, struct target *t, int status, int timeout,
     const char *why, int retry, struct outcome *o)
 {
 	/* which addresses of a name failed, unless the name is the address */
-	if (t->tried[0] != '\0' && (t->addrs->n > 1 ||
+	if (t->tried[0] != '\0' && (t->addrs.n > 1 ||
 	    strncmp(t->tried, t->name, strlen(t->name)) != 0))
 		log_error("%s: %s %s: %s (%s)", c->peer, t->pool != NULL ?
 		    "backend" : "server", t->name, why, t->tried);
@@ -227,11 +227,16 @@ upstream_open(struct conn *c, struct target *t, int fresh,
     struct up_conn *u, int *reused)
 {
 	struct worker *w = c->w;
-	const struct addrlist *l = t->addrs;
+	const struct addrlist *l = &t->addrs;
 	const struct sockaddr *sa;
 	char text[ADDR_TEXT];
 	int fd, i;
 
+	if (l->n == 0) {
+		/* cannot happen: the master publishes before any worker */
+		errno = EADDRNOTAVAIL;
+		return (-1);
+	}
 	if (!fresh && upstream_take(&w->up, (const struct sockaddr *)
 	    &l->sa[t->first], l->len[t->first], !resendable(c, t->pool), u)) {
 		*reused = 1;
@@ -290,9 +295,9 @@ proxy_request(struct conn *c, const struct cfg_route *rt)
 	struct http_req *q = &c->req;
 	struct outcome o;
 	struct target t;
-	struct addrlist scratch;
 	size_t hlen = 0;
 	double qsince = 0;
+	uint32_t row;
 	int tries = 0, step = 1, s;
 
 	if (http_req_body(q) == HTTP_BODY_LENGTH &&
@@ -318,23 +323,23 @@ proxy_request(struct conn *c, const struct cfg_route *rt)
 			break;
 		}
 		srv = &pool->servers[s];
-		if (!hc_try_acquire(w->shm, srv->row, srv->max_conns))
+		row = worker_row(w, pool, s);
+		if (!hc_try_acquire(w->shm, row, srv->max_conns))
 			continue;	/* another worker took the last slot */
 		memset(&t, 0, sizeof(t));
-		t.shared = &hc_row(w->shm, srv->row)->addr;
-		t.addrs = srvaddr_list(t.shared, &srv->addrs, cfg->loaded_ms,
-		    pool->resolve > 0, &scratch, &t.first);
+		t.shared = &hc_row(w->shm, row)->addr;
+		(void)srvaddr_list(t.shared, &t.addrs, &t.first);
 		t.name = srv->addr.text;
 		t.pool = pool;
-		t.row = srv->row;
+		t.row = row;
 		c->backend = srv->addr.text;
 		/* held in the slot: the master gives it back if we die */
-		atomic_store_explicit(&w->sb->hc_held, srv->row + 1,
+		atomic_store_explicit(&w->sb->hc_held, row + 1,
 		    memory_order_relaxed);
 		sb_set_state(w->sb, SB_UPSTREAM);
 		attempt(c, rt, &t, &hlen, &o);
 		atomic_store_explicit(&w->sb->hc_held, 0, memory_order_relaxed);
-		hc_release(w->shm, srv->row);
+		hc_release(w->shm, row);
 		if (o.done)
 			return (o.rc);
 		w->tried[s] = 1;
@@ -356,7 +361,7 @@ proxy_forward(struct conn *c, const struct cfg_route *rt,
 
 	memset(&t, 0, sizeof(t));
 	sb_set_state(c->w->sb, SB_UPSTREAM);
-	t.addrs = addrs;
+	t.addrs = *addrs;
 	t.name = name;
 	attempt(c, rt, &t, &hlen, &o);
 	if (o.done)

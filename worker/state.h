@@ -21,6 +21,8 @@
 struct worker {
 	const struct cfg	*cfg;
 	const struct shm	*shm;
+	const uint32_t		*rows;		/* health row of each server, by
+						   cfg_server_index */
 	struct sb_slot		*sb;
 	struct balance		*bal;		/* one per pool */
 	uint8_t			*eligible;	/* per server of a pool, scratch */
@@ -56,6 +58,13 @@ struct worker {
  * generation has started (reload, graceful stop). Read between requests
  * and before each response, which then says "Connection: close".
  */
+/* The health row of server j of pool p. */
+static inline uint32_t
+worker_row(const struct worker *w, const struct cfg_pool *p, int j)
+{
+	return (w->rows[cfg_server_index(p, j)]);
+}
+
 static inline int
 worker_stopping(const struct worker *w)
 {

@@ -150,8 +150,8 @@ put_backends(struct page *pg, const struct worker *w)
 
 		for (k = 0; k < p->nservers; k++) {
 			const struct cfg_server *s = &p->servers[k];
-			const struct hc_row *r = hc_row(w->shm, s->row);
-			const struct addrlist *l;
+			const struct hc_row *r = hc_row(w->shm,
+			    worker_row(w, p, k));
 			int64_t lc = atomic_load(&r->last_change_ms);
 			int64_t lk = atomic_load(&r->last_check_ms);
 			double lat = (double)atomic_load(&r->latency_us) /
@@ -161,10 +161,11 @@ put_backends(struct page *pg, const struct worker *w)
 			(void)snprintf(name, sizeof(name), "%s/%s", p->name,
 			    s->addr.text);
 			/* where requests go now: the address tried first */
-			l = srvaddr_list(&r->addr, &s->addrs, cfg->loaded_ms,
-			    p->resolve > 0, &scratch, &cur);
-			(void)addr_text((const struct sockaddr *)&l->sa[cur],
-			    using, sizeof(using));
+			if (srvaddr_list(&r->addr, &scratch, &cur) > 0)
+				(void)addr_text((const struct sockaddr *)
+				    &scratch.sa[cur], using, sizeof(using));
+			else
+				(void)snprintf(using, sizeof(using), "-");
 			/* "-" (null): never changed or checked */
 			(void)snprintf(chg, sizeof(chg), lc > 0 ? "%lld" :
 			    (pg->json ? "null" : "-"),
@@ -188,7 +189,7 @@ put_backends(struct page *pg, const struct worker *w)
 			    "failures=%llu timeouts=%llu checks_failed=%llu "
 			    "latency_ms=%.1f last_change_s=%s last_check_s=%s "
 			    "weight=%d backup=%s max_conns=%d\n",
-			    hc_state_name(w->shm, s->row),
+			    hc_state_name(w->shm, worker_row(w, p, k)),
 			    atomic_load(&r->draining) ?
 			    (pg->json ? "true" : "yes") :
 			    (pg->json ? "false" : "no"),
@@ -429,7 +430,8 @@ drain_action(struct conn *c, int on, const char *q, size_t qlen,
 	if ((srv = cfg_server_named(c->w->cfg, name, &p)) != NULL) {
 		log_info("%s: status page: %s %s", c->peer,
 		    on ? "drain" : "undrain", name);
-		hc_set_draining(c->w->shm, srv->row, on);
+		hc_set_draining(c->w->shm, worker_row(c->w, p,
+		    (int)(srv - p->servers)), on);
 		(void)snprintf(text, sizeof(text), "%s%s\n",
 		    on ? "draining " : "no longer draining ", name);
 		return (send_text(c, 200, closing, on ?

@@ -54,6 +54,7 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
 	w->shm = a->shm;
+	w->rows = a->rows;
 	w->sb = sb_slot(a->shm, a->slot);
 	w->generation = a->generation;
 	/* the client buffer must hold a whole head and a useful body read */

@@ -13,6 +13,7 @@
 struct worker_args {
 	const struct cfg	*cfg;
 	const struct shm	*shm;
+	const uint32_t		*rows;		/* by cfg_server_index (hc_assign) */
 	uint32_t		 slot;		/* scoreboard slot, already claimed */
 	uint32_t		 generation;
 	const int		*lfds;		/* one per cfg->listeners[i] */

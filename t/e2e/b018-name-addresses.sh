@@ -173,6 +173,25 @@ st=$?
 expect_eq "$st" 0 "porter -t accepts the configuration with this hosts file" || diag "$out"
 expect_match "$out" 'configuration OK' "and says configuration OK"
 
+# a name that does not resolve is a configuration error, named with its
+# file and line, at porter -t, at start, and on reload (which keeps the
+# running configuration)
+sed 's/none\.test:/gone.test:/' "$T/porter.conf" >"$T/gone.conf"
+line=$(grep -n 'gone\.test' "$T/gone.conf" | head -1 | cut -d: -f1)
+out=$(ns_run "$T/hosts" "$PORTER" -t -c "$T/gone.conf" 2>&1)
+st=$?
+expect_eq "$st" 1 "porter -t: a server name that does not resolve is refused"
+expect_match "$out" "gone\\.conf:$line: pools\\[[0-9]\\]\\.servers\\[[0-9]\\]\\.address \"gone\\.test:$Z\": no such host" \
+    "naming the file, its line, the setting and why"
+cp "$T/porter.conf" "$T/good.conf"
+cp "$T/gone.conf" "$T/porter.conf"
+m=$(wc -l <"$(porter_log)")
+kill -HUP "$(porter_pid)"
+refused() { tail -n +"$((m + 1))" "$(porter_log)" | grep -q 'reload: .*gone\.test.*no such host; keeping the running configuration'; }
+expect_true "reload with that name: refused, the running configuration kept" wait_until 5 refused
+expect_eq "$(cu -o /dev/null -w '%{http_code}' "$U/")" 200 "still serving after the refused reload"
+cp "$T/good.conf" "$T/porter.conf"
+
 expect_no_alerts
 porter_stop
 done_testing

@@ -200,7 +200,12 @@ START_TEST(full_config)
 	ck_assert_str_eq(c->pools[1].name, "static");
 	ck_assert_int_eq(c->pools[1].nservers, 1);
 	ck_assert_str_eq(c->pools[1].servers[0].addr.text, "localhost:9003");
-	ck_assert_int_ne(c->pools[1].servers[0].addr.salen, 0);
+	/* a name, for the master to resolve: the loader looks nothing up */
+	ck_assert_int_eq(c->pools[1].servers[0].addr.named, 1);
+	ck_assert_int_eq(c->pools[1].servers[0].addr.salen, 0);
+	ck_assert_int_eq(c->pools[0].first, 0);
+	ck_assert_int_eq(c->pools[1].first, c->pools[0].nservers);
+	ck_assert_int_eq(cfg_server_index(&c->pools[1], 0), 2);
 
 	ck_assert_int_eq(c->nlisteners, 2);
 	ck_assert_str_eq(addr_str(&c->listeners[0].addr, buf, sizeof(buf)),
@@ -1186,9 +1191,9 @@ START_TEST(forward_full)
 
 	ck_assert_int_eq(f->has_parent, 1);
 	ck_assert_str_eq(f->parent.text, "localhost:3129");
-	ck_assert(f->parent.sa.ss_family == AF_INET ||
-	    f->parent.sa.ss_family == AF_INET6);
-	ck_assert_int_ne(f->parent.salen, 0);
+	ck_assert_int_eq(f->parent.named, 1);
+	ck_assert_str_eq(f->parent.host, "localhost");
+	ck_assert_int_eq(f->parent.port, 3129);
 	ck_assert_int_eq(f->nparent_hosts, 2);
 	ck_assert_str_eq(f->parent_hosts[0], ".corp.example");
 	ck_assert_str_eq(f->parent_hosts[1], "intranet");
@@ -2326,83 +2331,80 @@ END_TEST
 
 START_TEST(parse_addr)
 {
-	struct addrlist	 all;
 	struct cfg_addr	 a;
 	char		 err[CFG_ERRLEN], buf[128];
 
-	ck_assert_int_eq(cfg_parse_addr("127.0.0.1:8080", 1, &a, NULL, err,
+	ck_assert_int_eq(cfg_parse_addr("127.0.0.1:8080", 1, &a, err,
 	    sizeof(err)), 0);
 	ck_assert_str_eq(addr_str(&a, buf, sizeof(buf)), "127.0.0.1:8080");
 	ck_assert_str_eq(a.text, "127.0.0.1:8080");
 	ck_assert_int_eq(a.salen, sizeof(struct sockaddr_in));
 
-	ck_assert_int_eq(cfg_parse_addr("[::1]:8080", 1, &a, NULL, err,
+	ck_assert_int_eq(cfg_parse_addr("[::1]:8080", 1, &a, err,
 	    sizeof(err)), 0);
 	ck_assert_str_eq(addr_str(&a, buf, sizeof(buf)), "[::1]:8080");
 	ck_assert_int_eq(a.salen, sizeof(struct sockaddr_in6));
 
-	ck_assert_int_eq(cfg_parse_addr("*:65535", 1, &a, NULL, err, sizeof(err)),
+	ck_assert_int_eq(cfg_parse_addr("*:65535", 1, &a, err, sizeof(err)),
 	    0);
 	ck_assert_str_eq(addr_str(&a, buf, sizeof(buf)), "0.0.0.0:65535");
 
-	ck_assert_int_eq(cfg_parse_addr("[::]:1", 1, &a, NULL, err, sizeof(err)), 0);
+	ck_assert_int_eq(cfg_parse_addr("[::]:1", 1, &a, err, sizeof(err)), 0);
 	ck_assert_str_eq(addr_str(&a, buf, sizeof(buf)), "[::]:1");
 
 	/* Names only where resolving is allowed. */
-	ck_assert_int_eq(cfg_parse_addr("localhost:80", 1, &a, NULL, err,
+	ck_assert_int_eq(cfg_parse_addr("localhost:80", 1, &a, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, "bad address \"localhost:80\": \"localhost\" "
 	    "is not a numeric IP address (needed here, e.g. 127.0.0.1, [::1] "
 	    "or *)");
-	ck_assert_int_eq(cfg_parse_addr("localhost:80", 0, &a, NULL, err,
+	/* a name is kept as a name: the master resolves it, not the loader */
+	ck_assert_int_eq(cfg_parse_addr("localhost:80", 0, &a, err,
 	    sizeof(err)), 0);
-	ck_assert(a.sa.ss_family == AF_INET || a.sa.ss_family == AF_INET6);
+	ck_assert_int_eq(a.sa.ss_family, 0);
 	ck_assert_str_eq(a.text, "localhost:80");
 	ck_assert_str_eq(a.host, "localhost");
 	ck_assert_int_eq(a.port, 80);
 	ck_assert_int_eq(a.named, 1);
-
-	/* every address of a name, the first one as the address */
-	ck_assert_int_eq(cfg_parse_addr("localhost:81", 0, &a, &all, err,
+	ck_assert_int_eq(cfg_parse_addr("no-such-host.porter-test.invalid:81",
+	    0, &a, err, sizeof(err)), 0);
+	ck_assert_int_eq(a.named, 1);
+	ck_assert_int_eq(cfg_parse_addr("bad_name!:80", 0, &a, err,
+	    sizeof(err)), -1);
+	ck_assert_str_eq(err, "bad address \"bad_name!:80\": \"bad_name!\" is "
+	    "not a host name or an IP address");
+	ck_assert_int_eq(cfg_parse_addr("127.0.0.1:82", 0, &a, err,
 	    sizeof(err)), 0);
-	ck_assert_int_ge(all.n, 1);
-	ck_assert(addr_same((struct sockaddr *)&all.sa[0],
-	    (struct sockaddr *)&a.sa));
-	ck_assert_int_eq(all.len[0], a.salen);
-	ck_assert_int_eq(cfg_parse_addr("127.0.0.1:82", 0, &a, &all, err,
-	    sizeof(err)), 0);
-	ck_assert_int_eq(all.n, 1);
 	ck_assert_int_eq(a.named, 0);
-	ck_assert_int_eq(cfg_parse_addr("[::1]:83", 0, &a, &all, err,
+	ck_assert_int_eq(a.sa.ss_family, AF_INET);
+	ck_assert_int_eq(cfg_parse_addr("[::1]:83", 0, &a, err,
 	    sizeof(err)), 0);
-	ck_assert_int_eq(all.n, 1);
 	ck_assert_int_eq(a.named, 0);
 	ck_assert_str_eq(a.host, "::1");
-	ck_assert_int_eq(cfg_parse_addr("*:84", 0, &a, &all, err,
+	ck_assert_int_eq(cfg_parse_addr("*:84", 0, &a, err,
 	    sizeof(err)), 0);
-	ck_assert_int_eq(all.n, 1);
 	ck_assert_int_eq(a.named, 0);
 
-	ck_assert_int_eq(cfg_parse_addr("x", 0, &a, NULL, err, sizeof(err)), -1);
+	ck_assert_int_eq(cfg_parse_addr("x", 0, &a, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "bad address \"x\": missing port");
-	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:", 0, &a, NULL, err,
+	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:", 0, &a, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, "bad address \"1.2.3.4:\": missing port");
-	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:8o", 0, &a, NULL, err,
+	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:8o", 0, &a, err,
 	    sizeof(err)), -1);
 	ck_assert_str_eq(err, "bad address \"1.2.3.4:8o\": port must be "
 	    "1-65535");
-	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:-1", 0, &a, NULL, err,
+	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:-1", 0, &a, err,
 	    sizeof(err)), -1);
-	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:000080", 0, &a, NULL, err,
+	ck_assert_int_eq(cfg_parse_addr("1.2.3.4:000080", 0, &a, err,
 	    sizeof(err)), -1);
-	ck_assert_int_eq(cfg_parse_addr("[::1]x:80", 0, &a, NULL, err,
+	ck_assert_int_eq(cfg_parse_addr("[::1]x:80", 0, &a, err,
 	    sizeof(err)), -1);
-	ck_assert_int_eq(cfg_parse_addr("[]:80", 0, &a, NULL, err, sizeof(err)),
+	ck_assert_int_eq(cfg_parse_addr("[]:80", 0, &a, err, sizeof(err)),
 	    -1);
-	ck_assert_int_eq(cfg_parse_addr("[*]:80", 0, &a, NULL, err, sizeof(err)),
+	ck_assert_int_eq(cfg_parse_addr("[*]:80", 0, &a, err, sizeof(err)),
 	    -1);
-	ck_assert_int_eq(cfg_parse_addr("1.2.3.4.5:80", 1, &a, NULL, err,
+	ck_assert_int_eq(cfg_parse_addr("1.2.3.4.5:80", 1, &a, err,
 	    sizeof(err)), -1);
 }
 END_TEST

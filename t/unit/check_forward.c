@@ -930,6 +930,19 @@ START_TEST(resolve_names)
 	ck_assert_msg(n > 0, "localhost: %d %s", n, why ? why : "");
 	ck_assert_int_eq(n, l.n);
 	check_loopback_list(&l, 3128);
+	/* the master's way, without threads: the same answer */
+	{
+		struct addrlist w;
+
+		ck_assert_int_eq(resolve_host_wait("localhost", 3128, &w,
+		    &why), n);
+		ck_assert(addrlist_same(&w, &l));
+		ck_assert_int_eq(resolve_host_wait("::1", 80, &w, &why), 1);
+		ck_assert_int_eq(resolve_host_wait(
+		    "no-such-host.porter-test.invalid", 80, &w, &why) <= 0, 1);
+		ck_assert_ptr_nonnull(why);
+		ck_assert_int_eq(w.n, 0);
+	}
 
 	why = NULL;
 	t0 = clock_now();

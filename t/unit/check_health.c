@@ -50,7 +50,6 @@ srv_set(struct cfg_server *s, int port)
 	sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	s->addr.salen = sizeof(*sin);
 	snprintf(s->addr.text, sizeof(s->addr.text), "127.0.0.1:%d", port);
-	(void)addrlist_add(&s->addrs, (struct sockaddr *)sin, sizeof(*sin));
 	s->weight = 1;
 }
 
@@ -88,6 +87,77 @@ hr(uint32_t row)
 }
 
 /*
+ * The rows hc_assign gave each server, as the master keeps them (by
+ * cfg_server_index), and by server for the tests to look up: ROW(s).
+ */
+static uint32_t	 rows[64];
+static struct {
+	const struct cfg_server	*srv;
+	uint32_t		 row;
+} assigned[64];
+static int	 nassigned;
+
+static int
+assign(struct cfg *c, const struct cfg *old)
+{
+	int i, j, k, rc;
+
+	for (i = 0; i < c->npools; i++)
+		c->pools[i].first = i == 0 ? 0 :
+		    c->pools[i - 1].first + c->pools[i - 1].nservers;
+	ck_assert_int_le(cfg_nservers(c), 64);
+	if ((rc = hc_assign(&sh, c, old, rows)) != 0)
+		return (rc);
+	for (i = 0; i < c->npools; i++)
+		for (j = 0; j < c->pools[i].nservers; j++) {
+			const struct cfg_server *sv = &c->pools[i].servers[j];
+
+			for (k = 0; k < nassigned && assigned[k].srv != sv; k++)
+				;
+			if (k == nassigned) {
+				ck_assert_int_lt(nassigned, 64);
+				nassigned++;
+			}
+			assigned[k].srv = sv;
+			assigned[k].row = rows[cfg_server_index(&c->pools[i],
+			    j)];
+		}
+	return (0);
+}
+
+static uint32_t
+row_of(const struct cfg_server *sv)
+{
+	int k;
+
+	for (k = 0; k < nassigned; k++)
+		if (assigned[k].srv == sv)
+			return (assigned[k].row);
+	ck_abort_msg("server %s has no row", sv->addr.text);
+	return (0);
+}
+
+#define ROW(s)	row_of(&(s))
+
+/* Every server of c at its own address, as the master publishes them. */
+static void
+publish_all(const struct cfg *c)
+{
+	struct addrlist l;
+	int i, j;
+
+	for (i = 0; i < c->npools; i++)
+		for (j = 0; j < c->pools[i].nservers; j++) {
+			const struct cfg_server *sv = &c->pools[i].servers[j];
+
+			l.n = 0;
+			(void)addrlist_add(&l, (const struct sockaddr *)
+			    &sv->addr.sa, sv->addr.salen);
+			srvaddr_publish(&hr(ROW(*sv))->addr, &l, 1);
+		}
+}
+
+/*
  * What most tests start from: a segment of 2 rows and c with one pool,
  * p, "app": n servers s[0..n-1] (n is 1 or 2: passive checks need a
  * second server) at 127.0.0.1:9001 and :9002, pool_set's settings, rows
@@ -105,8 +175,8 @@ app_fixture(struct cfg_server *s, int n, struct cfg_pool *p, struct cfg *c)
 		srv_set(&s[1], 9002);
 	pool_set(p, "app", s, n);
 	cfg_set(c, p, 1);
-	ck_assert_int_eq(hc_assign(&sh, c, NULL), 0);
-	return (s[0].row);
+	ck_assert_int_eq(assign(c, NULL), 0);
+	return (ROW(s[0]));
 }
 
 /* Send the log to a fresh file; returns its path (static). */
@@ -163,38 +233,38 @@ START_TEST(assign_keys_and_initial)
 	p[2].health.path = (char *)"/health";
 	cfg_set(&c, p, 3);
 	now = hc_now_ms();
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
+	ck_assert_int_eq(assign(&c, NULL), 0);
 
-	ck_assert_str_eq(hr(a[0].row)->key, "app/127.0.0.1:9001");
-	ck_assert_str_eq(hr(a[1].row)->key, "app/127.0.0.1:9002");
-	ck_assert_str_eq(hr(b[0].row)->key, "api/127.0.0.1:9003");
-	ck_assert_str_eq(hr(d[0].row)->key, "chk/127.0.0.1:9004");
-	ck_assert_uint_ne(a[0].row, a[1].row);
-	ck_assert_uint_ne(a[1].row, b[0].row);
-	ck_assert_uint_ne(b[0].row, d[0].row);
+	ck_assert_str_eq(hr(ROW(a[0]))->key, "app/127.0.0.1:9001");
+	ck_assert_str_eq(hr(ROW(a[1]))->key, "app/127.0.0.1:9002");
+	ck_assert_str_eq(hr(ROW(b[0]))->key, "api/127.0.0.1:9003");
+	ck_assert_str_eq(hr(ROW(d[0]))->key, "chk/127.0.0.1:9004");
+	ck_assert_uint_ne(ROW(a[0]), ROW(a[1]));
+	ck_assert_uint_ne(ROW(a[1]), ROW(b[0]));
+	ck_assert_uint_ne(ROW(b[0]), ROW(d[0]));
 
-	ck_assert_uint_eq(hr(a[0].row)->state, HC_UP);
-	ck_assert_int_ge(hr(a[0].row)->up_since_ms, now);
-	ck_assert_int_ge(hr(a[0].row)->last_change_ms, now);
-	ck_assert_str_eq(hc_state_name(&sh, a[0].row), "up");
-	ck_assert_int_eq(hc_usable(&sh, a[0].row, &p[0], now, &trial), 1);
+	ck_assert_uint_eq(hr(ROW(a[0]))->state, HC_UP);
+	ck_assert_int_ge(hr(ROW(a[0]))->up_since_ms, now);
+	ck_assert_int_ge(hr(ROW(a[0]))->last_change_ms, now);
+	ck_assert_str_eq(hc_state_name(&sh, ROW(a[0])), "up");
+	ck_assert_int_eq(hc_usable(&sh, ROW(a[0]), &p[0], now, &trial), 1);
 	ck_assert_int_eq(trial, 0);
 
 	/* down, nothing checks it: passively down, first request a trial */
-	ck_assert_uint_eq(hr(b[0].row)->state, HC_DOWN);
-	ck_assert_str_eq(hc_state_name(&sh, b[0].row), "down");
-	ck_assert_int_eq(hr(b[0].row)->up_since_ms, 0);
+	ck_assert_uint_eq(hr(ROW(b[0]))->state, HC_DOWN);
+	ck_assert_str_eq(hc_state_name(&sh, ROW(b[0])), "down");
+	ck_assert_int_eq(hr(ROW(b[0]))->up_since_ms, 0);
 	now = hc_now_ms();
-	ck_assert_int_eq(hc_usable(&sh, b[0].row, &p[1], now, &trial), 1);
+	ck_assert_int_eq(hc_usable(&sh, ROW(b[0]), &p[1], now, &trial), 1);
 	ck_assert_int_eq(trial, 1);
-	ck_assert_int_eq(hc_usable(&sh, b[0].row, &p[1], now, &trial), 0);
-	hc_passive_ok(&sh, b[0].row, &p[1], now, 0);
-	ck_assert_uint_eq(hr(b[0].row)->state, HC_UP);
+	ck_assert_int_eq(hc_usable(&sh, ROW(b[0]), &p[1], now, &trial), 0);
+	hc_passive_ok(&sh, ROW(b[0]), &p[1], now, 0);
+	ck_assert_uint_eq(hr(ROW(b[0]))->state, HC_UP);
 
 	/* down with active checks: only the checker brings it up */
-	ck_assert_uint_eq(hr(d[0].row)->state, HC_DOWN);
-	ck_assert_int_eq(hr(d[0].row)->down_until_ms, 0);
-	ck_assert_int_eq(hc_usable(&sh, d[0].row, &p[2], now + 100000, &trial),
+	ck_assert_uint_eq(hr(ROW(d[0]))->state, HC_DOWN);
+	ck_assert_int_eq(hr(ROW(d[0]))->down_until_ms, 0);
+	ck_assert_int_eq(hc_usable(&sh, ROW(d[0]), &p[2], now + 100000, &trial),
 	    0);
 	ck_assert_int_eq(trial, 0);
 	shm_destroy(&sh);
@@ -214,13 +284,12 @@ START_TEST(assign_long_key_cut)
 	srv_set(&s[0], 9001);
 	pool_set(&p[0], name, s, 1);
 	cfg_set(&c, p, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	ck_assert_uint_eq(strlen(hr(s[0].row)->key), HC_KEYLEN - 1);
-	ck_assert_int_eq(strncmp(hr(s[0].row)->key, name, HC_KEYLEN - 1), 0);
+	ck_assert_int_eq(assign(&c, NULL), 0);
+	ck_assert_uint_eq(strlen(hr(ROW(s[0]))->key), HC_KEYLEN - 1);
+	ck_assert_int_eq(strncmp(hr(ROW(s[0]))->key, name, HC_KEYLEN - 1), 0);
 	/* the same server again finds the same (cut) key */
-	s[0].row = 99;
-	ck_assert_int_eq(hc_assign(&sh, &c, &c), 0);
-	ck_assert_uint_eq(s[0].row, 0);
+	ck_assert_int_eq(assign(&c, &c), 0);
+	ck_assert_uint_eq(ROW(s[0]), 0);
 	shm_destroy(&sh);
 }
 END_TEST
@@ -237,8 +306,8 @@ START_TEST(assign_carries_state_over)
 	srv_set(&s1[1], 9002);
 	pool_set(&p1[0], "app", s1, 2);
 	cfg_set(&c1, p1, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c1, NULL), 0);
-	rb = s1[1].row;
+	ck_assert_int_eq(assign(&c1, NULL), 0);
+	rb = ROW(s1[1]);
 	/* 9002 is down, draining, busy and has history */
 	hc_passive_fail(&sh, rb, &p1[0], hc_now_ms(), 1, "timed out");
 	hc_set_draining(&sh, rb, 1);
@@ -252,9 +321,9 @@ START_TEST(assign_carries_state_over)
 	pool_set(&p2[0], "app", s2, 3);
 	p2[0].initial = CFG_INITIAL_DOWN;
 	cfg_set(&c2, p2, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c2, &c1), 0);
-	ck_assert_uint_eq(s2[1].row, rb);
-	ck_assert_uint_eq(s2[2].row, s1[0].row);
+	ck_assert_int_eq(assign(&c2, &c1), 0);
+	ck_assert_uint_eq(ROW(s2[1]), rb);
+	ck_assert_uint_eq(ROW(s2[2]), ROW(s1[0]));
 	ck_assert_uint_eq(hr(rb)->state, HC_DOWN);
 	ck_assert_uint_eq(hr(rb)->draining, 1);
 	ck_assert_int_eq(hr(rb)->active, 1);
@@ -263,13 +332,13 @@ START_TEST(assign_carries_state_over)
 	ck_assert_uint_eq(hr(rb)->latency_us, 1234);
 	ck_assert_str_eq(hr(rb)->key, "app/127.0.0.1:9002");
 	/* the kept server stays up though new ones start down */
-	ck_assert_uint_eq(hr(s2[2].row)->state, HC_UP);
+	ck_assert_uint_eq(hr(ROW(s2[2]))->state, HC_UP);
 	/* the new one: a clean row in the new initial state */
-	ck_assert_uint_ne(s2[0].row, rb);
-	ck_assert_uint_ne(s2[0].row, s1[0].row);
-	ck_assert_str_eq(hr(s2[0].row)->key, "app/127.0.0.1:9003");
-	ck_assert_uint_eq(hr(s2[0].row)->state, HC_DOWN);
-	ck_assert_uint_eq(hr(s2[0].row)->requests, 0);
+	ck_assert_uint_ne(ROW(s2[0]), rb);
+	ck_assert_uint_ne(ROW(s2[0]), ROW(s1[0]));
+	ck_assert_str_eq(hr(ROW(s2[0]))->key, "app/127.0.0.1:9003");
+	ck_assert_uint_eq(hr(ROW(s2[0]))->state, HC_DOWN);
+	ck_assert_uint_eq(hr(ROW(s2[0]))->requests, 0);
 	shm_destroy(&sh);
 }
 END_TEST
@@ -289,8 +358,8 @@ START_TEST(assign_reuses_only_rows_old_left)
 	srv_set(&s1[2], 3);
 	pool_set(&p1, "p", s1, 3);
 	cfg_set(&c1, &p1, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c1, NULL), 0);
-	rc_ = s1[2].row;
+	ck_assert_int_eq(assign(&c1, NULL), 0);
+	rc_ = ROW(s1[2]);
 	/* an old worker still counts on c */
 	ck_assert_int_eq(hc_try_acquire(&sh, rc_, 0), 1);
 
@@ -300,8 +369,8 @@ START_TEST(assign_reuses_only_rows_old_left)
 	srv_set(&s2[2], 4);
 	pool_set(&p2, "p", s2, 3);
 	cfg_set(&c2, &p2, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c2, &c1), 0);
-	rd = s2[2].row;
+	ck_assert_int_eq(assign(&c2, &c1), 0);
+	rd = ROW(s2[2]);
 	ck_assert_uint_ne(rd, rc_);
 	ck_assert_str_eq(hr(rc_)->key, "p/127.0.0.1:3");
 	ck_assert_int_eq(hr(rc_)->active, 1);
@@ -312,8 +381,8 @@ START_TEST(assign_reuses_only_rows_old_left)
 	srv_set(&s3[2], 5);
 	pool_set(&p3, "p", s3, 3);
 	cfg_set(&c3, &p3, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c3, &c2), 0);
-	ck_assert_uint_eq(s3[2].row, rc_);
+	ck_assert_int_eq(assign(&c3, &c2), 0);
+	ck_assert_uint_eq(ROW(s3[2]), rc_);
 	ck_assert_str_eq(hr(rc_)->key, "p/127.0.0.1:5");
 	ck_assert_int_eq(hr(rc_)->active, 0);
 	ck_assert_uint_eq(hr(rc_)->requests, 0);
@@ -326,8 +395,8 @@ START_TEST(assign_reuses_only_rows_old_left)
 	srv_set(&s4[3], 6);
 	pool_set(&p4, "p", s4, 4);
 	cfg_set(&c4, &p4, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c4, &c3), 0);
-	ck_assert_uint_eq(s4[3].row, rd);
+	ck_assert_int_eq(assign(&c4, &c3), 0);
+	ck_assert_uint_eq(ROW(s4[3]), rd);
 
 	/* c5 needs two rows more than there are: refused, table untouched */
 	for (i = 0; i < 4; i++)
@@ -336,7 +405,7 @@ START_TEST(assign_reuses_only_rows_old_left)
 		srv_set(&s5[i], (int)i + 1);
 	pool_set(&p5, "p", s5, 6);
 	cfg_set(&c5, &p5, 1);
-	ck_assert_int_eq(hc_assign(&sh, &c5, &c4), -1);
+	ck_assert_int_eq(assign(&c5, &c4), -1);
 	for (i = 0; i < 4; i++)
 		ck_assert_str_eq(hr(i)->key, keys[i]);
 	shm_destroy(&sh);
@@ -868,8 +937,7 @@ two_addrs(struct addrlist *l, int p)
 
 START_TEST(srvaddr_publish_and_prefer)
 {
-	struct addrlist cfg, got, pub, scratch;
-	const struct addrlist *l;
+	struct addrlist two, got, pub;
 	struct srvaddr *a;
 	int64_t when;
 	int first;
@@ -877,19 +945,26 @@ START_TEST(srvaddr_publish_and_prefer)
 	shm_make(1);
 	a = &hr(0)->addr;
 	srvaddr_reset(a);
-	two_addrs(&cfg, 80);
-	/* nothing published: the config's list, from its first address */
+	two_addrs(&two, 80);
+	/* nothing published yet: nothing to try */
 	ck_assert_int_eq(srvaddr_read(a, &got, &when), 0);
-	l = srvaddr_list(a, &cfg, 1000, 1, &scratch, &first);
-	ck_assert_ptr_eq(l, &cfg);
+	ck_assert_int_eq(srvaddr_list(a, &got, &first), 0);
+	ck_assert_int_eq(got.n, 0);
+
+	/* the master publishes what it resolved: tried from the first */
+	srvaddr_publish(a, &two, 1000);
+	ck_assert_int_eq(srvaddr_read(a, &got, &when), 1);
+	ck_assert(addrlist_same(&got, &two));
+	ck_assert_int_eq(when, 1000);
+	ck_assert_int_eq(srvaddr_list(a, &got, &first), 2);
 	ck_assert_int_eq(first, 0);
 	/* the second answered: from then on it comes first */
-	ck_assert_int_eq(srvaddr_prefer(a, (struct sockaddr *)&cfg.sa[1]), 1);
-	ck_assert_int_eq(srvaddr_prefer(a, (struct sockaddr *)&cfg.sa[1]), 0);
-	l = srvaddr_list(a, &cfg, 1000, 0, &scratch, &first);
+	ck_assert_int_eq(srvaddr_prefer(a, (struct sockaddr *)&two.sa[1]), 1);
+	ck_assert_int_eq(srvaddr_prefer(a, (struct sockaddr *)&two.sa[1]), 0);
+	ck_assert_int_eq(srvaddr_list(a, &got, &first), 2);
 	ck_assert_int_eq(first, 1);
 
-	/* the checker publishes: newer than the config, so it wins */
+	/* the checker publishes a new answer: it replaces the old */
 	two_addrs(&pub, 8080);
 	pub.n = 1;
 	srvaddr_publish(a, &pub, 2000);
@@ -897,26 +972,22 @@ START_TEST(srvaddr_publish_and_prefer)
 	ck_assert(addrlist_same(&got, &pub));
 	ck_assert_int_eq(when, 2000);
 	ck_assert_int_eq(got.len[0], sizeof(struct sockaddr_in6));
-	l = srvaddr_list(a, &cfg, 1000, 1, &scratch, &first);
-	ck_assert_ptr_eq(l, &scratch);
-	ck_assert(addrlist_same(l, &pub));
+	ck_assert_int_eq(srvaddr_list(a, &got, &first), 1);
 	ck_assert_int_eq(first, 0);	/* the preferred one is not there */
-	/* not for a pool without resolve, nor once the config is newer */
-	ck_assert_ptr_eq(srvaddr_list(a, &cfg, 1000, 0, &scratch, &first),
-	    &cfg);
-	ck_assert_ptr_eq(srvaddr_list(a, &cfg, 3000, 1, &scratch, &first),
-	    &cfg);
 
-	/* a checker killed mid-write: readers use the config, never torn */
-	atomic_fetch_add(&a->seq, 1);
-	ck_assert_int_eq(srvaddr_read(a, &got, &when), 0);
-	ck_assert_ptr_eq(srvaddr_list(a, &cfg, 1000, 1, &scratch, &first),
-	    &cfg);
-	/* and the next checker's write makes it whole again */
-	srvaddr_publish(a, &cfg, 4000);
-	ck_assert_int_eq(atomic_load(&a->seq) & 1, 0);
+	/*
+	 * A writer killed mid-write (its set's count left odd): readers
+	 * still have the set before, whole; the next writer finishes.
+	 */
+	atomic_fetch_add(&a->set[1 - atomic_load(&a->cur)].seq, 1);
 	ck_assert_int_eq(srvaddr_read(a, &got, &when), 1);
-	ck_assert(addrlist_same(&got, &cfg));
+	ck_assert(addrlist_same(&got, &pub));
+	srvaddr_publish(a, &two, 4000);
+	ck_assert_int_eq(atomic_load(&a->set[0].seq) & 1, 0);
+	ck_assert_int_eq(atomic_load(&a->set[1].seq) & 1, 0);
+	ck_assert_int_eq(srvaddr_read(a, &got, &when), 1);
+	ck_assert(addrlist_same(&got, &two));
+	ck_assert_int_eq(when, 4000);
 
 	/* a row given to a new server forgets it all */
 	srvaddr_reset(a);
@@ -982,7 +1053,7 @@ START_TEST(checker_none)
 
 	(void)app_fixture(s, 1, &p, &c);
 	sigprocmask(SIG_SETMASK, NULL, &mask);
-	ck_assert_int_eq(checker_start(&c, &sh, -1, &mask, NULL), 0);
+	ck_assert_int_eq(checker_start(&c, rows, &sh, -1, &mask, NULL), 0);
 	shm_destroy(&sh);
 }
 END_TEST
@@ -990,6 +1061,7 @@ END_TEST
 START_TEST(checker_end_to_end)
 {
 	struct cfg_server s_ok[3], s_body[1], s_multi[1];
+	struct addrlist multi;
 	struct cfg_pool p[3];
 	struct cfg c;
 	_Atomic int *mode;
@@ -1034,25 +1106,28 @@ START_TEST(checker_end_to_end)
 	 * check goes on to the second, and every process goes there first
 	 * from then on.
 	 */
-	srv_set(&s_multi[0], dead_port);
-	srv_set(&s_ok[0], port);	/* its address, to add to the list */
-	(void)addrlist_add(&s_multi[0].addrs, (struct sockaddr *)
-	    &s_ok[0].addr.sa, s_ok[0].addr.salen);
-	snprintf(s_multi[0].addr.text, sizeof(s_multi[0].addr.text),
-	    "127.0.0.1:%d", port);	/* the Host the responder wants */
+	srv_set(&s_multi[0], port);	/* its Host: what the responder wants */
 	pool_set(&p[2], "multi", s_multi, 1);
 	p[2].initial = CFG_INITIAL_DOWN;
 	p[2].health = p[0].health;
 	p[2].health.rise = 1;
 	cfg_set(&c, p, 3);
-	ck_assert_int_eq(hc_assign(&sh, &c, NULL), 0);
-	ck_assert_uint_eq(hr(s_ok[0].row)->state, HC_DOWN);
+	ck_assert_int_eq(assign(&c, NULL), 0);
+	ck_assert_uint_eq(hr(ROW(s_ok[0]))->state, HC_DOWN);
+	publish_all(&c);
+	/* the dead address first, then the one that answers */
+	multi.n = 0;
+	(void)addrlist_add(&multi, (struct sockaddr *)&s_ok[1].addr.sa,
+	    s_ok[1].addr.salen);
+	(void)addrlist_add(&multi, (struct sockaddr *)&s_ok[0].addr.sa,
+	    s_ok[0].addr.salen);
+	srvaddr_publish(&hr(ROW(s_multi[0]))->addr, &multi, 1);
 
 	/* other: like a worker's pipe of death, which must not be held */
 	ck_assert_int_eq(pipe2(pod, O_CLOEXEC), 0);
 	ck_assert_int_eq(pipe2(other, O_CLOEXEC), 0);
 	sigprocmask(SIG_SETMASK, NULL, &mask);
-	chk = checker_start(&c, &sh, pod[0], &mask, NULL);
+	chk = checker_start(&c, rows, &sh, pod[0], &mask, NULL);
 	ck_assert_int_gt(chk, 0);
 	close(pod[0]);
 	close(other[1]);
@@ -1063,23 +1138,23 @@ START_TEST(checker_end_to_end)
 	close(other[0]);
 
 	/* checks every 0.1 s: these take 0.2 to 0.4 s; waits total 5 s */
-	ck_assert(wait_state(s_ok[0].row, HC_UP, 1000));
-	ck_assert_uint_ge(hr(s_ok[0].row)->ok_run, 2);
-	ck_assert(wait_state(s_multi[0].row, HC_UP, 1000));
-	ck_assert(atomic_load(&hr(s_multi[0].row)->addr.pref) ==
-	    addr_hash((struct sockaddr *)&s_multi[0].addrs.sa[1]));
-	ck_assert(wait_state(s_body[0].row, HC_DOWN, 500));
+	ck_assert(wait_state(ROW(s_ok[0]), HC_UP, 1000));
+	ck_assert_uint_ge(hr(ROW(s_ok[0]))->ok_run, 2);
+	ck_assert(wait_state(ROW(s_multi[0]), HC_UP, 1000));
+	ck_assert(atomic_load(&hr(ROW(s_multi[0]))->addr.pref) ==
+	    addr_hash((struct sockaddr *)&multi.sa[1]));
+	ck_assert(wait_state(ROW(s_body[0]), HC_DOWN, 500));
 	atomic_store(mode, 1);
-	ck_assert(wait_state(s_ok[0].row, HC_DOWN, 1000));
-	ck_assert_uint_ge(hr(s_ok[0].row)->checks_failed, 3);
+	ck_assert(wait_state(ROW(s_ok[0]), HC_DOWN, 1000));
+	ck_assert_uint_ge(hr(ROW(s_ok[0]))->checks_failed, 3);
 	atomic_store(mode, 0);
-	ck_assert(wait_state(s_ok[0].row, HC_UP, 1000));
+	ck_assert(wait_state(ROW(s_ok[0]), HC_UP, 1000));
 	/* the dead and the silent one never came up, and were checked */
-	ck_assert_uint_eq(hr(s_ok[1].row)->state, HC_DOWN);
-	ck_assert_uint_eq(hr(s_ok[2].row)->state, HC_DOWN);
-	ck_assert_uint_gt(hr(s_ok[1].row)->checks_failed, 3);
-	ck_assert_uint_gt(hr(s_ok[2].row)->checks_failed, 0);
-	ck_assert_int_gt(hr(s_ok[2].row)->last_check_ms, 0);
+	ck_assert_uint_eq(hr(ROW(s_ok[1]))->state, HC_DOWN);
+	ck_assert_uint_eq(hr(ROW(s_ok[2]))->state, HC_DOWN);
+	ck_assert_uint_gt(hr(ROW(s_ok[1]))->checks_failed, 3);
+	ck_assert_uint_gt(hr(ROW(s_ok[2]))->checks_failed, 0);
+	ck_assert_int_gt(hr(ROW(s_ok[2]))->last_check_ms, 0);
 
 	/* the master closes its end: the checker goes */
 	close(pod[1]);
