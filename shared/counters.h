@@ -5,6 +5,11 @@
  * sb_add(&w->sb->requests, n); the status page (and /metrics) iterate
  * over ctr_defs[], in table order.
  *
+ * A worker's counters live in its own slot. When the master reaps a
+ * worker it folds the slot's counters into the retired totals in the
+ * counters area (ctr_fold), so a total, retired + live slots, never drops
+ * at a reload, a max_requests recycle or a spare worker's retirement.
+ *
  * The per-backend totals (requests, failures, ... of each server) are not
  * here: they live in the server's health table row (shared/health.h),
  * which outlives workers and reloads.
@@ -16,12 +21,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define CTR_LAYOUT	1
+
 /*
  * X(name, type, where, help), in the order the status page shows them.
  *   name   the slot's field (SLOT) and the name on the page
  *   type   COUNTER: only grows while porter runs; GAUGE: a level now
  *   where  SLOT: an _Atomic uint64_t in each worker's scoreboard slot,
- *          written only by that worker.
+ *          written only by that worker; totals add the retired workers'
+ *          (COUNTERs only: a dead worker holds no level).
  *          STATE: counted over the slots' states when read (ctr_totals)
  *   help   one line, for people (and /metrics' # HELP)
  */
@@ -62,14 +70,39 @@ struct ctr_def {
 /* The table, indexed by enum ctr_id. */
 extern const struct ctr_def ctr_defs[CTR_N];
 
+/*
+ * The segment's counters area. Written only by the master; seq is odd
+ * while it folds a reaped worker's slot (a seqlock), so a reader never
+ * sees that worker's counts both in retired and in its slot, or in
+ * neither.
+ */
+struct ctr_area {
+	_Atomic uint64_t	seq;
+	_Atomic uint64_t	retired[CTR_N];	/* SLOT COUNTERs of
+						   reaped workers; others 0 */
+} __attribute__((aligned(64)));
+
 struct shm;
 struct sb_slot;
 
 /*
- * Service-wide values of every entry: SLOT entries summed over the live
- * workers' slots, STATE gauges counted over the slots.
+ * The master only, for the slot of a worker it has reaped (so its
+ * counters are final), before it frees the slot: adds the slot's SLOT
+ * COUNTERs to the retired totals and zeroes them, in one step as readers
+ * see it. A slot already folded (or never used) adds nothing.
  */
-void	ctr_totals(const struct shm *, uint64_t v[CTR_N]);
+void	ctr_fold(const struct shm *, struct sb_slot *);
+
+/*
+ * Service-wide values of every entry: SLOT COUNTERs are the retired
+ * totals plus every slot's; STATE gauges are counted over the slots.
+ * Each worker is counted exactly once, so a counter never reads lower
+ * than an earlier read did (however a reload or recycle falls between).
+ * 0; or -1 when the master stayed in the middle of a fold for the whole
+ * retry budget (stopped?): v is then a plain sum that may count the worker
+ * being folded twice or not at all.
+ */
+int	ctr_totals(const struct shm *, uint64_t v[CTR_N]);
 
 /* One worker's SLOT entries from its slot; the others 0. */
 void	ctr_slot(const struct sb_slot *, uint64_t v[CTR_N]);

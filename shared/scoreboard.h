@@ -3,7 +3,8 @@
  * the worker that owns it (and by the master before that worker is forked
  * and after it is reaped), so it needs no lock. Readers (the master, the
  * status page) tolerate a torn request line; counters are atomics, one
- * per SLOT entry of the counter table (shared/counters.h).
+ * per SLOT entry of the counter table (shared/counters.h), and the master
+ * folds them into the retired totals when it reaps the worker.
  */
 #ifndef PORTER_SHARED_SCOREBOARD_H
 #define PORTER_SHARED_SCOREBOARD_H

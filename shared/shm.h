@@ -3,7 +3,7 @@
  * (MAP_SHARED|MAP_ANONYMOUS), so every worker sees it at the same address.
  * Parts are found by offsets in the header, never by stored pointers.
  *
- *   header | scoreboard | idle map | pools | backends | (later: health table, stats, cache index, arena)
+ *   header | scoreboard | idle map | pools | backends | counters | (later: cache index, arena)
  */
 #ifndef PORTER_SHARED_SHM_H
 #define PORTER_SHARED_SHM_H
@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC	0x726574726f70ULL	/* "porter" */
-#define SHM_LAYOUT	2
+#define SHM_LAYOUT	3
 
 struct shm_header {
 	uint64_t		magic;
@@ -27,6 +27,8 @@ struct shm_header {
 	uint32_t		npools;
 	uint64_t		off_health;	/* backend table */
 	uint32_t		nrows;
+	uint64_t		off_counters;	/* struct ctr_area: retired
+						   workers' totals */
 	uint32_t		instance;	/* random, per running porter: its
 						   Via name, so loops show */
 	int64_t			started;	/* unix time the master made it:

@@ -289,7 +289,10 @@ put_workers(struct page *pg, const struct worker *w)
 	put_frame(pg, pg->json ? "]," : "");
 }
 
-/* The summary: who is running, and every counter of the table. */
+/*
+ * The summary: who is running, and every counter of the table for the
+ * whole service, retired workers included, so totals survive reloads.
+ */
 static void
 put_summary(struct page *pg, const struct worker *w)
 {
@@ -297,7 +300,8 @@ put_summary(struct page *pg, const struct worker *w)
 	long up = (long)(time(NULL) - shm->hdr->started);
 	uint64_t v[CTR_N];
 
-	ctr_totals(shm, v);
+	/* -1 (the master stuck mid-fold): a plain sum, shown all the same */
+	(void)ctr_totals(shm, v);
 	put(pg, pg->json ? "{\"version\":\"%s\",\"master_pid\":%ld,"
 	    "\"uptime_s\":%ld,\"generation\":%u," :
 	    "porter %s\nmaster_pid=%ld uptime_s=%ld generation=%u\n",
