@@ -14,6 +14,7 @@
 #include "master/master.h"
 #include "master/pool.h"
 #include "master/upgrade.h"
+#include "shared/counters.h"
 #include "shared/health.h"
 #include "shared/scoreboard.h"
 #include "worker/worker.h"
@@ -45,7 +46,10 @@ pool_spawn(struct master *m)
 		return (-1);
 	}
 	sb = sb_slot(&m->shm, (uint32_t)slot);
-	/* The slot is the master's until the child owns it. */
+	/*
+	 * The slot is the master's until the child owns it. A free slot's
+	 * counters are already 0 (folded when its last worker was reaped).
+	 */
 	memset(sb, 0, sizeof(*sb));
 	sb->generation = m->generation;
 	sb_set_state(sb, SB_STARTING);
@@ -157,6 +161,12 @@ pool_reap(struct master *m)
 		if (atomic_load(&sb->hc_held) > 0 &&
 		    atomic_load(&sb->hc_held) <= hc_rows(&m->shm))
 			hc_release(&m->shm, atomic_load(&sb->hc_held) - 1);
+		/*
+		 * Its counters are final: into the retired totals before the
+		 * slot is freed, so no total drops (a reader sees them in one
+		 * place or the other, never both, never neither).
+		 */
+		ctr_fold(&m->shm, sb);
 		memset(sb, 0, sizeof(*sb));	/* SB_DEAD: free again */
 		sb_set_idle(&m->shm, i, 0);
 		m->pids[i] = 0;

@@ -2,7 +2,9 @@
  * The scoreboard: one slot per possible worker. A slot is written only by
  * the worker that owns it (and by the master before that worker is forked
  * and after it is reaped), so it needs no lock. Readers (the master, the
- * status page) tolerate a torn request line; counters are atomics.
+ * status page) tolerate a torn request line; counters are atomics, one
+ * per SLOT entry of the counter table (shared/counters.h), and the master
+ * folds them into the retired totals when it reaps the worker.
  */
 #ifndef PORTER_SHARED_SCOREBOARD_H
 #define PORTER_SHARED_SCOREBOARD_H
@@ -13,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shared/counters.h"
 #include "shared/shm.h"
 
 #define SB_LAYOUT	1
@@ -33,11 +36,8 @@ struct sb_slot {			/* written only by its own worker */
 	pid_t			pid;
 	uint32_t		generation;
 	_Atomic uint8_t		state;		/* enum sb_state */
-	_Atomic uint64_t	connections;
-	_Atomic uint64_t	requests;
-	_Atomic uint64_t	bytes_in;	/* from clients */
-	_Atomic uint64_t	bytes_out;	/* to clients */
-	_Atomic uint64_t	refused;	/* by filtering rules */
+	/* connections, requests, bytes_in, ...: _Atomic uint64_t each */
+	CTR_TABLE(CTR_SLOT_FIELD)
 	_Atomic uint32_t	hc_held;	/* backend row + 1 it holds; 0 none */
 	int64_t			started;	/* unix time of the request */
 	char			client[48];	/* "addr:port" */

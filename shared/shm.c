@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shared/counters.h"
 #include "shared/health.h"
 #include "shared/shm.h"
 #include "shared/scoreboard.h"
@@ -23,7 +24,7 @@ align_up(size_t n)
 int
 shm_create(struct shm *s, const struct shm_sizes *z)
 {
-	size_t off_sb, off_idle, off_pools, off_health, size;
+	size_t off_sb, off_idle, off_pools, off_health, off_ctr, size;
 	void *base;
 
 	off_sb = align_up(sizeof(struct shm_header));
@@ -31,7 +32,8 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	off_pools = align_up(off_idle + z->nslots);
 	off_health = align_up(off_pools +
 	    (size_t)z->npools * sizeof(struct shm_pool));
-	size = align_up(off_health + hc_size(z->nrows));
+	off_ctr = align_up(off_health + hc_size(z->nrows));
+	size = align_up(off_ctr + sizeof(struct ctr_area));
 	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -51,6 +53,7 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	s->hdr->npools = z->npools;
 	s->hdr->off_health = off_health;
 	s->hdr->nrows = z->nrows;
+	s->hdr->off_counters = off_ctr;	/* zeroed: nothing retired yet */
 	if (getrandom(&s->hdr->instance, sizeof(s->hdr->instance),
 	    GRND_NONBLOCK) != (ssize_t)sizeof(s->hdr->instance))
 		s->hdr->instance = (uint32_t)getpid() ^ (uint32_t)time(NULL);

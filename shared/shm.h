@@ -3,10 +3,8 @@
  * (MAP_SHARED|MAP_ANONYMOUS), so every worker sees it at the same address.
  * Parts are found by offsets in the header, never by stored pointers.
  *
- *   header | scoreboard | idle map | pools | health table (backends)
- *
- * Statistics are the scoreboard's and the health table's counters; there
- * is no part of their own.
+ *   header | scoreboard | idle map | pools | health table (backends) |
+ *   counters (retired workers' totals)
  */
 #ifndef PORTER_SHARED_SHM_H
 #define PORTER_SHARED_SHM_H
@@ -16,7 +14,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC	0x726574726f70ULL	/* "porter" */
-#define SHM_LAYOUT	2
+#define SHM_LAYOUT	3
 
 struct shm_header {
 	uint64_t		magic;
@@ -31,6 +29,8 @@ struct shm_header {
 	uint32_t		npools;
 	uint64_t		off_health;	/* health table (hc_row) */
 	uint32_t		nrows;
+	uint64_t		off_counters;	/* struct ctr_area: retired
+						   workers' totals */
 	uint32_t		instance;	/* random, per running porter: its
 						   Via name, so loops show */
 	int64_t			started;	/* unix time the master made it:

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "shared/counters.h"
 #include "shared/health.h"
 #include "shared/scoreboard.h"
 #include "worker/answer.h"
@@ -134,6 +135,27 @@ sb_text(const char *s, size_t n, char *dst, size_t cap)
 	return (dst);
 }
 
+/*
+ * The counter table's entries in table order, all of them or (slot_only)
+ * those a worker's slot holds: " name=value" in text, "\"name\":value"
+ * in JSON with a comma before each but the first (first set).
+ */
+static void
+put_counters(struct page *pg, const uint64_t v[CTR_N], int slot_only,
+    int first)
+{
+	int id;
+
+	for (id = 0; id < CTR_N; id++) {
+		if (slot_only && ctr_defs[id].where != CTR_SLOT)
+			continue;
+		put(pg, pg->json ? "%s\"%s\":%llu" : "%s%s=%llu",
+		    !pg->json ? " " : first ? "" : ",", ctr_defs[id].name,
+		    (unsigned long long)v[id]);
+		first = 0;
+	}
+}
+
 static void
 put_backends(struct page *pg, const struct worker *w)
 {
@@ -215,6 +237,7 @@ put_workers(struct page *pg, const struct worker *w)
 	const struct shm *shm = w->shm;
 	time_t now = time(NULL);
 	char client[64], req[200], j1[400], j2[1200];
+	uint64_t v[CTR_N];
 	uint32_t i;
 	int first = 1;
 
@@ -238,20 +261,14 @@ put_workers(struct page *pg, const struct worker *w)
 		if (secs < -1)
 			secs = 0;	/* the clock went back */
 		put(pg, pg->json ? "%s{\"slot\":%u,\"pid\":%ld,"
-		    "\"generation\":%u,\"state\":\"%s\",\"connections\":%llu,"
-		    "\"requests\":%llu,\"bytes_in\":%llu,\"bytes_out\":%llu,"
-		    "\"refused\":%llu," :
-		    "%sslot=%u pid=%ld generation=%u state=%s connections=%llu "
-		    "requests=%llu bytes_in=%llu bytes_out=%llu refused=%llu",
+		    "\"generation\":%u,\"state\":\"%s\"" :
+		    "%sslot=%u pid=%ld generation=%u state=%s",
 		    pg->json && !first ? "," : "", (unsigned)i, (long)s->pid,
-		    (unsigned)s->generation, state_names[st],
-		    (unsigned long long)atomic_load(&s->connections),
-		    (unsigned long long)atomic_load(&s->requests),
-		    (unsigned long long)atomic_load(&s->bytes_in),
-		    (unsigned long long)atomic_load(&s->bytes_out),
-		    (unsigned long long)atomic_load(&s->refused));
+		    (unsigned)s->generation, state_names[st]);
+		ctr_slot(s, v);
+		put_counters(pg, v, 1, 0);
 		if (pg->json) {
-			put(pg, "\"client\":%s,\"request\":%s,\"secs\":",
+			put(pg, ",\"client\":%s,\"request\":%s,\"secs\":",
 			    jstr(client, sizeof(client), j1, sizeof(j1)),
 			    jstr(req, sizeof(req), j2, sizeof(j2)));
 			if (secs >= 0)
@@ -274,41 +291,27 @@ put_workers(struct page *pg, const struct worker *w)
 	put_frame(pg, pg->json ? "]," : "");
 }
 
-/* The summary: who is running and the sum of the live workers' counters. */
+/*
+ * The summary: who is running, and every counter of the table for the
+ * whole service, retired workers included, so totals survive reloads.
+ */
 static void
 put_summary(struct page *pg, const struct worker *w)
 {
 	const struct shm *shm = w->shm;
-	unsigned long long conns = 0, reqs = 0, in = 0, out = 0, refused = 0;
 	long up = (long)(time(NULL) - shm->hdr->started);
-	unsigned live = 0, idle = 0;
-	uint32_t i;
+	uint64_t v[CTR_N];
 
-	for (i = 0; i < shm->hdr->nslots; i++) {
-		const struct sb_slot *s = sb_slot(shm, i);
-		int st = sb_get_state(s);
-
-		if (st == SB_DEAD)
-			continue;
-		live++;
-		idle += st == SB_IDLE;
-		conns += atomic_load(&s->connections);
-		reqs += atomic_load(&s->requests);
-		in += atomic_load(&s->bytes_in);
-		out += atomic_load(&s->bytes_out);
-		refused += atomic_load(&s->refused);
-	}
+	/* -1 (the master stuck mid-fold): a plain sum, shown all the same */
+	(void)ctr_totals(shm, v);
 	put(pg, pg->json ? "{\"version\":\"%s\",\"master_pid\":%ld,"
 	    "\"uptime_s\":%ld,\"generation\":%u," :
 	    "porter %s\nmaster_pid=%ld uptime_s=%ld generation=%u\n",
 	    PACKAGE_VERSION, (long)getppid(), up,
 	    (unsigned)atomic_load(&shm->hdr->generation));
-	put(pg, pg->json ? "\"totals\":{\"workers\":%u,\"idle\":%u,"
-	    "\"busy\":%u,\"connections\":%llu,\"requests\":%llu,"
-	    "\"bytes_in\":%llu,\"bytes_out\":%llu,\"refused\":%llu}," :
-	    "totals: workers=%u idle=%u busy=%u connections=%llu "
-	    "requests=%llu bytes_in=%llu bytes_out=%llu refused=%llu\n",
-	    live, idle, live - idle, conns, reqs, in, out, refused);
+	put(pg, pg->json ? "\"totals\":{" : "totals:");
+	put_counters(pg, v, 0, 1);
+	put(pg, pg->json ? "}," : "\n");
 }
 
 /* The page into page_buf; its length, or 0 when there is no memory. */
