@@ -116,6 +116,7 @@ respond_send(struct io *io, const struct respond *r, double deadline)
 	const char *body = r->body;
 	char page[1536], hdr[1024], esc[768];
 	struct iovec iov[3];
+	size_t elen;
 	size_t blen = r->blen;
 	int hlen;
 
@@ -158,14 +159,15 @@ respond_send(struct io *io, const struct respond *r, double deadline)
 	/* extra lines come from the config: bounded there, not here */
 	iov[0].iov_base = hdr;
 	iov[0].iov_len = (size_t)hlen;
+	elen = r->extra != NULL ? strlen(r->extra) : 0;
 	iov[1].iov_base = (void *)(uintptr_t)(r->extra != NULL ? r->extra : "");
-	iov[1].iov_len = r->extra != NULL ? strlen(r->extra) : 0;
+	iov[1].iov_len = elen;
 	iov[2].iov_base = (void *)(uintptr_t)"\r\n";
 	iov[2].iov_len = 2;
 	if (io_writev(io, iov, 3, deadline) == -1)
 		return (-1);
 	if (!r->head && blen > 0 && io_write(io, body, blen, deadline) == -1)
 		return (-1);
-	return ((long)((size_t)hlen + iov[1].iov_len + 2 +
-	    (r->head ? 0 : blen)));
+	/* io_writev consumes the iovecs: the lengths as they were */
+	return ((long)((size_t)hlen + elen + 2 + (r->head ? 0 : blen)));
 }
