@@ -314,17 +314,115 @@ teardown(struct master *m)
 	cfg_free(m->cfg);
 }
 
-int
-master_run(struct cfg *cfg, struct addrlist *addrs, const char *cfg_path,
-    int foreground,
-    char *const argv[])
+/* The binary to exec on USR2, remembered now: it may be replaced on disk. */
+static const char *
+own_binary(const char *argv0)
 {
 	static char exe[4096];
+	ssize_t n;
+
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		/* an upgraded binary is a new file; the old name is the one */
+		if (n > 10 && strcmp(exe + n - 10, " (deleted)") == 0)
+			exe[n - 10] = '\0';
+	} else
+		(void)snprintf(exe, sizeof(exe), "%s", argv0);
+	return (exe);
+}
+
+/*
+ * Block the signals the master takes synchronously with sigtimedwait:
+ * no handlers, no races between a flag and a sleep. The old mask is
+ * what children restore.
+ */
+static void
+block_signals(sigset_t *set, sigset_t *old)
+{
+	const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP,
+	    SIGUSR1, SIGUSR2, SIGPIPE, DRAIN_SIGNAL };
+	size_t i;
+
+	(void)sigemptyset(set);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)sigaddset(set, sigs[i]);
+	if (sigprocmask(SIG_BLOCK, set, old) == -1)
+		log_fatal("sigprocmask: %s", strerror(errno));
+}
+
+/* HUP: a new configuration, or the running one kept if it is bad. */
+static void
+on_reload(struct master *m)
+{
+	if (m->quitting)
+		return;
+	log_info("SIGHUP: reloading %s", m->cfg_path);
+	if (reload_config(m) == 0) {
+		master_new_generation(m);
+		checker_ctl_start(m);
+		log_info("reloaded: generation %u", m->generation);
+	}
+}
+
+/*
+ * USR1: reopen the logs here, then start a new generation of workers,
+ * which inherit the new files (workers run as another user and may not
+ * open them themselves).
+ */
+static void
+on_reopen(struct master *m)
+{
+	if (log_reopen() == -1) {
+		log_syserr("reopening logs");
+		return;
+	}
+	log_info("SIGUSR1: logs reopened");
+	if (!m->quitting) {
+		master_new_generation(m);
+		/* it logs too: onto the new file */
+		checker_ctl_start(m);
+	}
+}
+
+/*
+ * Once a turn of the loop, after any signal: the checker's restart, the
+ * graceful stop's progress, the pool's size once a second. 1 when the
+ * master is done.
+ */
+static int
+master_tick(struct master *m, double *last_tick)
+{
+	double now = clock_now();
+
+	checker_ctl_tick(m, now);
+	if (m->quitting) {
+		pool_reap(m);
+		if (m->nworkers == 0) {
+			log_info("graceful stop: all workers done");
+			return (1);
+		}
+		if (now >= m->quit_deadline) {
+			log_warnx("graceful stop: shutdown_timeout passed; "
+			    "stopping %d worker(s) now", m->nworkers);
+			stop_workers(m);
+			return (1);
+		}
+	}
+	if (now - *last_tick >= 1.0) {
+		*last_tick = now;
+		pool_maintain(m);
+	}
+	return (0);
+}
+
+int
+master_run(struct cfg *cfg, struct addrlist *addrs, const char *cfg_path,
+    int foreground, char *const argv[])
+{
 	struct master m;
 	sigset_t set;
 	siginfo_t info;
 	double last_tick;
-	ssize_t n;
 	int i, sig;
 
 	memset(&m, 0, sizeof(m));
@@ -333,31 +431,8 @@ master_run(struct cfg *cfg, struct addrlist *addrs, const char *cfg_path,
 	m.cfg_path = cfg_path;
 	m.foreground = foreground;
 	m.argv = argv;
-	/* the binary may be replaced on disk before USR2: remember it now */
-	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
-		exe[n] = '\0';
-		/* an upgraded binary is a new file; the old name is the one */
-		if (n > 10 && strcmp(exe + n - 10, " (deleted)") == 0)
-			exe[n - 10] = '\0';
-	} else
-		(void)snprintf(exe, sizeof(exe), "%s", argv[0]);
-	m.exe = exe;
-	/*
-	 * Signals are taken synchronously with sigtimedwait: no handlers, no
-	 * races between a flag and a sleep.
-	 */
-	(void)sigemptyset(&set);
-	(void)sigaddset(&set, SIGCHLD);
-	(void)sigaddset(&set, SIGTERM);
-	(void)sigaddset(&set, SIGINT);
-	(void)sigaddset(&set, SIGQUIT);
-	(void)sigaddset(&set, SIGHUP);
-	(void)sigaddset(&set, SIGUSR1);
-	(void)sigaddset(&set, SIGUSR2);
-	(void)sigaddset(&set, SIGPIPE);
-	(void)sigaddset(&set, DRAIN_SIGNAL);
-	if (sigprocmask(SIG_BLOCK, &set, &m.oldmask) == -1)
-		log_fatal("sigprocmask: %s", strerror(errno));
+	m.exe = own_binary(argv[0]);
+	block_signals(&set, &m.oldmask);
 
 	setup(&m, addrs);
 	log_info("porter %s started: %d listener(s), %d worker(s)",
@@ -372,7 +447,6 @@ master_run(struct cfg *cfg, struct addrlist *addrs, const char *cfg_path,
 
 	for (;;) {
 		struct timespec ts = { 0, 250 * 1000 * 1000 };
-		double now;
 
 		sig = sigtimedwait(&set, &info, &ts);
 		if (sig == -1 && errno != EAGAIN && errno != EINTR)
@@ -382,70 +456,20 @@ master_run(struct cfg *cfg, struct addrlist *addrs, const char *cfg_path,
 			stop_workers(&m);
 			break;
 		}
-		switch (sig) {
-		case SIGCHLD:
+		if (sig == SIGCHLD)
 			pool_reap(&m);
-			break;
-		case SIGQUIT:
+		else if (sig == SIGQUIT)
 			quit_start(&m);
+		else if (sig == SIGHUP)
+			on_reload(&m);
+		else if (sig == SIGUSR1)
+			on_reopen(&m);
+		else if (sig == SIGUSR2 && !m.quitting)
+			upgrade_start(&m);
+		else if (sig == DRAIN_SIGNAL)
+			drain_apply(&m, info.si_value.sival_int);
+		if (master_tick(&m, &last_tick))
 			break;
-		case SIGHUP:
-			if (m.quitting)
-				break;
-			log_info("SIGHUP: reloading %s", m.cfg_path);
-			if (reload_config(&m) == 0) {
-				master_new_generation(&m);
-				checker_ctl_start(&m);
-				log_info("reloaded: generation %u",
-				    m.generation);
-			}
-			break;
-		case SIGUSR1:
-			/*
-			 * Reopen the logs here, then start a new generation of
-			 * workers, which inherit the new files (workers run as
-			 * another user and may not open them themselves).
-			 */
-			if (log_reopen() == -1)
-				log_syserr("reopening logs");
-			else {
-				log_info("SIGUSR1: logs reopened");
-				if (!m.quitting) {
-					master_new_generation(&m);
-					/* it logs too: onto the new file */
-					checker_ctl_start(&m);
-				}
-			}
-			break;
-		case SIGUSR2:
-			if (!m.quitting)
-				upgrade_start(&m);
-			break;
-		default:
-			if (sig == DRAIN_SIGNAL)
-				drain_apply(&m, info.si_value.sival_int);
-			break;
-		}
-		now = clock_now();
-		checker_ctl_tick(&m, now);
-		if (m.quitting) {
-			pool_reap(&m);
-			if (m.nworkers == 0) {
-				log_info("graceful stop: all workers done");
-				break;
-			}
-			if (now >= m.quit_deadline) {
-				log_warnx("graceful stop: shutdown_timeout "
-				    "passed; stopping %d worker(s) now",
-				    m.nworkers);
-				stop_workers(&m);
-				break;
-			}
-		}
-		if (now - last_tick >= 1.0) {
-			last_tick = now;
-			pool_maintain(&m);
-		}
 	}
 	teardown(&m);
 	log_info("stopped");

@@ -126,19 +126,12 @@ fail:
 	return (-1);
 }
 
-void
-worker_main(const struct worker_args *a)
+/* Signals as a worker wants them, then the mask the master forked it with. */
+static void
+set_signals(const sigset_t *restore)
 {
-	static struct worker w;
 	struct sigaction sa;
-	char who[64];
-	long served = 0;
-	int ep;
 
-	(void)snprintf(who, sizeof(who), "gen %u slot %u", a->generation,
-	    a->slot);
-	log_set_who(who);
-	self = &w;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
@@ -163,7 +156,22 @@ worker_main(const struct worker_args *a)
 	 * The master forked us with its signals blocked; a HUP sent before
 	 * the handler above was set would have killed us. Now it may come.
 	 */
-	(void)sigprocmask(SIG_SETMASK, &a->sigmask, NULL);
+	(void)sigprocmask(SIG_SETMASK, restore, NULL);
+}
+
+void
+worker_main(const struct worker_args *a)
+{
+	static struct worker w;
+	char who[64];
+	long served = 0;
+	int ep;
+
+	(void)snprintf(who, sizeof(who), "gen %u slot %u", a->generation,
+	    a->slot);
+	log_set_who(who);
+	self = &w;
+	set_signals(&a->sigmask);
 
 	if (worker_setup(&w, a) == -1) {
 		log_syserr("worker setup");
