@@ -30,7 +30,6 @@
 #include <unistd.h>
 
 #include "config/cfg.h"
-#include "worker/acl.h"		/* acl_parse(), libc only */
 
 #define PATHLEN		128	/* "listeners[12].routes[3].host" and such */
 #define MAX_DURATION	86400.0
@@ -1669,7 +1668,7 @@ pool_index(const struct cfg *c, const char *name)
 	return (-1);
 }
 
-/* allow = [ "10.0.0.0/8", "::1" ]; (worker/acl.c reads each range) */
+/* allow = [ "10.0.0.0/8", "::1" ]; (cfg_cidr.c reads each range) */
 static int
 parse_cidrs(struct ctx *x, const config_setting_t *g, const char *where,
     const char *name, struct cfg_cidr **out, int *nout)
@@ -1688,7 +1687,8 @@ parse_cidrs(struct ctx *x, const config_setting_t *g, const char *where,
 	mkpath(path, where, name);
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(list, i);
-		if (acl_parse(config_setting_get_string(e), &(*out)[i]) == -1)
+		if (cfg_parse_cidr(config_setting_get_string(e),
+		    &(*out)[i]) == -1)
 			return (bad(x, e, "%s[%d]: bad address range \"%s\" "
 			    "(an IP address, or \"a.b.c.d/n\" or \"x::y/n\")",
 			    path, i, config_setting_get_string(e)));
@@ -2740,7 +2740,7 @@ parse_status(struct ctx *x, const config_setting_t *root)
 		return (bad(x, g, "out of memory"));
 	l->filter.nallow = (int)n;
 	for (i = 0; i < n; i++)
-		if (acl_parse(loopback[i], &l->filter.allow[i]) == -1)
+		if (cfg_parse_cidr(loopback[i], &l->filter.allow[i]) == -1)
 			return (bad(x, g, "status: cannot parse %s",
 			    loopback[i]));
 	return (0);

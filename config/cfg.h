@@ -337,4 +337,13 @@ int	cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *,
 /* "64M" -> 67108864; 0 or -1. Accepts a bare integer, K, M, G suffixes. */
 int	cfg_parse_size(const char *text, uint64_t *out);
 
+/*
+ * Parse "a.b.c.d", "a.b.c.d/n" (n 0..32), "x::y" or "x::y/n" (n 0..128)
+ * into *out, clearing host bits beyond the prefix ("192.168.1.1/24" is
+ * 192.168.1.0/24, as in nginx). No brackets, zone ids, spaces or leading
+ * zeros in IPv4 parts. Returns 0, or -1 (out untouched) for anything else.
+ * worker/acl.c matches clients against the result.
+ */
+int	cfg_parse_cidr(const char *text, struct cfg_cidr *out);
+
 #endif

@@ -1,19 +1,10 @@
-/* Client address ranges: parsing "10.0.0.0/8"-style text and matching. */
+/* Client address ranges: matching (config/cfg_cidr.c parses them). */
 #ifndef PORTER_WORKER_ACL_H
 #define PORTER_WORKER_ACL_H
 
 #include <sys/socket.h>
 
 #include "config/cfg.h"
-
-/*
- * Parse "a.b.c.d", "a.b.c.d/n" (n 0..32), "x::y" or "x::y/n" (n 0..128)
- * into *out, clearing host bits beyond the prefix ("192.168.1.1/24" is
- * 192.168.1.0/24, as in nginx). No brackets, zone ids, spaces or leading
- * zeros in IPv4 parts. Returns 0, or -1 (out untouched) for anything else.
- * Depends on libc only, so the config module can share it.
- */
-int	acl_parse(const char *text, struct cfg_cidr *out);
 
 /*
  * 1 if sa (AF_INET or AF_INET6; anything else never matches) lies in one

@@ -2409,6 +2409,94 @@ START_TEST(parse_addr)
 }
 END_TEST
 
+/* Parse text into the canonical "addr/bits" text, or "!" on refusal. */
+static const char *
+cidr_canon(const char *text)
+{
+	static char out[INET6_ADDRSTRLEN + 8];
+	char a[INET6_ADDRSTRLEN];
+	struct cfg_cidr c;
+
+	memset(&c, 0xa5, sizeof(c));
+	if (cfg_parse_cidr(text, &c) == -1)
+		return ("!");
+	ck_assert(c.family == AF_INET || c.family == AF_INET6);
+	ck_assert_ptr_nonnull(inet_ntop(c.family, c.addr, a, sizeof(a)));
+	snprintf(out, sizeof(out), "%s/%d", a, c.bits);
+	return (out);
+}
+
+START_TEST(parse_cidr_v4)
+{
+	ck_assert_str_eq(cidr_canon("1.2.3.4"), "1.2.3.4/32");
+	ck_assert_str_eq(cidr_canon("10.0.0.0/8"), "10.0.0.0/8");
+	ck_assert_str_eq(cidr_canon("0.0.0.0/0"), "0.0.0.0/0");
+	ck_assert_str_eq(cidr_canon("255.255.255.255/32"),
+	    "255.255.255.255/32");
+	ck_assert_str_eq(cidr_canon("1.2.3.4/32"), "1.2.3.4/32");
+}
+END_TEST
+
+START_TEST(parse_cidr_v6)
+{
+	ck_assert_str_eq(cidr_canon("::1"), "::1/128");
+	ck_assert_str_eq(cidr_canon("::"), "::/128");
+	ck_assert_str_eq(cidr_canon("::/0"), "::/0");
+	ck_assert_str_eq(cidr_canon("2001:db8::/32"), "2001:db8::/32");
+	ck_assert_str_eq(cidr_canon("2001:DB8::1/128"), "2001:db8::1/128");
+	ck_assert_str_eq(cidr_canon("fe80::1:2:3:4/64"), "fe80::/64");
+	ck_assert_str_eq(cidr_canon("::ffff:10.1.2.3/104"),
+	    "::ffff:10.0.0.0/104");
+	ck_assert_str_eq(cidr_canon("1:2:3:4:5:6:7:8"), "1:2:3:4:5:6:7:8/128");
+}
+END_TEST
+
+START_TEST(parse_cidr_host_bits)
+{
+	ck_assert_str_eq(cidr_canon("192.168.1.1/24"), "192.168.1.0/24");
+	ck_assert_str_eq(cidr_canon("192.168.1.255/23"), "192.168.0.0/23");
+	ck_assert_str_eq(cidr_canon("10.255.255.255/9"), "10.128.0.0/9");
+	ck_assert_str_eq(cidr_canon("10.255.255.255/1"), "0.0.0.0/1");
+	ck_assert_str_eq(cidr_canon("200.255.255.255/1"), "128.0.0.0/1");
+	ck_assert_str_eq(cidr_canon("1.2.3.4/0"), "0.0.0.0/0");
+	ck_assert_str_eq(cidr_canon("1.2.3.4/31"), "1.2.3.4/31");
+	ck_assert_str_eq(cidr_canon("1.2.3.5/31"), "1.2.3.4/31");
+	ck_assert_str_eq(cidr_canon("2001:db8:ffff::1/33"),
+	    "2001:db8:8000::/33");
+	ck_assert_str_eq(cidr_canon("ffff::1/0"), "::/0");
+	ck_assert_str_eq(cidr_canon("::ffff/127"), "::fffe/127");
+}
+END_TEST
+
+START_TEST(parse_cidr_bad)
+{
+	static const char *bad[] = {
+		"", "1.2.3.4/33", "300.1.1.1", "::1/129", "1.2.3", "a.b.c.d",
+		"1.2.3.4/", "/8", "1.2.3.4/-1", "1.2.3.4/+8", "1.2.3.4/ 8",
+		"1.2.3.4/8 ", " 1.2.3.4", "1.2.3.4 ", "1.2.3.4/8/8",
+		"1.2.3.4/0x8", "1.2.3.4/1000000000000000000000", "1.2.3.4.5",
+		"01.2.3.4", "1.2.3.4x", "0x0a.0.0.1", "10.1", "10",
+		"1.2.3.4/8a", "::1/", "[::1]", "[::1]/128", "fe80::1%eth0",
+		"1:2:3:4:5:6:7:8:9", ":::", "1::2::3", "::g", "*", "all",
+		"1.2.3.4/33333333333333333333333333333333333333333333",
+		"ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255.1",
+		"0000:0000:0000:0000:0000:0000:0000:0000:0000",
+	};
+	struct cfg_cidr c, keep;
+	size_t i;
+
+	memset(&c, 0x5a, sizeof(c));
+	keep = c;
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(cfg_parse_cidr(bad[i], &c) == -1,
+		    "\"%s\" accepted", bad[i]);
+		ck_assert_msg(memcmp(&c, &keep, sizeof(c)) == 0,
+		    "\"%s\" touched out", bad[i]);
+	}
+	ck_assert_int_eq(cfg_parse_cidr(NULL, &c), -1);
+}
+END_TEST
+
 START_TEST(bundled_config)
 {
 	const char	*srcdir = getenv("srcdir");
@@ -2514,6 +2602,10 @@ config_suite(void)
 	tcase_add_loop_test(tc, parse_size, 0,
 	    (int)(sizeof(size_cases) / sizeof(size_cases[0])));
 	tcase_add_test(tc, parse_addr);
+	tcase_add_test(tc, parse_cidr_v4);
+	tcase_add_test(tc, parse_cidr_v6);
+	tcase_add_test(tc, parse_cidr_host_bits);
+	tcase_add_test(tc, parse_cidr_bad);
 	suite_add_tcase(s, tc);
 	return (s);
 }
