@@ -284,6 +284,18 @@ member(const config_setting_t *g, const char *name)
 	return (config_setting_get_member(g, name));
 }
 
+/* g's member name and, if there is one, its path ("where.name"). */
+static const config_setting_t *
+lookup(const config_setting_t *g, const char *where, const char *name,
+    char *path)
+{
+	const config_setting_t	*s = member(g, name);
+
+	if (s != NULL)
+		mkpath(path, where, name);
+	return (s);
+}
+
 /*
  * libconfig 1.5 silently wraps decimal integers that do not fit in 32 bits
  * (5000000000 reads as 705032704). Look at the literals written for this
@@ -358,13 +370,12 @@ static int
 get_int(struct ctx *x, const config_setting_t *g, const char *where,
     const char *name, long long min, long long max, long long *out)
 {
-	const config_setting_t	*s = member(g, name);
+	const config_setting_t	*s;
 	char			 path[PATHLEN];
 	long long		 v;
 
-	if (s == NULL)
+	if ((s = lookup(g, where, name, path)) == NULL)
 		return (0);
-	mkpath(path, where, name);
 	if (config_setting_type(s) != CONFIG_TYPE_INT &&
 	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return (bad(x, s, "%s must be an integer", path));
@@ -388,14 +399,13 @@ static int
 get_secs(struct ctx *x, const config_setting_t *g, const char *where,
     const char *name, int zero_ok, double max, double *out)
 {
-	const config_setting_t	*s = member(g, name);
+	const config_setting_t	*s;
 	const char		*lo = zero_ok ? ">=" : ">";
 	char			 path[PATHLEN];
 	double			 v;
 
-	if (s == NULL)
+	if ((s = lookup(g, where, name, path)) == NULL)
 		return (0);
-	mkpath(path, where, name);
 	switch (config_setting_type(s)) {
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64:
@@ -430,13 +440,12 @@ static int
 get_size(struct ctx *x, const config_setting_t *g, const char *where,
     const char *name, uint64_t *out)
 {
-	const config_setting_t	*s = member(g, name);
+	const config_setting_t	*s;
 	char			 path[PATHLEN];
 	long long		 v;
 
-	if (s == NULL)
+	if ((s = lookup(g, where, name, path)) == NULL)
 		return (0);
-	mkpath(path, where, name);
 	switch (config_setting_type(s)) {
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64:
@@ -466,12 +475,11 @@ static int
 get_text(struct ctx *x, const config_setting_t *g, const char *where,
     const char *name, const char **out)
 {
-	const config_setting_t	*s = member(g, name);
+	const config_setting_t	*s;
 	char			 path[PATHLEN];
 
-	if (s == NULL)
+	if ((s = lookup(g, where, name, path)) == NULL)
 		return (0);
-	mkpath(path, where, name);
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
 		return (bad(x, s, "%s must be a string", path));
 	*out = config_setting_get_string(s);
@@ -496,12 +504,11 @@ static int
 get_bool(struct ctx *x, const config_setting_t *g, const char *where,
     const char *name, int *out)
 {
-	const config_setting_t	*s = member(g, name);
+	const config_setting_t	*s;
 	char			 path[PATHLEN];
 
-	if (s == NULL)
+	if ((s = lookup(g, where, name, path)) == NULL)
 		return (0);
-	mkpath(path, where, name);
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 		return (bad(x, s, "%s must be true or false", path));
 	*out = config_setting_get_bool(s);
@@ -547,14 +554,13 @@ static int
 get_list(struct ctx *x, const config_setting_t *g, const char *where,
     const char *name, const config_setting_t **out)
 {
-	const config_setting_t	*s = member(g, name), *e;
+	const config_setting_t	*s, *e;
 	char			 path[PATHLEN];
 	int			 i;
 
 	*out = NULL;
-	if (s == NULL)
+	if ((s = lookup(g, where, name, path)) == NULL)
 		return (0);
-	mkpath(path, where, name);
 	if (config_setting_type(s) == CONFIG_TYPE_ARRAY &&
 	    config_setting_length(s) == 0) {
 		*out = s;
@@ -619,14 +625,13 @@ static int
 get_strings(struct ctx *x, const config_setting_t *g, const char *where,
     const char *name, const config_setting_t **out)
 {
-	const config_setting_t	*s = member(g, name), *e;
+	const config_setting_t	*s, *e;
 	char			 path[PATHLEN];
 	int			 i;
 
 	*out = NULL;
-	if (s == NULL)
+	if ((s = lookup(g, where, name, path)) == NULL)
 		return (0);
-	mkpath(path, where, name);
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
 	    config_setting_type(s) != CONFIG_TYPE_LIST)
 		return (bad(x, s, "%s must be an array of strings: "
@@ -642,6 +647,34 @@ get_strings(struct ctx *x, const config_setting_t *g, const char *where,
 	return (1);
 }
 
+/* get_list or get_strings, for get_array. */
+typedef int	getter_fn(struct ctx *, const config_setting_t *, const char *,
+		    const char *, const config_setting_t **);
+
+/*
+ * The start of a list read into a new array: the list, by get (get_list
+ * or get_strings; *list is NULL when absent), and in *mem a zeroed array
+ * of size-byte elements, one per member and extra more at the end (for
+ * block_file's). Returns how many elements; 0 when there are none
+ * (nothing allocated), -1 on error.
+ */
+static int
+get_array(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, getter_fn *get, int extra, size_t size,
+    const config_setting_t **list, void **mem)
+{
+	int	 n, r;
+
+	*mem = NULL;
+	if ((r = get(x, g, where, name, list)) == -1)
+		return (-1);
+	if ((n = (r == 1 ? config_setting_length(*list) : 0) + extra) == 0)
+		return (0);
+	if ((*mem = calloc(n, size)) == NULL)
+		return (bad(x, *list, "out of memory"));
+	return (n);
+}
+
 /*
  * An array of integers in [min, max], no two alike: [ 443, 8443 ] (or a
  * list); example is for the message. 1 found (*nout may be 0, *out then
@@ -652,14 +685,13 @@ get_ints(struct ctx *x, const config_setting_t *g, const char *where,
     const char *name, long long min, long long max, long long example,
     int **out, int *nout)
 {
-	const config_setting_t	*s = member(g, name), *e;
+	const config_setting_t	*s, *e;
 	char			 path[PATHLEN];
 	long long		 v;
 	int			 i, j, n;
 
-	if (s == NULL)
+	if ((s = lookup(g, where, name, path)) == NULL)
 		return (0);
-	mkpath(path, where, name);
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
 	    config_setting_type(s) != CONFIG_TYPE_LIST)
 		return (bad(x, s, "%s must be an array of integers: "
@@ -723,32 +755,36 @@ method_ok(const char *s)
 }
 
 /*
- * retry_methods = [ "POST" ]; upper case, no duplicates. 1 found, 0
- * absent, -1 error.
+ * Method names, no two alike: retry_methods = [ "POST" ] with upper
+ * (method_ok: "post" would be a slip for POST), or methods = [ "GET",
+ * "HEAD" ] without (any token, matched as the request line has it).
+ * 0 or -1.
  */
 static int
 get_methods(struct ctx *x, const config_setting_t *g, const char *where,
-    const char *name, char ***out, int *nout)
+    const char *name, int upper, char ***out, int *nout)
 {
 	const config_setting_t	*list, *e;
 	const char		*v;
 	char			 path[PATHLEN];
-	int			 i, j, n, r;
+	void			*mem;
+	int			 i, j, n;
 
-	if ((r = get_strings(x, g, where, name, &list)) <= 0)
-		return (r);
-	if ((n = config_setting_length(list)) == 0)
-		return (1);
-	if ((*out = calloc(n, sizeof(**out))) == NULL)
-		return (bad(x, list, "out of memory"));
+	if ((n = get_array(x, g, where, name, get_strings, 0, sizeof(**out),
+	    &list, &mem)) <= 0)
+		return (n);
+	*out = mem;
 	*nout = n;
 	mkpath(path, where, name);
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(list, i);
 		v = config_setting_get_string(e);
-		if (!method_ok(v))
+		if (upper && !method_ok(v))
 			return (bad(x, e, "%s[%d]: \"%s\" is not an upper-case "
 			    "method name such as \"POST\"", path, i, v));
+		if (!upper && !is_token(v))
+			return (bad(x, e, "%s[%d]: \"%s\" is not a method name "
+			    "(" TCHARS ")", path, i, v));
 		for (j = 0; j < i; j++)
 			if (strcmp((*out)[j], v) == 0)
 				return (bad(x, e, "%s[%d]: duplicate method "
@@ -757,7 +793,7 @@ get_methods(struct ctx *x, const config_setting_t *g, const char *where,
 		if (((*out)[i] = xstrdup(x, e, v)) == NULL)
 			return (-1);
 	}
-	return (1);
+	return (0);
 }
 
 /* Flags the worker compiles its EREs with. */
@@ -786,6 +822,44 @@ compile_re(struct ctx *x, const config_setting_t *at, const char *path,
 		return (0);
 	return (bad(x, at, "%s: bad regular expression \"%s\": %s", path, src,
 	    why));
+}
+
+/*
+ * An array of EREs (deny_paths, block_urls), compiled with cflags, into
+ * new arrays *re and their sources *src with extra empty slots at the end
+ * (for block_file's); *nout counts every slot. (*src)[i] is set only once
+ * (*re)[i] is compiled, so cfg_free knows what to regfree. 0 or -1.
+ */
+static int
+get_res(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, int cflags, int extra, char ***src, regex_t **re,
+    int *nout)
+{
+	const config_setting_t	*list, *e;
+	const char		*v;
+	char			 path[PATHLEN];
+	void			*mem;
+	int			 i, n;
+
+	if ((n = get_array(x, g, where, name, get_strings, extra,
+	    sizeof(char *), &list, &mem)) <= 0)
+		return (n);
+	*src = mem;
+	if ((*re = calloc(n, sizeof(regex_t))) == NULL)
+		return (bad(x, list, "out of memory"));
+	*nout = n;
+	for (i = 0; i < n - extra; i++) {
+		e = config_setting_get_elem(list, i);
+		v = config_setting_get_string(e);
+		mkpath_i(path, where, name, i);
+		if (compile_re(x, e, path, v, cflags, &(*re)[i]) == -1)
+			return (-1);
+		if (((*src)[i] = strdup(v)) == NULL) {
+			regfree(&(*re)[i]);
+			return (bad(x, e, "out of memory"));
+		}
+	}
+	return (0);
 }
 
 /*
@@ -887,16 +961,15 @@ parse_error_pages(struct ctx *x, const config_setting_t *g,
 	struct cfg_error_page	*ep;
 	const char		*v;
 	char			 pw[PATHLEN], fp[PATHLEN], valid[128];
+	void			*mem;
 	long long		 st;
 	size_t			 vl;
 	int			 i, j, n, r;
 
-	if ((r = get_list(x, g, where, "error_pages", &list)) <= 0)
-		return (r);
-	if ((n = config_setting_length(list)) == 0)
-		return (0);
-	if ((*out = calloc(n, sizeof(**out))) == NULL)
-		return (bad(x, list, "out of memory"));
+	if ((n = get_array(x, g, where, "error_pages", get_list, 0,
+	    sizeof(**out), &list, &mem)) <= 0)
+		return (n);
+	*out = mem;
 	*nout = n;
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(list, i);
@@ -1430,7 +1503,7 @@ parse_pool_health(struct ctx *x, const config_setting_t *g,
 		return (-1);
 	if (r == 1)
 		p->retries = (int)n;
-	if (get_methods(x, g, where, "retry_methods", &p->retry_methods,
+	if (get_methods(x, g, where, "retry_methods", 1, &p->retry_methods,
 	    &p->nretry_methods) == -1)
 		return (-1);
 	if ((r = get_string(x, g, where, "initial", &v)) == -1)
@@ -1511,7 +1584,8 @@ parse_pool(struct ctx *x, const config_setting_t *g, const char *where,
 	const config_setting_t	*list;
 	const char		*v;
 	char			 sw[PATHLEN];
-	int			 i, j, r;
+	void			*mem;
+	int			 i, j, n;
 
 	p->line = config_setting_source_line(g);
 	if (check_keys(x, g, where, pool_keys, no_keys) == -1 ||
@@ -1523,14 +1597,14 @@ parse_pool(struct ctx *x, const config_setting_t *g, const char *where,
 	    parse_pool_health(x, g, where, p) == -1)
 		return (-1);
 
-	if ((r = get_list(x, g, where, "servers", &list)) == -1)
+	if ((n = get_array(x, g, where, "servers", get_list, 0,
+	    sizeof(*p->servers), &list, &mem)) == -1)
 		return (-1);
-	if (r == 0 || config_setting_length(list) == 0)
-		return (bad(x, r ? list : g, "%s.servers: at least one server "
-		    "is required", where));
-	p->nservers = config_setting_length(list);
-	if ((p->servers = calloc(p->nservers, sizeof(*p->servers))) == NULL)
-		return (bad(x, list, "out of memory"));
+	if (n == 0)
+		return (bad(x, list ? list : g, "%s.servers: at least one "
+		    "server is required", where));
+	p->servers = mem;
+	p->nservers = n;
 	for (i = 0; i < p->nservers; i++) {
 		mkpath_i(sw, where, "servers", i);
 		if (parse_server(x, config_setting_get_elem(list, i), sw,
@@ -1554,14 +1628,14 @@ parse_pools(struct ctx *x, const config_setting_t *root)
 	struct cfg		*c = x->cfg;
 	const config_setting_t	*list, *g;
 	char			 where[PATHLEN];
-	int			 i, j, r;
+	void			*mem;
+	int			 i, j, n;
 
-	if ((r = get_list(x, root, "", "pools", &list)) <= 0)
-		return (r);
-	if ((c->npools = config_setting_length(list)) == 0)
-		return (0);
-	if ((c->pools = calloc(c->npools, sizeof(*c->pools))) == NULL)
-		return (bad(x, list, "out of memory"));
+	if ((n = get_array(x, root, "", "pools", get_list, 0, sizeof(*c->pools),
+	    &list, &mem)) <= 0)
+		return (n);
+	c->pools = mem;
+	c->npools = n;
 	for (i = 0; i < c->npools; i++) {
 		g = config_setting_get_elem(list, i);
 		mkpath_i(where, "", "pools", i);
@@ -1675,14 +1749,13 @@ parse_cidrs(struct ctx *x, const config_setting_t *g, const char *where,
 {
 	const config_setting_t	*list, *e;
 	char			 path[PATHLEN];
-	int			 i, n, r;
+	void			*mem;
+	int			 i, n;
 
-	if ((r = get_strings(x, g, where, name, &list)) <= 0)
-		return (r);
-	if ((n = config_setting_length(list)) == 0)
-		return (0);
-	if ((*out = calloc(n, sizeof(**out))) == NULL)
-		return (bad(x, list, "out of memory"));
+	if ((n = get_array(x, g, where, name, get_strings, 0, sizeof(**out),
+	    &list, &mem)) <= 0)
+		return (n);
+	*out = mem;
 	*nout = n;
 	mkpath(path, where, name);
 	for (i = 0; i < n; i++) {
@@ -1696,73 +1769,17 @@ parse_cidrs(struct ctx *x, const config_setting_t *g, const char *where,
 	return (0);
 }
 
-/* methods = [ "GET", "HEAD" ]; case matters, as in the request line. */
+/* A header group's keys and its name, which must be a field name. */
 static int
-parse_methods(struct ctx *x, const config_setting_t *g, const char *where,
-    struct cfg_filter *f)
+hdr_name(struct ctx *x, const config_setting_t *e, const char *rw,
+    const char **v)
 {
-	const config_setting_t	*list, *e;
-	const char		*v;
-	char			 path[PATHLEN];
-	int			 i, j, n, r;
-
-	if ((r = get_strings(x, g, where, "methods", &list)) <= 0)
-		return (r);
-	if ((n = config_setting_length(list)) == 0)
-		return (0);
-	if ((f->methods = calloc(n, sizeof(*f->methods))) == NULL)
-		return (bad(x, list, "out of memory"));
-	f->nmethods = n;
-	mkpath(path, where, "methods");
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(list, i);
-		v = config_setting_get_string(e);
-		if (!is_token(v))
-			return (bad(x, e, "%s[%d]: \"%s\" is not a method name "
-			    "(" TCHARS ")", path, i, v));
-		for (j = 0; j < i; j++)
-			if (strcmp(f->methods[j], v) == 0)
-				return (bad(x, e, "%s[%d]: duplicate method "
-				    "\"%s\" (already %s[%d])", path, i, v,
-				    path, j));
-		if ((f->methods[i] = xstrdup(x, e, v)) == NULL)
-			return (-1);
-	}
-	return (0);
-}
-
-/*
- * deny_paths = [ "^/admin" ]; deny_paths_src[i] is set only once
- * deny_paths[i] is compiled, so cfg_free knows what to regfree.
- */
-static int
-parse_deny_paths(struct ctx *x, const config_setting_t *g,
-    const char *where, struct cfg_filter *f)
-{
-	const config_setting_t	*list, *e;
-	const char		*v;
-	char			 path[PATHLEN];
-	int			 i, n, r;
-
-	if ((r = get_strings(x, g, where, "deny_paths", &list)) <= 0)
-		return (r);
-	if ((n = config_setting_length(list)) == 0)
-		return (0);
-	if ((f->deny_paths_src = calloc(n, sizeof(char *))) == NULL ||
-	    (f->deny_paths = calloc(n, sizeof(regex_t))) == NULL)
-		return (bad(x, list, "out of memory"));
-	f->ndeny_paths = n;
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(list, i);
-		v = config_setting_get_string(e);
-		mkpath_i(path, where, "deny_paths", i);
-		if (compile_re(x, e, path, v, RE_PATH, &f->deny_paths[i]) == -1)
-			return (-1);
-		if ((f->deny_paths_src[i] = strdup(v)) == NULL) {
-			regfree(&f->deny_paths[i]);
-			return (bad(x, e, "out of memory"));
-		}
-	}
+	if (check_keys(x, e, rw, header_keys, no_keys) == -1 ||
+	    need_string(x, e, rw, "name", v) == -1)
+		return (-1);
+	if (!is_token(*v))
+		return (bad(x, member(e, "name"), "%s.name: \"%s\" is not a "
+		    "header field name (" TCHARS ")", rw, *v));
 	return (0);
 }
 
@@ -1778,26 +1795,21 @@ parse_hdr_rules(struct ctx *x, const config_setting_t *g, const char *where,
 	struct cfg_hdr_rule	*hr;
 	const char		*v;
 	char			 rw[PATHLEN], path[PATHLEN];
+	void			*mem;
 	int			 i, n, r;
 
-	if ((r = get_list(x, g, where, name, &list)) <= 0)
-		return (r);
-	if ((n = config_setting_length(list)) == 0)
-		return (0);
-	if ((*out = calloc(n, sizeof(**out))) == NULL)
-		return (bad(x, list, "out of memory"));
+	if ((n = get_array(x, g, where, name, get_list, 0, sizeof(**out), &list,
+	    &mem)) <= 0)
+		return (n);
+	*out = mem;
 	*nout = n;
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(list, i);
 		hr = &(*out)[i];
 		hr->line = config_setting_source_line(e);
 		mkpath_i(rw, where, name, i);
-		if (check_keys(x, e, rw, header_keys, no_keys) == -1 ||
-		    need_string(x, e, rw, "name", &v) == -1)
+		if (hdr_name(x, e, rw, &v) == -1)
 			return (-1);
-		if (!is_token(v))
-			return (bad(x, member(e, "name"), "%s.name: \"%s\" is "
-			    "not a header field name (" TCHARS ")", rw, v));
 		if ((hr->name = xstrdup(x, e, v)) == NULL)
 			return (-1);
 		if ((r = get_string(x, e, rw, "value", &v)) == -1)
@@ -1822,8 +1834,10 @@ parse_filter(struct ctx *x, const config_setting_t *g, const char *where,
 {
 	if (parse_cidrs(x, g, where, "allow", &f->allow, &f->nallow) == -1 ||
 	    parse_cidrs(x, g, where, "deny", &f->deny, &f->ndeny) == -1 ||
-	    parse_methods(x, g, where, f) == -1 ||
-	    parse_deny_paths(x, g, where, f) == -1 ||
+	    get_methods(x, g, where, "methods", 0, &f->methods,
+	    &f->nmethods) == -1 ||
+	    get_res(x, g, where, "deny_paths", RE_PATH, 0, &f->deny_paths_src,
+	    &f->deny_paths, &f->ndeny_paths) == -1 ||
 	    parse_hdr_rules(x, g, where, "require_headers",
 	    &f->require_headers, &f->nrequire_headers) == -1 ||
 	    parse_hdr_rules(x, g, where, "deny_headers", &f->deny_headers,
@@ -1887,25 +1901,20 @@ parse_hdr_sets(struct ctx *x, const config_setting_t *g, const char *where,
 	struct cfg_hdr_set	*hs;
 	const char		*v, *why;
 	char			 rw[PATHLEN], other[PATHLEN];
+	void			*mem;
 	int			 i, j, n, r;
 
-	if ((r = get_list(x, g, where, name, &list)) <= 0)
-		return (r);
-	if ((n = config_setting_length(list)) == 0)
-		return (0);
-	if ((*out = calloc(n, sizeof(**out))) == NULL)
-		return (bad(x, list, "out of memory"));
+	if ((n = get_array(x, g, where, name, get_list, 0, sizeof(**out), &list,
+	    &mem)) <= 0)
+		return (n);
+	*out = mem;
 	*nout = n;
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(list, i);
 		hs = &(*out)[i];
 		mkpath_i(rw, where, name, i);
-		if (check_keys(x, e, rw, header_keys, no_keys) == -1 ||
-		    need_string(x, e, rw, "name", &v) == -1)
+		if (hdr_name(x, e, rw, &v) == -1)
 			return (-1);
-		if (!is_token(v))
-			return (bad(x, member(e, "name"), "%s.name: \"%s\" is "
-			    "not a header field name (" TCHARS ")", rw, v));
 		if ((why = managed_field(v, request)) != NULL)
 			return (bad(x, member(e, "name"), "%s.name: \"%s\" "
 			    "cannot be set: porter manages it (%s)", rw, v,
@@ -1943,14 +1952,13 @@ parse_hdr_removes(struct ctx *x, const config_setting_t *g,
 	const config_setting_t	*list, *e;
 	const char		*v, *why;
 	char			 path[PATHLEN], other[PATHLEN];
-	int			 i, j, n, r;
+	void			*mem;
+	int			 i, j, n;
 
-	if ((r = get_strings(x, g, where, name, &list)) <= 0)
-		return (r);
-	if ((n = config_setting_length(list)) == 0)
-		return (0);
-	if ((*out = calloc(n, sizeof(**out))) == NULL)
-		return (bad(x, list, "out of memory"));
+	if ((n = get_array(x, g, where, name, get_strings, 0, sizeof(**out),
+	    &list, &mem)) <= 0)
+		return (n);
+	*out = mem;
 	*nout = n;
 	for (i = 0; i < n; i++) {
 		e = config_setting_get_elem(list, i);
@@ -2136,16 +2144,17 @@ parse_reverse(struct ctx *x, const config_setting_t *g, const char *where,
 {
 	const config_setting_t	*list;
 	char			 rw[PATHLEN];
-	int			 i, j, r;
+	void			*mem;
+	int			 i, j, n;
 
-	if ((r = get_list(x, g, where, "routes", &list)) == -1)
+	if ((n = get_array(x, g, where, "routes", get_list, 0,
+	    sizeof(*l->routes), &list, &mem)) == -1)
 		return (-1);
-	if (r == 0 || config_setting_length(list) == 0)
-		return (bad(x, r ? list : g, "%s.routes: a reverse listener "
+	if (n == 0)
+		return (bad(x, list ? list : g, "%s.routes: a reverse listener "
 		    "needs at least one route", where));
-	l->nroutes = config_setting_length(list);
-	if ((l->routes = calloc(l->nroutes, sizeof(*l->routes))) == NULL)
-		return (bad(x, list, "out of memory"));
+	l->routes = mem;
+	l->nroutes = n;
 	for (i = 0; i < l->nroutes; i++) {
 		mkpath_i(rw, where, "routes", i);
 		if (parse_route(x, config_setting_get_elem(list, i), rw,
@@ -2174,18 +2183,15 @@ get_hosts(struct ctx *x, const config_setting_t *g, const char *where,
 	const config_setting_t	*list, *e;
 	const char		*v;
 	char			 path[PATHLEN];
-	int			 i, n = 0;
+	void			*mem;
+	int			 i, n;
 
-	if (get_strings(x, g, where, name, &list) == -1)
-		return (-1);
-	if (list != NULL)
-		n = config_setting_length(list);
-	if (n + extra == 0)
-		return (0);
-	if ((*out = calloc(n + extra, sizeof(**out))) == NULL)
-		return (bad(x, list, "out of memory"));
-	*nout = n + extra;
-	for (i = 0; i < n; i++) {
+	if ((n = get_array(x, g, where, name, get_strings, extra,
+	    sizeof(**out), &list, &mem)) <= 0)
+		return (n);
+	*out = mem;
+	*nout = n;
+	for (i = 0; i < n - extra; i++) {
 		e = config_setting_get_elem(list, i);
 		v = config_setting_get_string(e);
 		mkpath_i(path, where, name, i);
@@ -2194,40 +2200,6 @@ get_hosts(struct ctx *x, const config_setting_t *g, const char *where,
 		if (!host_pattern_ok((*out)[i]))
 			return (bad(x, e, "%s: bad host pattern \"%s\" "
 			    HOSTPAT, path, v));
-	}
-	return (0);
-}
-
-/* block_urls = [ "ERE", ... ]; with extra slots, as get_hosts. */
-static int
-get_urls(struct ctx *x, const config_setting_t *g, const char *where,
-    int extra, struct cfg_forward *f)
-{
-	const config_setting_t	*list, *e;
-	const char		*v;
-	char			 path[PATHLEN];
-	int			 i, n = 0;
-
-	if (get_strings(x, g, where, "block_urls", &list) == -1)
-		return (-1);
-	if (list != NULL)
-		n = config_setting_length(list);
-	if (n + extra == 0)
-		return (0);
-	if ((f->block_urls_src = calloc(n + extra, sizeof(char *))) == NULL ||
-	    (f->block_urls = calloc(n + extra, sizeof(regex_t))) == NULL)
-		return (bad(x, list, "out of memory"));
-	f->nblock_urls = n + extra;
-	for (i = 0; i < n; i++) {
-		e = config_setting_get_elem(list, i);
-		v = config_setting_get_string(e);
-		mkpath_i(path, where, "block_urls", i);
-		if (compile_re(x, e, path, v, RE_URL, &f->block_urls[i]) == -1)
-			return (-1);
-		if ((f->block_urls_src[i] = strdup(v)) == NULL) {
-			regfree(&f->block_urls[i]);
-			return (bad(x, e, "out of memory"));
-		}
 	}
 	return (0);
 }
@@ -2283,19 +2255,32 @@ next_line(char **pos, unsigned *lineno)
 	return (NULL);
 }
 
-/* A file that must be text; read whole into *text. */
+/*
+ * A setting naming such a file (block_file, auth_file): its absolute path
+ * to *file, and the file, which must be text, read whole into *text (the
+ * caller frees it, error or not). 1 read, 0 absent, -1 error.
+ */
 static int
-read_lines(struct ctx *x, const config_setting_t *at, const char *path,
-    const char *file, size_t max, const char *maxname, char **text)
+get_lines_file(struct ctx *x, const config_setting_t *g, const char *where,
+    const char *name, size_t max, const char *maxname, char **file,
+    char **text)
 {
-	size_t	 len;
+	const config_setting_t	*at = member(g, name);
+	const char		*v;
+	char			 path[PATHLEN];
+	size_t			 len;
+	int			 r;
 
-	if (slurp(x, at, path, file, max, maxname, text, &len) == -1)
+	mkpath(path, where, name);
+	if ((r = get_string(x, g, where, name, &v)) <= 0)
+		return (r);
+	if ((*file = in_dir(x, at, v)) == NULL ||
+	    slurp(x, at, path, *file, max, maxname, text, &len) == -1)
 		return (-1);
 	if (memchr(*text, '\0', len) != NULL)
 		return (bad(x, at, "%s: \"%s\" is not a text file (it has a "
-		    "NUL byte)", path, file));
-	return (0);
+		    "NUL byte)", path, *file));
+	return (1);
 }
 
 /*
@@ -2308,25 +2293,19 @@ parse_blocks(struct ctx *x, const config_setting_t *g, const char *where,
     struct cfg_forward *f)
 {
 	const config_setting_t	*at = member(g, "block_file");
-	const char		*v;
-	char			 path[PATHLEN], why[256], *text = NULL, *pos;
-	char			*line;
+	char			 why[256], *text = NULL, *pos, *line;
 	unsigned		 lineno = 0;
 	int			 r, nf = 0, nurls = 0, h, u, rc = -1;
 
-	mkpath(path, where, "block_file");
-	if ((r = get_string(x, g, where, "block_file", &v)) == -1)
-		return (-1);
-	if (r == 1) {
-		if ((f->block_file = in_dir(x, at, v)) == NULL ||
-		    read_lines(x, at, path, f->block_file, 64 << 20, "64M",
-		    &text) == -1)
-			goto out;
+	if ((r = get_lines_file(x, g, where, "block_file", 64 << 20, "64M",
+	    &f->block_file, &text)) == -1)
+		goto out;
+	if (r == 1)
 		nf = count_lines(text, &nurls);
-	}
 	if (get_hosts(x, g, where, "block_hosts", nf - nurls, &f->block_hosts,
 	    &f->nblock_hosts) == -1 ||
-	    get_urls(x, g, where, nurls, f) == -1)
+	    get_res(x, g, where, "block_urls", RE_URL, nurls,
+	    &f->block_urls_src, &f->block_urls, &f->nblock_urls) == -1)
 		goto out;
 	if (text == NULL)
 		return (0);
@@ -2427,13 +2406,10 @@ parse_auth(struct ctx *x, const config_setting_t *g, const char *where,
 	int			 i, r, tilde, rc = -1;
 
 	mkpath(path, where, "auth_file");
-	if ((r = get_string(x, g, where, "auth_file", &v)) == -1)
-		return (-1);
+	if ((r = get_lines_file(x, g, where, "auth_file", 16 << 20, "16M",
+	    &f->auth_file, &text)) == -1)
+		goto out;
 	if (r == 1) {
-		if ((f->auth_file = in_dir(x, at, v)) == NULL ||
-		    read_lines(x, at, path, f->auth_file, 16 << 20, "16M",
-		    &text) == -1)
-			goto out;
 		if ((f->nusers = count_lines(text, &tilde)) == 0) {
 			bad(x, at, "%s: no users in \"%s\" (one \"user:hash\" "
 			    "a line)", path, f->auth_file);
@@ -2643,17 +2619,17 @@ parse_listeners(struct ctx *x, const config_setting_t *root)
 	struct cfg		*c = x->cfg;
 	const config_setting_t	*list;
 	char			 where[PATHLEN];
-	int			 i, j, r;
+	void			*mem;
+	int			 i, j, n;
 
-	if ((r = get_list(x, root, "", "listeners", &list)) == -1)
+	if ((n = get_array(x, root, "", "listeners", get_list, 0,
+	    sizeof(*c->listeners), &list, &mem)) == -1)
 		return (-1);
-	if (r == 0 || config_setting_length(list) == 0)
+	if (n == 0)
 		return (bad(x, list, "listeners: at least one listener is "
 		    "required"));
-	c->nlisteners = config_setting_length(list);
-	if ((c->listeners = calloc(c->nlisteners, sizeof(*c->listeners))) ==
-	    NULL)
-		return (bad(x, list, "out of memory"));
+	c->listeners = mem;
+	c->nlisteners = n;
 	for (i = 0; i < c->nlisteners; i++) {
 		mkpath_i(where, "", "listeners", i);
 		if (parse_listener(x, config_setting_get_elem(list, i), where,
@@ -2837,6 +2813,21 @@ free_strings(char **v, int n)
 	free(v);
 }
 
+/* What get_res made. */
+static void
+free_res(char **src, regex_t *re, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n && src != NULL; i++)
+		if (src[i] != NULL) {
+			regfree(&re[i]);
+			free(src[i]);
+		}
+	free(src);
+	free(re);
+}
+
 static void
 free_hdr_rules(struct cfg_hdr_rule *hr, int n)
 {
@@ -2867,18 +2858,10 @@ free_hdr_sets(struct cfg_hdr_set *hs, int n)
 static void
 free_filter(struct cfg_filter *f)
 {
-	int	 i;
-
 	free(f->allow);
 	free(f->deny);
 	free_strings(f->methods, f->nmethods);
-	for (i = 0; i < f->ndeny_paths && f->deny_paths_src != NULL; i++)
-		if (f->deny_paths_src[i] != NULL) {
-			regfree(&f->deny_paths[i]);
-			free(f->deny_paths_src[i]);
-		}
-	free(f->deny_paths_src);
-	free(f->deny_paths);
+	free_res(f->deny_paths_src, f->deny_paths, f->ndeny_paths);
 	free_hdr_rules(f->require_headers, f->nrequire_headers);
 	free_hdr_rules(f->deny_headers, f->ndeny_headers);
 }
@@ -2920,13 +2903,7 @@ free_forward(struct cfg_forward *f)
 	free_strings(f->anonymous_strip, f->nanonymous_strip);
 	free_strings(f->block_hosts, f->nblock_hosts);
 	free_strings(f->allow_hosts, f->nallow_hosts);
-	for (i = 0; i < f->nblock_urls && f->block_urls_src != NULL; i++)
-		if (f->block_urls_src[i] != NULL) {
-			regfree(&f->block_urls[i]);
-			free(f->block_urls_src[i]);
-		}
-	free(f->block_urls_src);
-	free(f->block_urls);
+	free_res(f->block_urls_src, f->block_urls, f->nblock_urls);
 	free(f->block_file);
 	for (i = 0; i < f->nusers && f->users != NULL; i++) {
 		free(f->users[i].name);
