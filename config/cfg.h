@@ -1,7 +1,7 @@
 /*
  * porter's configuration: one plain, validated, immutable struct built from
- * a libconfig file. Nothing outside cfg.c calls libconfig. (Named cfg.h, not config.h, so it never
- * shadows the autoconf-generated config.h.)
+ * a libconfig file. Nothing outside config/ calls libconfig. (Named cfg.h,
+ * not config.h, so it never shadows the autoconf-generated config.h.)
  */
 #ifndef PORTER_CONFIG_CFG_H
 #define PORTER_CONFIG_CFG_H
