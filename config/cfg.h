@@ -12,8 +12,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/addr.h"
-
 #define CFG_MAX_WORKERS		4096	/* scoreboard bound for workers.max */
 #define CFG_ERRLEN		512
 

@@ -29,26 +29,25 @@ addr_err(char *err, size_t errlen, const char *text, const char *why)
 	return (-1);
 }
 
-int
-cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
+/*
+ * Split text into its host (brackets removed: *bracket) and its port,
+ * into a. 0, or -1 with err set.
+ */
+static int
+split_host_port(const char *text, struct cfg_addr *a, int *bracket,
     char *err, size_t errlen)
 {
-	struct addrinfo		 hints, *res;
-	struct sockaddr_in	*sin;
-	const char		*p, *end, *port;
-	struct in6_addr		 in6;
-	char			 host[256], v6[256], why[400];
-	unsigned long		 pn;
-	size_t			 hlen;
-	int			 bracket = 0, e;
+	const char	*p, *end, *port;
+	unsigned long	 pn;
+	size_t		 hlen;
 
-	memset(a, 0, sizeof(*a));
+	*bracket = 0;
 	if (strlen(text) >= sizeof(a->text))
 		return (addr_err(err, errlen, text, "too long"));
 	if (text[0] == '[') {
 		if ((end = strchr(text, ']')) == NULL)
 			return (addr_err(err, errlen, text, "missing \"]\""));
-		bracket = 1;
+		*bracket = 1;
 		p = text + 1;
 		hlen = end - p;
 		if (end[1] == '\0')
@@ -70,32 +69,46 @@ cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
 	if (hlen == 0)
 		return (addr_err(err, errlen, text,
 		    "missing host (\"*:PORT\" means all addresses)"));
-	if (hlen >= sizeof(host))
+	if (hlen >= sizeof(a->host))
 		return (addr_err(err, errlen, text, "host name too long"));
-	memcpy(host, p, hlen);
-	host[hlen] = '\0';
-
 	if (*port == '\0')
 		return (addr_err(err, errlen, text, "missing port"));
 	if (strspn(port, "0123456789") != strlen(port) || strlen(port) > 5 ||
 	    (pn = strtoul(port, NULL, 10)) < 1 || pn > 65535)
 		return (addr_err(err, errlen, text, "port must be 1-65535"));
-	strcpy(a->text, text);
-	strcpy(a->host, host);
+	memcpy(a->host, p, hlen);
+	a->host[hlen] = '\0';
 	a->port = (int)pn;
+	strcpy(a->text, text);
+	return (0);
+}
 
+int
+cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
+    char *err, size_t errlen)
+{
+	struct addrinfo		 hints, *res;
+	struct sockaddr_in	*sin;
+	struct in6_addr		 in6;
+	char			 v6[256], why[400], port[8];
+	const char		*host = a->host;
+	int			 bracket, e;
+
+	memset(a, 0, sizeof(*a));
+	if (split_host_port(text, a, &bracket, err, errlen) == -1)
+		return (-1);
 	if (!bracket && strcmp(host, "*") == 0) {
 		sin = (struct sockaddr_in *)&a->sa;
 		sin->sin_family = AF_INET;
 		sin->sin_addr.s_addr = htonl(INADDR_ANY);
-		sin->sin_port = htons((uint16_t)pn);
+		sin->sin_port = htons((uint16_t)a->port);
 		a->salen = sizeof(*sin);
 		return (0);
 	}
 
 	/* getaddrinfo() takes odd things in brackets ("[*]"); be strict. */
 	if (bracket) {
-		memcpy(v6, host, hlen + 1);
+		(void)snprintf(v6, sizeof(v6), "%s", host);
 		v6[strcspn(v6, "%")] = '\0';
 		if (inet_pton(AF_INET6, v6, &in6) != 1) {
 			snprintf(why, sizeof(why), "\"%s\" is not an IPv6 "
@@ -109,6 +122,7 @@ cfg_parse_addr(const char *text, int numeric_only, struct cfg_addr *a,
 	hints.ai_family = bracket ? AF_INET6 : AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+	(void)snprintf(port, sizeof(port), "%d", a->port);
 	if ((e = getaddrinfo(host, port, &hints, &res)) != 0) {
 		if (e == EAI_NONAME && !bracket && !numeric_only &&
 		    cfg_name_ok(host)) {

@@ -799,7 +799,7 @@ cfg_addr_eq(const struct cfg_addr *a, const struct cfg_addr *b)
 	    (const struct sockaddr *)&b->sa));
 }
 
-/* An address setting, resolved (names only when !numeric_only). */
+/* An address setting: numeric, or with !numeric_only a name too. */
 int
 cfg_get_addr(struct ctx *x, const config_setting_t *g, const char *where,
     const char *name, int numeric_only, struct cfg_addr *out)
