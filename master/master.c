@@ -309,6 +309,7 @@ teardown(struct master *m)
 	shm_destroy(&m->shm);
 	free(m->lfds);
 	free(m->pids);
+	free(m->rows);
 	free(m->gens);
 	free(m->retired);
 	cfg_free(m->cfg);
