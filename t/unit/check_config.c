@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "config/cfg.h"
+#include "worker/acl.h"
 
 /* One valid pool and listener, one line each. */
 #define POOL	"pools = ( { name = \"app\"; servers = ( " \
@@ -2373,6 +2374,23 @@ START_TEST(parse_addr)
 }
 END_TEST
 
+/* 1 if the numeric IPv4 or IPv6 address text is in list[0..n). */
+static int
+acl_has(const struct cfg_cidr *list, int n, const char *text)
+{
+	struct sockaddr_in	 sin;
+	struct sockaddr_in6	 sin6;
+
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	sin.sin_family = AF_INET;
+	sin6.sin6_family = AF_INET6;
+	if (inet_pton(AF_INET, text, &sin.sin_addr) == 1)
+		return (acl_match(list, n, (struct sockaddr *)&sin));
+	ck_assert_int_eq(inet_pton(AF_INET6, text, &sin6.sin6_addr), 1);
+	return (acl_match(list, n, (struct sockaddr *)&sin6));
+}
+
 START_TEST(bundled_config)
 {
 	const char	*srcdir = getenv("srcdir");
@@ -2405,7 +2423,21 @@ START_TEST(bundled_config)
 	ck_assert_int_eq(l->filter.nallow, 2);
 	ck_assert_int_eq(l->fwd.nconnect_ports, 1);
 	ck_assert_int_eq(l->fwd.connect_ports[0], 443);
-	ck_assert_int_eq(l->fwd.deny_private, 1);
+	/*
+	 * deny_private is off so that the demo backends on 127.0.0.1 answer
+	 * through it. That is safe only while allow lets in loopback
+	 * clients alone, who reach those services without a proxy anyway.
+	 */
+	ck_assert_int_eq(l->fwd.deny_private, 0);
+	ck_assert(acl_has(l->filter.allow, l->filter.nallow, "127.0.0.1"));
+	ck_assert(acl_has(l->filter.allow, l->filter.nallow, "::1"));
+	ck_assert(!acl_has(l->filter.allow, l->filter.nallow, "10.0.0.1"));
+	ck_assert(!acl_has(l->filter.allow, l->filter.nallow, "192.168.1.2"));
+	ck_assert(!acl_has(l->filter.allow, l->filter.nallow, "8.8.8.8"));
+	ck_assert(!acl_has(l->filter.allow, l->filter.nallow, "fe80::1"));
+	ck_assert(!acl_has(l->filter.allow, l->filter.nallow, "2001:db8::1"));
+	ck_assert(!acl_has(l->filter.allow, l->filter.nallow,
+	    "::ffff:10.0.0.1"));
 	ck_assert_int_eq(l->fwd.nusers, 0);
 	l = &c->listeners[1];	/* the reverse proxy */
 	ck_assert_str_eq(addr_str(&l->addr, buf, sizeof(buf)),
