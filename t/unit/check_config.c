@@ -2497,6 +2497,18 @@ START_TEST(parse_cidr_bad)
 }
 END_TEST
 
+/* A parsed range as "addr/bits". */
+static const char *
+cidr_text(const struct cfg_cidr *c)
+{
+	static char out[INET6_ADDRSTRLEN + 8];
+	char a[INET6_ADDRSTRLEN];
+
+	ck_assert_ptr_nonnull(inet_ntop(c->family, c->addr, a, sizeof(a)));
+	snprintf(out, sizeof(out), "%s/%d", a, c->bits);
+	return (out);
+}
+
 START_TEST(bundled_config)
 {
 	const char	*srcdir = getenv("srcdir");
@@ -2529,7 +2541,15 @@ START_TEST(bundled_config)
 	ck_assert_int_eq(l->filter.nallow, 2);
 	ck_assert_int_eq(l->fwd.nconnect_ports, 1);
 	ck_assert_int_eq(l->fwd.connect_ports[0], 443);
-	ck_assert_int_eq(l->fwd.deny_private, 1);
+	/*
+	 * deny_private is off so that the demo backends on 127.0.0.1 answer
+	 * through it. That is safe only while allow lets in loopback
+	 * clients alone, who reach those services without a proxy anyway.
+	 */
+	ck_assert_int_eq(l->fwd.deny_private, 0);
+	/* loopback clients only: nothing else is let in */
+	ck_assert_str_eq(cidr_text(&l->filter.allow[0]), "127.0.0.0/8");
+	ck_assert_str_eq(cidr_text(&l->filter.allow[1]), "::1/128");
 	ck_assert_int_eq(l->fwd.nusers, 0);
 	l = &c->listeners[1];	/* the reverse proxy */
 	ck_assert_str_eq(addr_str(&l->addr, buf, sizeof(buf)),
