@@ -35,7 +35,7 @@ ok "the bundled config's ports are free ($PORTS)"
 
 # ---- a clone of the committed tree ------------------------------------------
 CLONE=$T/clone
-if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+if [ "$(git -C "$top" rev-parse --show-toplevel 2>/dev/null)" = "$(cd "$top" && pwd -P)" ]; then
 	out=$(git clone -q "$top" "$CLONE" 2>&1)
 	expect_eq "$?" 0 "git clone of the source tree" || diag "$out"
 	git -C "$top" diff --quiet HEAD -- quickstart config 2>/dev/null ||
