@@ -93,10 +93,10 @@ on_quit(int sig)
 }
 
 /*
- * Signals as the checker wants them, then the master's mask: TERM and
- * INT kill it, QUIT ends it (a graceful stop sent to the whole group);
- * HUP, USR1 and USR2 are the master's business, which ends this process
- * through the pipe when it must.
+ * Signals as the checker wants them, then the master's mask: TERM kills
+ * it, QUIT ends it (a graceful stop sent to the whole group); INT (Ctrl-C
+ * on porter -f reaches the whole group), HUP, USR1 and USR2 are the
+ * master's business, which ends this process when it must.
  */
 static void
 set_signals(const sigset_t *restore)
@@ -106,10 +106,10 @@ set_signals(const sigset_t *restore)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	(void)sigaction(SIGTERM, &sa, NULL);
-	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGCHLD, &sa, NULL);
 	(void)sigaction(SIGALRM, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGPIPE, &sa, NULL);
 	(void)sigaction(SIGHUP, &sa, NULL);
 	(void)sigaction(SIGUSR1, &sa, NULL);

@@ -135,9 +135,15 @@ set_signals(const sigset_t *restore)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGPIPE, &sa, NULL);
-	/* TERM and INT are the fast stop: a worker dies where it stands. */
+	/* TERM is the fast stop: a worker dies where it stands. */
 	sa.sa_handler = SIG_DFL;
 	(void)sigaction(SIGTERM, &sa, NULL);
+	/*
+	 * INT is the master's: Ctrl-C on porter -f reaches the whole group,
+	 * and the master stops the workers itself (TERM), so none of them
+	 * is reported as killed by a signal.
+	 */
+	sa.sa_handler = SIG_IGN;
 	(void)sigaction(SIGINT, &sa, NULL);
 	/*
 	 * HUP: finish the connection in hand, then exit (no SA_RESTART, so
