@@ -64,7 +64,7 @@
 #                             as /etc/hosts, PORTER_BINDS too), e.g.
 #                               ns_run "$T/hosts" "$PORTER" -t -c CONF
 #   in_porter_ns CMD...       run CMD in the running porter's mount
-#                             namespace (nsenter -t PID -m), e.g.
+#                             namespace (nsenter -t PID -m -r -w), e.g.
 #                               in_porter_ns getent ahosts localhost
 #   need_mount_ns             "Bail out!" unless namespaces can be made here
 #   porter_pid                the master's PID
@@ -513,7 +513,9 @@ in_porter_ns() {
 		echo "in_porter_ns: porter is not running" >&2
 		return 1
 	fi
-	nsenter -t "$_porter_pid" -m -- "$@"
+	# -r -w: porter's root and working folder too; entering a mount
+	# namespace otherwise leaves a chroot for the namespace's own root
+	nsenter -t "$_porter_pid" -m -r -w -- "$@"
 }
 
 hosts_write() {	# FILE, text on stdin
