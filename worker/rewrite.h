@@ -32,6 +32,14 @@ size_t	rewrite_request(struct conn *, const struct cfg_route *,
 size_t	rewrite_response(struct conn *, const struct cfg_route *,
 	    const struct http_resp *r, const char *ub, int chunked, int ka);
 
+/*
+ * An interim 1xx response r (its bytes in ub) for the client: its fields
+ * less hop-by-hop ones and those its Connection names. Length, or 0 if it
+ * does not fit in obuf.
+ */
+size_t	rewrite_interim(struct conn *, const struct http_resp *r,
+	    const char *ub);
+
 /* A WebSocket (or other) upgrade the client asked for. */
 int	rewrite_wants_upgrade(const struct http_req *);
 
