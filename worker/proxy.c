@@ -188,8 +188,9 @@ read_response(struct conn *c, struct up_conn *u, struct http_resp *r,
 			return (UP_BAD);
 		}
 		/*
-		 * Rewritten like a final response, less the framing: obuf's
-		 * request head is not needed again once an answer came.
+		 * Without its hop-by-hop fields, written in obuf: the request
+		 * head there is not sent again once an answer came (no retry
+		 * follows a response byte).
 		 */
 		if (r->code != 100 && c->req.h.version == 11) {
 			size_t n = rewrite_interim(c, r, w->ubuf);

@@ -15,7 +15,9 @@
 
 /*
  * The request head for the backend: origin-form target (absolute-form to a
- * parent proxy), HTTP/1.1, the client's fields less hop-by-hop ones, and
+ * parent proxy), HTTP/1.1, the client's fields less hop-by-hop ones (those
+ * its Connection names too, also Via and X-Forwarded-For), less names with
+ * "_" unless underscores_in_headers, Content-Length once, and
  * porter's Via and X-Forwarded-* (forward mode: Via and X-Forwarded-For
  * only, or nothing that identifies the client when anonymous). hostfb is
  * the Host for a request without one (HTTP/1.0). Returns its length, or 0
