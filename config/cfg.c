@@ -182,6 +182,16 @@ parse_top(struct ctx *x, const config_setting_t *root)
 	if (cfg_get_duration(x, root, "", "shutdown_timeout",
 	    &c->shutdown_timeout) == -1)
 		return (-1);
+
+	/*
+	 * Off by default, as in nginx: a backend that reads "_" as "-"
+	 * (CGI, many app servers) would take Content_Length for a second
+	 * framing field that porter did not check.
+	 */
+	c->underscores_in_headers = 0;
+	if (cfg_get_bool(x, root, "", "underscores_in_headers",
+	    &c->underscores_in_headers) == -1)
+		return (-1);
 	return (0);
 }
 
@@ -631,7 +641,8 @@ folder_of(const char *path)
 static const char *const root_keys[] = {
 	"pid_file", "error_log", "access_log", "log_level", "user", "group",
 	"workers", "timeouts", "limits", "upstream_keepalive",
-	"shutdown_timeout", "listeners", "pools", "error_pages", "status", NULL
+	"shutdown_timeout", "underscores_in_headers", "listeners", "pools",
+	"error_pages", "status", NULL
 };
 static const char *const root_later[] = { "cache", NULL };
 

@@ -261,6 +261,8 @@ struct cfg {
 	struct cfg_limits limits;
 	int		upstream_keepalive;	/* idle upstream conns kept per worker */
 	double		shutdown_timeout;	/* graceful stop (QUIT) bound, s */
+	int		underscores_in_headers;	/* 0: request fields whose name
+						   has "_" are not forwarded */
 
 	struct cfg_listener *listeners;
 	int		nlisteners;

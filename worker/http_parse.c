@@ -585,10 +585,17 @@ skip_vchar(const unsigned char *b, uint32_t p, uint32_t end)
 static enum http_rc
 head_done(struct http_head *h, struct http_req *rq, uint32_t p)
 {
-	/* RFC 9112 6.1: the classic smuggling pair; never pick one */
-	if ((h->flags & F_TE) && h->content_length >= 0)
-		return (fail(h, p, 400,
-		    "both Content-Length and Transfer-Encoding"));
+	/*
+	 * RFC 9112 6.1: the classic smuggling pair. A request is refused,
+	 * never guessed at; in a response Transfer-Encoding wins (6.3), and
+	 * content_length -1 tells the rewriter to drop the Content-Length.
+	 */
+	if ((h->flags & F_TE) && h->content_length >= 0) {
+		if (rq != NULL)
+			return (fail(h, p, 400,
+			    "both Content-Length and Transfer-Encoding"));
+		h->content_length = -1;
+	}
 	if (rq != NULL && h->version == 11 && !(h->flags & F_HOST))
 		return (fail(h, p, 400, "missing Host"));
 	h->pos = p;
@@ -683,6 +690,11 @@ parse_head(struct http_head *h, struct http_req *rq, struct http_resp *rs,
 				return (fail(h, p, 400,
 				    "empty request target"));
 			rq->target.len = p - rq->target.off;
+			/* RFC 9112 3.2.4: the asterisk form is for OPTIONS */
+			if (rq->target.len == 1 && b[rq->target.off] == '*' &&
+			    rq->meth != HTTP_M_OPTIONS)
+				return (fail(h, p, 400,
+				    "asterisk form without OPTIONS"));
 			p++;
 			h->state = S_RL_VERSION;
 			break;

@@ -100,14 +100,17 @@ void	http_resp_init(struct http_resp *, uint32_t max_head);
  * Transfer-Encoding, differing Content-Length values, obs-fold, space before
  * colon, bare CR, NUL, missing Host in HTTP/1.1), 414 target longer than
  * max_uri, 431 head longer than max_head or too many fields, 501 a transfer
- * coding other than chunked, 505 a version other than HTTP/1.0 or 1.1.
+ * coding other than chunked, 505 a version other than HTTP/1.0 or 1.1,
+ * 400 also for the asterisk form "*" with a method other than OPTIONS.
  * Leading empty lines before the request line are skipped (RFC 9112 2.2).
  */
 enum http_rc	http_parse_request(struct http_req *, const char *buf, size_t len);
 
 /*
  * Parse a response head. Errors are all status 502 (a bad backend), with
- * ->why saying what was wrong.
+ * ->why saying what was wrong. A response with both Transfer-Encoding and
+ * Content-Length is framed by Transfer-Encoding (RFC 9112 6.3): its
+ * content_length is -1 though Content-Length lines are in hdr[].
  */
 enum http_rc	http_parse_response(struct http_resp *, const char *buf, size_t len);
 

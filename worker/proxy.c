@@ -136,8 +136,8 @@ failed(struct conn *c, struct target *t, int status, int timeout,
 
 /*
  * Read the backend's response head into ubuf[0..*ulen), skipping interim
- * 1xx answers (forwarding all but 100 to an HTTP/1.1 client; porter answers
- * 100-continue itself).
+ * 1xx answers (forwarding all but 100 to an HTTP/1.1 client, less their
+ * hop-by-hop fields; porter answers 100-continue itself).
  */
 static enum up_rc
 read_response(struct conn *c, struct up_conn *u, struct http_resp *r,
@@ -187,10 +187,22 @@ read_response(struct conn *c, struct up_conn *u, struct http_resp *r,
 			*why = "unexpected 101 Switching Protocols";
 			return (UP_BAD);
 		}
-		if (r->code != 100 && c->req.h.version == 11 &&
-		    io_write(&c->io, w->ubuf, r->h.head_len,
-		    clock_now() + w->cfg->timeouts.client_body) == -1)
-			return (UP_CLIENT);
+		/*
+		 * Without its hop-by-hop fields, written in obuf: the request
+		 * head there is not sent again once an answer came (no retry
+		 * follows a response byte).
+		 */
+		if (r->code != 100 && c->req.h.version == 11) {
+			size_t n = rewrite_interim(c, r, w->ubuf);
+
+			if (n == 0) {
+				*why = "interim response head too large";
+				return (UP_BAD);
+			}
+			if (io_write(&c->io, w->obuf, n, clock_now() +
+			    w->cfg->timeouts.client_body) == -1)
+				return (UP_CLIENT);
+		}
 		*ulen -= r->h.head_len;
 		memmove(w->ubuf, w->ubuf + r->h.head_len, *ulen);
 	}

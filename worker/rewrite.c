@@ -59,7 +59,9 @@ out_joined(struct out *o, const char *name, const char *buf,
 	out_str(o, name);
 	out_add(o, ": ", 2);
 	for (i = 0; i < h->nhdr; i++) {
-		if (h->hdr[i].id != id || h->hdr[i].value.len == 0)
+		/* one the sender named in Connection was for porter alone */
+		if (h->hdr[i].id != id || h->hdr[i].value.len == 0 ||
+		    http_is_hop_by_hop(h, buf, i))
 			continue;
 		out_span(o, buf, h->hdr[i].value);
 		out_add(o, ", ", 2);
@@ -67,6 +69,38 @@ out_joined(struct out *o, const char *name, const char *buf,
 	}
 	out_str(o, ours);
 	out_add(o, "\r\n", 2);
+}
+
+/*
+ * Content-Length, once, at its first line: RFC 9110 8.6 lets a recipient
+ * read "5, 5" or two lines of 5 as one value (the parser refused
+ * differing ones), and a next hop that refuses duplicates must not see
+ * them. Nothing at all when the parser set content_length to -1 though
+ * lines were there: a response's Transfer-Encoding overrode it.
+ */
+static void
+out_content_length(struct out *o, const struct http_head *h, int *done)
+{
+	char num[24];
+
+	if (*done || h->content_length < 0)
+		return;
+	*done = 1;
+	(void)snprintf(num, sizeof(num), "%lld", (long long)h->content_length);
+	out_str(o, "Content-Length: ");
+	out_str(o, num);
+	out_add(o, "\r\n", 2);
+}
+
+/*
+ * A field name with "_": a backend that maps "_" to "-" (CGI, many app
+ * servers) would read Transfer_Encoding or Content_Length as a second
+ * framing field that porter never checked.
+ */
+static int
+underscored(const char *buf, struct span n)
+{
+	return (memchr(buf + n.off, '_', n.len) != NULL);
 }
 
 /* Whether the field named by span n is in a route's remove or set list. */
@@ -194,7 +228,8 @@ out_identity(struct out *o, const struct conn *c, const struct span *auth)
 		    c->peer);
 	else if (!anon)
 		for (i = 0; i < q->h.nhdr; i++)	/* the client's, as sent */
-			if (q->h.hdr[i].id == HH_X_FORWARDED_FOR)
+			if (q->h.hdr[i].id == HH_X_FORWARDED_FOR &&
+			    !http_is_hop_by_hop(&q->h, b, i))
 				out_field(o, b, &q->h.hdr[i]);
 	if (fwd == NULL) {
 		out_str(o, "X-Forwarded-Proto: http\r\n");
@@ -209,7 +244,8 @@ out_identity(struct out *o, const struct conn *c, const struct span *auth)
 		    c->w->via10 : c->w->via11);
 	else if (!anon)
 		for (i = 0; i < q->h.nhdr; i++)	/* the client's, as sent */
-			if (q->h.hdr[i].id == HH_VIA)
+			if (q->h.hdr[i].id == HH_VIA &&
+			    !http_is_hop_by_hop(&q->h, b, i))
 				out_field(o, b, &q->h.hdr[i]);
 }
 
@@ -220,8 +256,9 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 	const char *b = c->buf;
 	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
 	struct span auth = { 0, 0 }, rest = { 0, 0 };
-	int i, absolute, have_host = q->host.len > 0;
+	int i, absolute, have_host = q->host.len > 0, cl = 0;
 	int upgrade = rewrite_wants_upgrade(q);
+	int underscores = c->w->cfg->underscores_in_headers;
 
 	absolute = split_absolute(b + q->target.off, q->target.len, &auth,
 	    &rest, q->target.off);
@@ -255,11 +292,16 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 	for (i = 0; i < q->h.nhdr; i++) {
 		const struct http_hdr *h = &q->h.hdr[i];
 
+		if (!underscores && underscored(b, h->name))
+			continue;
 		switch (h->id) {
 		case HH_HOST:
 			if (absolute)
 				continue;
 			break;
+		case HH_CONTENT_LENGTH:
+			out_content_length(&o, &q->h, &cl);
+			continue;
 		case HH_EXPECT:
 			if (q->expect_continue)
 				continue;	/* porter answers it itself */
@@ -291,24 +333,36 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 	return (o.overflow ? 0 : o.len);
 }
 
-size_t
-rewrite_response(struct conn *c, const struct cfg_route *rt,
-    const struct http_resp *r, const char *ub, int chunked, int ka)
+/* "HTTP/1.1 NNN reason\r\n" for response r, its bytes in ub. */
+static void
+out_status(struct out *o, const struct http_resp *r, const char *ub)
 {
-	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
 	char line[13] = "HTTP/1.1 000 ";
-	int i;
 
 	/* the parser guarantees 100..599 */
 	line[9] = (char)('0' + r->code / 100);
 	line[10] = (char)('0' + r->code / 10 % 10);
 	line[11] = (char)('0' + r->code % 10);
-	out_add(&o, line, sizeof(line));
-	out_span(&o, ub, r->reason);
-	out_add(&o, "\r\n", 2);
+	out_add(o, line, sizeof(line));
+	out_span(o, ub, r->reason);
+	out_add(o, "\r\n", 2);
+}
+
+size_t
+rewrite_response(struct conn *c, const struct cfg_route *rt,
+    const struct http_resp *r, const char *ub, int chunked, int ka)
+{
+	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
+	int i, cl = 0;
+
+	out_status(&o, r, ub);
 	for (i = 0; i < r->h.nhdr; i++) {
 		const struct http_hdr *h = &r->h.hdr[i];
 
+		if (h->id == HH_CONTENT_LENGTH) {
+			out_content_length(&o, &r->h, &cl);
+			continue;
+		}
 		if (h->id == HH_TRANSFER_ENCODING) {
 			if (chunked)
 				out_field(&o, ub, h);
@@ -334,6 +388,20 @@ rewrite_response(struct conn *c, const struct cfg_route *rt,
 		out_str(&o, "Connection: close\r\n");
 	else if (c->req.h.version == 10)
 		out_str(&o, "Connection: keep-alive\r\n");
+	out_add(&o, "\r\n", 2);
+	return (o.overflow ? 0 : o.len);
+}
+
+size_t
+rewrite_interim(struct conn *c, const struct http_resp *r, const char *ub)
+{
+	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
+	int i;
+
+	out_status(&o, r, ub);
+	for (i = 0; i < r->h.nhdr; i++)
+		if (!http_is_hop_by_hop(&r->h, ub, i))
+			out_field(&o, ub, &r->h.hdr[i]);
 	out_add(&o, "\r\n", 2);
 	return (o.overflow ? 0 : o.len);
 }

@@ -15,7 +15,9 @@
 
 /*
  * The request head for the backend: origin-form target (absolute-form to a
- * parent proxy), HTTP/1.1, the client's fields less hop-by-hop ones, and
+ * parent proxy), HTTP/1.1, the client's fields less hop-by-hop ones (those
+ * its Connection names too, also Via and X-Forwarded-For), less names with
+ * "_" unless underscores_in_headers, Content-Length once, and
  * porter's Via and X-Forwarded-* (forward mode: Via and X-Forwarded-For
  * only, or nothing that identifies the client when anonymous). hostfb is
  * the Host for a request without one (HTTP/1.0). Returns its length, or 0
@@ -31,6 +33,14 @@ size_t	rewrite_request(struct conn *, const struct cfg_route *,
  */
 size_t	rewrite_response(struct conn *, const struct cfg_route *,
 	    const struct http_resp *r, const char *ub, int chunked, int ka);
+
+/*
+ * An interim 1xx response r (its bytes in ub) for the client: its fields
+ * less hop-by-hop ones and those its Connection names. Length, or 0 if it
+ * does not fit in obuf.
+ */
+size_t	rewrite_interim(struct conn *, const struct http_resp *r,
+	    const char *ub);
 
 /* A WebSocket (or other) upgrade the client asked for. */
 int	rewrite_wants_upgrade(const struct http_req *);

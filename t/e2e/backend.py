@@ -28,6 +28,12 @@ chunked, and counted in the log):
                      Connection: X-Secret, X-Secret: 1, Keep-Alive: timeout=99
   /drop              close the connection without answering (a reset)
   /badresp           a malformed response head, then close
+  /te-and-cl         a chunked body "hello" whose head also says
+                     Content-Length: 99 (a proxy goes by the chunks)
+  /interim           a 103 Early Hints with hop-by-hop fields a proxy must
+                     drop (Connection: X-Secret, X-Secret: 1, Keep-Alive:
+                     timeout=9) beside Link: </a.css>; rel=preload, then
+                     200 "NAME\n"
   /quietclose        a normal keep-alive answer, then close the connection
                      (as a backend whose keep-alive timeout passed)
   /stream?s=SECONDS&every=E  chunked response, one small chunk
@@ -475,6 +481,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 self.wfile.flush()
             self.wfile.write(b"0\r\n\r\n")
+        elif path == "/te-and-cl":
+            self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Backend: %s\r\n"
+                             b"Transfer-Encoding: chunked\r\n"
+                             b"Content-Length: 99\r\n\r\n" % name)
+            if not head:
+                self.wfile.write(b"5\r\nhello\r\n0\r\n\r\n")
+        elif path == "/interim":
+            self.wfile.write(b"HTTP/1.1 103 Early Hints\r\n"
+                             b"Connection: X-Secret\r\nX-Secret: 1\r\n"
+                             b"Keep-Alive: timeout=9\r\n"
+                             b"Link: </a.css>; rel=preload\r\n\r\n")
+            self.reply(200, name + b"\n")
         elif path == "/badresp":
             self.close_connection = True
             self.wfile.write(b"HTTP/1.1 2x0 Nope\r\nContent Length: 3\r\n\r\nabc")

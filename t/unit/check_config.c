@@ -266,6 +266,7 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c->limits.max_uri_size, 8192);
 	ck_assert_uint_eq(c->limits.max_body_size, 0);
 	ck_assert_int_eq(c->upstream_keepalive, 16);
+	ck_assert_int_eq(c->underscores_in_headers, 0);
 	ck_assert_int_eq(c->npools, 1);
 	ck_assert_int_eq(c->pools[0].balance, CFG_BAL_ROUND_ROBIN);
 	ck_assert_int_eq(c->pools[0].servers[0].weight, 1);
@@ -274,6 +275,26 @@ START_TEST(defaults)
 	ck_assert_str_eq(c->listeners[0].routes[0].host, "*");
 	ck_assert_str_eq(c->listeners[0].routes[0].path, "/");
 	ck_assert_int_eq(c->listeners[0].routes[0].pool, 0);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
+/* Request fields with "_" in their name: dropped unless this says true. */
+START_TEST(underscores_in_headers)
+{
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN];
+
+	c = load(&t, "underscores_in_headers = true;\n" BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->underscores_in_headers, 1);
+	cfg_free(c);
+	tf_remove(&t);
+	c = load(&t, "underscores_in_headers = false;\n" BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->underscores_in_headers, 0);
 	cfg_free(c);
 	tf_remove(&t);
 }
@@ -1658,6 +1679,8 @@ static const struct bad_case {
 	  "limits.max_body_size must be a size" },
 	{ "upstream_keepalive = true;\n" BASE, 1,
 	  "upstream_keepalive must be an integer" },
+	{ "underscores_in_headers = 1;\n" BASE, 1,
+	  "underscores_in_headers must be true or false" },
 	{ POOL "listeners = { listen = \"127.0.0.1:1\"; };\n", 2,
 	  "listeners must be a list of groups" },
 	{ POOL "listeners = ( \"127.0.0.1:1\" );\n", 2,
@@ -2590,6 +2613,7 @@ config_suite(void)
 	tc = tcase_create("load");
 	tcase_add_test(tc, full_config);
 	tcase_add_test(tc, defaults);
+	tcase_add_test(tc, underscores_in_headers);
 	tcase_add_test(tc, balancing);
 	tcase_add_test(tc, empty_groups);
 	tcase_add_test(tc, relative_paths);

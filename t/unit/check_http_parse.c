@@ -437,6 +437,38 @@ START_TEST(req_bad_request_line)
 }
 END_TEST
 
+/* RFC 9112 3.2.4: "*" is a target only for OPTIONS. */
+START_TEST(req_asterisk_form)
+{
+	static const struct bad t[] = {
+		{ S("GET * HTTP/1.1\r\nHost: a\r\n\r\n"), 400,
+		    "asterisk form without OPTIONS" },
+		{ S("HEAD * HTTP/1.1\r\nHost: a\r\n\r\n"), 400,
+		    "asterisk form without OPTIONS" },
+		{ S("POST * HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n"
+		    "\r\n"), 400, "asterisk form without OPTIONS" },
+		{ S("options * HTTP/1.1\r\nHost: a\r\n\r\n"), 400,
+		    "asterisk form without OPTIONS" },
+		{ S("BREW * HTTP/1.0\r\n\r\n"), 400,
+		    "asterisk form without OPTIONS" },
+	};
+	struct http_req	r;
+
+	expect_bad_req(t, NELEM(t));
+	ck_assert_int_eq(req(&r, "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"),
+	    HTTP_OK);
+	ck_assert_int_eq(r.meth, HTTP_M_OPTIONS);
+	ck_assert(is(r.target, "*"));
+	/* only a target of just "*" is the asterisk form */
+	ck_assert_int_eq(req(&r, "GET /* HTTP/1.1\r\nHost: a\r\n\r\n"),
+	    HTTP_OK);
+	ck_assert_int_eq(req(&r, "GET ** HTTP/1.1\r\nHost: a\r\n\r\n"),
+	    HTTP_OK);
+	split_req(S("OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n"), MAX_HEAD,
+	    MAX_URI);
+}
+END_TEST
+
 START_TEST(req_version_505)
 {
 	static const struct bad t[] = {
@@ -1126,9 +1158,6 @@ START_TEST(resp_bad)
 		{ S("HTTP/1.1 200 OK\r\nX: y\r\n z\r\n\r\n"), 502, "obs-fold" },
 		{ S("HTTP/1.1 200 OK\r\nX: \x7f\r\n\r\n"), 502,
 		    "bad byte in field value" },
-		{ S("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
-		    "Transfer-Encoding: chunked\r\n\r\n"), 502,
-		    "both Content-Length and Transfer-Encoding" },
 		{ S("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
 		    502,
 		    "Transfer-Encoding in HTTP/1.0" },
@@ -1218,6 +1247,37 @@ START_TEST(resp_body_kinds)
 		    show(t[i].in, strlen(t[i].in)), t[i].meth,
 		    http_resp_body(&r, t[i].meth), t[i].body);
 	}
+}
+END_TEST
+
+/* RFC 9112 6.3: in a response Transfer-Encoding overrides Content-Length. */
+START_TEST(resp_te_and_cl)
+{
+	struct http_resp	r;
+
+	ck_assert_int_eq(resp(&r, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n"), HTTP_OK);
+	ck_assert_int_eq(r.h.content_length, -1);
+	ck_assert_int_eq(r.h.chunked, 1);
+	ck_assert_int_eq(http_resp_body(&r, HTTP_M_GET), HTTP_BODY_CHUNKED);
+	ck_assert_int_eq(resp(&r, "HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: chunked\r\nContent-Length: 7\r\n"
+	    "Content-Length: 7\r\n\r\n"), HTTP_OK);
+	ck_assert_int_eq(r.h.content_length, -1);
+	ck_assert_int_eq(http_resp_body(&r, HTTP_M_GET), HTTP_BODY_CHUNKED);
+	/* not chunked last: until the close, still not by the length */
+	ck_assert_int_eq(resp(&r, "HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: gzip\r\nContent-Length: 7\r\n\r\n"),
+	    HTTP_OK);
+	ck_assert_int_eq(r.h.content_length, -1);
+	ck_assert_int_eq(http_resp_body(&r, HTTP_M_GET), HTTP_BODY_CLOSE);
+	/* differing lengths are still the backend's fault */
+	ck_assert_int_eq(resp(&r, "HTTP/1.1 200 OK\r\n"
+	    "Transfer-Encoding: chunked\r\nContent-Length: 1\r\n"
+	    "Content-Length: 2\r\n\r\n"), HTTP_ERROR);
+	ck_assert_str_eq(r.h.why, "differing Content-Length");
+	split_resp(S("HTTP/1.1 200 OK\r\nContent-Length: 1\r\n"
+	    "Transfer-Encoding: chunked\r\n\r\n"), MAX_HEAD);
 }
 END_TEST
 
@@ -1571,6 +1631,7 @@ http_parse_suite(void)
 	tcase_add_test(tc, req_methods);
 	tcase_add_test(tc, req_http10);
 	tcase_add_test(tc, req_bad_request_line);
+	tcase_add_test(tc, req_asterisk_form);
 	tcase_add_test(tc, req_version_505);
 	tcase_add_test(tc, req_uri_414);
 	tcase_add_test(tc, req_head_431);
@@ -1615,6 +1676,7 @@ http_parse_suite(void)
 	tcase_add_test(tc, resp_bad);
 	tcase_add_test(tc, resp_head_too_large);
 	tcase_add_test(tc, resp_body_kinds);
+	tcase_add_test(tc, resp_te_and_cl);
 	tcase_add_test(tc, resp_hop_by_hop);
 	suite_add_tcase(s, tc);
 
