@@ -609,6 +609,25 @@ head_done(struct http_head *h, struct http_req *rq, uint32_t p)
  * goes past max_head, so a head that has not ended by then is refused
  * without waiting for more bytes.
  */
+/*
+ * An absolute-form target's authority ("http://HOST[:PORT]/..."), which
+ * replaces Host (RFC 9112 3.2.2), holds what a Host may: URI host bytes,
+ * and no userinfo ("@" is not one of them; RFC 9110 4.2.4 calls it an
+ * error). Other targets are not this function's business.
+ */
+static int
+absolute_host_ok(const unsigned char *t, size_t n)
+{
+	size_t i;
+
+	if (n < 7 || !eq_lc(t, 7, "http://", 7))
+		return (1);
+	for (i = 7; i < n && t[i] != '/' && t[i] != '?'; i++)
+		if (!(cls[t[i]] & C_HOST))
+			return (0);
+	return (i > 7);
+}
+
 static enum http_rc
 parse_head(struct http_head *h, struct http_req *rq, struct http_resp *rs,
     const unsigned char *b, size_t len)
@@ -695,6 +714,10 @@ parse_head(struct http_head *h, struct http_req *rq, struct http_resp *rs,
 			    rq->meth != HTTP_M_OPTIONS)
 				return (fail(h, p, 400,
 				    "asterisk form without OPTIONS"));
+			if (!absolute_host_ok(b + rq->target.off,
+			    rq->target.len))
+				return (fail(h, p, 400,
+				    "bad host in the request target"));
 			p++;
 			h->state = S_RL_VERSION;
 			break;

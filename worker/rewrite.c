@@ -256,12 +256,15 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 	const char *b = c->buf;
 	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
 	struct span auth = { 0, 0 }, rest = { 0, 0 };
-	int i, absolute, have_host = q->host.len > 0, cl = 0;
+	int i, absolute, have_host = 0, cl = 0;
 	int upgrade = rewrite_wants_upgrade(q);
 	int underscores = c->w->cfg->underscores_in_headers;
 
 	absolute = split_absolute(b + q->target.off, q->target.len, &auth,
 	    &rest, q->target.off);
+	/* present, even empty ("Host:" is valid): then it is not added */
+	for (i = 0; i < q->h.nhdr && !have_host; i++)
+		have_host = q->h.hdr[i].id == HH_HOST;
 	out_span(&o, b, q->method);
 	out_add(&o, " ", 1);
 	if (c->to_parent) {

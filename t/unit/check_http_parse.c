@@ -469,6 +469,36 @@ START_TEST(req_asterisk_form)
 }
 END_TEST
 
+/*
+ * An absolute-form target's authority replaces Host (RFC 9112 3.2.2): it
+ * is held to what a Host may be, and userinfo is refused (found by
+ * t/fuzz's roundtrip harness: "http://@h/" went out as "Host: @h").
+ */
+START_TEST(req_absolute_host)
+{
+	static const struct bad t[] = {
+		{ S("GET http://@h/ HTTP/1.1\r\nHost: h\r\n\r\n"), 400,
+		    "bad host in the request target" },
+		{ S("GET http://user:pw@h/ HTTP/1.1\r\nHost: h\r\n\r\n"), 400,
+		    "bad host in the request target" },
+		{ S("GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n"), 400,
+		    "bad host in the request target" },
+		{ S("GET HTTP://h\"/ HTTP/1.1\r\nHost: h\r\n\r\n"), 400,
+		    "bad host in the request target" },
+	};
+	struct http_req	r;
+
+	expect_bad_req(t, NELEM(t));
+	ck_assert_int_eq(req(&r, "GET http://h:81/p?q HTTP/1.1\r\nHost: h\r\n"
+	    "\r\n"), HTTP_OK);
+	ck_assert_int_eq(req(&r, "GET http://[::1]:81?q HTTP/1.1\r\n"
+	    "Host: h\r\n\r\n"), HTTP_OK);
+	/* not absolute form: a path may hold "@" */
+	ck_assert_int_eq(req(&r, "GET /a@b HTTP/1.1\r\nHost: h\r\n\r\n"),
+	    HTTP_OK);
+}
+END_TEST
+
 START_TEST(req_version_505)
 {
 	static const struct bad t[] = {
@@ -1632,6 +1662,7 @@ http_parse_suite(void)
 	tcase_add_test(tc, req_http10);
 	tcase_add_test(tc, req_bad_request_line);
 	tcase_add_test(tc, req_asterisk_form);
+	tcase_add_test(tc, req_absolute_host);
 	tcase_add_test(tc, req_version_505);
 	tcase_add_test(tc, req_uri_414);
 	tcase_add_test(tc, req_head_431);

@@ -126,6 +126,22 @@ START_TEST(underscores_dropped)
 }
 END_TEST
 
+/*
+ * "Host:" with an empty value is a Host (RFC 9110 7.2): passed on once,
+ * never with a second one added (found by t/fuzz's roundtrip harness).
+ */
+START_TEST(empty_host_once)
+{
+	const char *o;
+
+	o = request("GET / HTTP/1.1\r\nHost:\r\n\r\n");
+	ck_assert_int_eq(nfield(o, "Host"), 1);
+	o = request("GET / HTTP/1.0\r\n\r\n");
+	ck_assert_int_eq(nfield(o, "Host"), 1);
+	ck_assert(hasline(o, "Host: fallback"));
+}
+END_TEST
+
 START_TEST(content_length_once)
 {
 	const char *o;
@@ -252,6 +268,7 @@ rewrite_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, underscores_dropped);
+	tcase_add_test(tc, empty_host_once);
 	tcase_add_test(tc, content_length_once);
 	tcase_add_test(tc, connection_listed_request);
 	tcase_add_test(tc, connection_listed_forward);
