@@ -9,7 +9,10 @@
  *
  *   upstream_open    reuse an idle connection, or connect (every address
  *                    of the server's name in turn)
- *   send_request     the rewritten head, then the request body (relay.c)
+ *   send_request     the rewritten head, then the request body (relay.c);
+ *                    if the body cannot go because the backend already
+ *                    answered (a 413), that answer goes to the client
+ *                    and both connections end
  *   receive_head     the response head, past interim 1xx answers
  *   send_response    the rewritten head and the body to the client, or a
  *                    tunnel for a 101
