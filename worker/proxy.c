@@ -9,7 +9,10 @@
  *
  *   upstream_open    reuse an idle connection, or connect (every address
  *                    of the server's name in turn)
- *   send_request     the rewritten head, then the request body (relay.c)
+ *   send_request     the rewritten head, then the request body (relay.c);
+ *                    if the body cannot go because the backend already
+ *                    answered (a 413), that answer goes to the client
+ *                    and both connections end
  *   receive_head     the response head, past interim 1xx answers
  *   send_response    the rewritten head and the body to the client, or a
  *                    tunnel for a 101
@@ -21,6 +24,8 @@
  * outcome.
  */
 #include "config.h"
+
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -87,6 +92,9 @@ struct outcome {
 enum step {
 	STEP_OK,	/* go on to the next step */
 	STEP_STALE,	/* a reused connection was closed: again, afresh */
+	STEP_EARLY,	/* the backend answered before it took the whole
+			   request body: that answer goes to the client,
+			   then both connections end */
 	STEP_END	/* the attempt is over: see its outcome */
 };
 
@@ -442,9 +450,49 @@ fail_status(const struct cfg_pool *p, int code)
  * The request head (built once per request: a retry sends the same) and
  * the request body, from the client to u.
  */
+/* Bytes wait on fd now (a response that came before porter asked). */
+static int
+has_bytes(int fd)
+{
+	char b;
+
+	return (recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0);
+}
+
+/*
+ * Sending the request body to u failed: the backend may have answered
+ * early (413, 401) and stopped reading, as it may. Its final response
+ * head, if already there, into ubuf[0..*ulen); STEP_EARLY then, else
+ * STEP_OK (no early answer: the send failed). Waits only when the
+ * response has begun to come.
+ */
+static enum step
+early_answer(struct conn *c, struct target *t, struct up_conn *u,
+    struct http_resp *r, size_t *ulen, struct outcome *o)
+{
+	const char *why = NULL;
+
+	if (!has_bytes(u->io.fd))
+		return (STEP_OK);
+	switch (read_response(c, u, r, ulen, &why)) {
+	case UP_OK:
+		if (r->code == 101)
+			return (STEP_OK);
+		log_info("%s: %s %s answered %d before the whole request body",
+		    c->peer, t->pool != NULL ? "backend" : "server", t->name,
+		    r->code);
+		return (STEP_EARLY);
+	case UP_CLIENT:
+		return (client_gone(c, u, o));
+	default:
+		return (STEP_OK);
+	}
+}
+
 static enum step
 send_request(struct conn *c, const struct cfg_route *rt, struct target *t,
-    struct up_conn *u, int reused, size_t *hlen, struct outcome *o)
+    struct up_conn *u, int reused, size_t *hlen, struct http_resp *r,
+    size_t *ulen, struct outcome *o)
 {
 	struct worker *w = c->w;
 	const struct cfg *cfg = w->cfg;
@@ -452,6 +500,7 @@ send_request(struct conn *c, const struct cfg_route *rt, struct target *t,
 	enum http_body qb = http_req_body(q);
 	struct relay rl;
 	enum relay_rc rrc;
+	enum step st;
 
 	if (*hlen == 0) {
 		if ((*hlen = rewrite_request(c, rt, t->name)) == 0) {
@@ -501,6 +550,9 @@ send_request(struct conn *c, const struct cfg_route *rt, struct target *t,
 		return (answered(o, answer_error(c, 413, 1,
 		    "body larger than max_body_size")));
 	default:	/* RELAY_DST */
+		if (qb != HTTP_BODY_NONE &&
+		    (st = early_answer(c, t, u, r, ulen, o)) != STEP_OK)
+			return (st);
 		upstream_close(u);
 		if (reused && resendable(c, t->pool))
 			return (STEP_STALE);
@@ -513,15 +565,30 @@ send_request(struct conn *c, const struct cfg_route *rt, struct target *t,
 	}
 }
 
+/* A response head came from t's server: passive health counts it. */
+static void
+passive(struct conn *c, const struct target *t, const struct http_resp *r)
+{
+	char st[32];
+
+	if (t->pool == NULL)
+		return;
+	if (fail_status(t->pool, r->code)) {
+		(void)snprintf(st, sizeof(st), "status %d", r->code);
+		hc_passive_fail(c->w->shm, t->row, t->pool, hc_now_ms(), 0,
+		    st);
+	} else
+		hc_passive_ok(c->w->shm, t->row, t->pool, hc_now_ms(),
+		    (uint64_t)((clock_now() - t->start) * 1e6));
+}
+
 /* The response head, into ubuf[0..*ulen); passive health counted. */
 static enum step
 receive_head(struct conn *c, struct target *t, struct up_conn *u,
     int reused, struct http_resp *r, size_t *ulen, struct outcome *o)
 {
-	struct worker *w = c->w;
 	const char *why = NULL;
 	enum up_rc urc;
-	char st[32];
 
 	urc = read_response(c, u, r, ulen, &why);
 	switch (urc) {
@@ -546,21 +613,30 @@ receive_head(struct conn *c, struct target *t, struct up_conn *u,
 		    502, 0, urc == UP_TIMEOUT ? "backend timed out" :
 		    "bad or no response from backend")));
 	}
-	if (t->pool == NULL)
-		return (STEP_OK);
-	if (fail_status(t->pool, r->code)) {
-		(void)snprintf(st, sizeof(st), "status %d", r->code);
-		hc_passive_fail(w->shm, t->row, t->pool, hc_now_ms(), 0, st);
-	} else
-		hc_passive_ok(w->shm, t->row, t->pool, hc_now_ms(),
-		    (uint64_t)((clock_now() - t->start) * 1e6));
+	passive(c, t, r);
 	return (STEP_OK);
 }
 
-/* The response r (head in ubuf, ulen bytes read) to the client. */
+static int
+has_field(const struct http_resp *r, int id)
+{
+	int i;
+
+	for (i = 0; i < r->h.nhdr; i++)
+		if (r->h.hdr[i].id == id)
+			return (1);
+	return (0);
+}
+
+/*
+ * The response r (head in ubuf, ulen bytes read) to the client. early:
+ * it came before the backend took the whole request body, so neither
+ * connection goes on (the rest of the client's body is never read: it
+ * must not be taken for a next request).
+ */
 static enum step
 send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
-    struct up_conn *u, const struct http_resp *r, size_t ulen,
+    struct up_conn *u, const struct http_resp *r, size_t ulen, int early,
     struct outcome *o)
 {
 	struct worker *w = c->w;
@@ -569,15 +645,22 @@ send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
 	struct relay rl;
 	enum relay_rc rrc;
 	size_t hlen;
-	int ka, decode, fd;
+	int ka, decode, rechunk, fd;
 
 	sb_set_state(w->sb, SB_WRITING);
-	ka = c->keepalive && rb != HTTP_BODY_CLOSE;
+	/*
+	 * A body framed by the close goes to an HTTP/1.1 client chunked, so
+	 * that its connection can go on (as nginx does); not when the backend
+	 * named a coding of its own (its Transfer-Encoding without chunked).
+	 */
+	rechunk = rb == HTTP_BODY_CLOSE && c->req.h.version == 11 &&
+	    r->code != 101 && !has_field(r, HH_TRANSFER_ENCODING);
+	ka = c->keepalive && !early && (rb != HTTP_BODY_CLOSE || rechunk);
 	decode = rb == HTTP_BODY_CHUNKED && c->req.h.version == 10;
 	if (decode)
 		ka = 0;		/* a 1.0 client learns the end from the close */
-	hlen = rewrite_response(c, rt, r, w->ubuf, rb == HTTP_BODY_CHUNKED &&
-	    !decode, ka);
+	hlen = rewrite_response(c, rt, r, w->ubuf, rechunk ? REWRITE_TE_CHUNK :
+	    rb == HTTP_BODY_CHUNKED && !decode ? REWRITE_TE_KEEP : 0, ka);
 	if (hlen == 0) {
 		upstream_close(u);
 		log_error("%s: backend %s: response head too large to forward",
@@ -603,12 +686,13 @@ send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
 	memmove(w->ubuf, w->ubuf + r->h.head_len, rl.have);
 	rl.pre.iov_base = w->obuf;
 	rl.pre.iov_len = hlen;
+	rl.chunk = rechunk;
 	rrc = relay_body(&rl, rb, (uint64_t)r->h.content_length, decode,
 	    cfg->limits.max_header_size);
 	c->sent += rl.out + hlen;
 	sb_add(&w->sb->bytes_out, rl.out + hlen);
-	if (rrc == RELAY_OK && rb != HTTP_BODY_CLOSE && rl.have == 0 &&
-	    !(r->h.conn & HTTP_CONN_CLOSE) &&
+	if (rrc == RELAY_OK && !early && rb != HTTP_BODY_CLOSE &&
+	    rl.have == 0 && !(r->h.conn & HTTP_CONN_CLOSE) &&
 	    (r->h.version == 11 || (r->h.conn & HTTP_CONN_KEEPALIVE)))
 		upstream_keep(&w->up, u);
 	else
@@ -653,11 +737,15 @@ attempt(struct conn *c, const struct cfg_route *rt, struct target *t,
 			    addr_connect_why(errno), 1, o);
 			return;
 		}
-		st = send_request(c, rt, t, &u, reused, hlen, o);
+		st = send_request(c, rt, t, &u, reused, hlen, &r, &ulen, o);
+		if (st == STEP_EARLY) {
+			passive(c, t, &r);
+			st = send_response(c, rt, t, &u, &r, ulen, 1, o);
+		}
 		if (st == STEP_OK)
 			st = receive_head(c, t, &u, reused, &r, &ulen, o);
 		if (st == STEP_OK)
-			st = send_response(c, rt, t, &u, &r, ulen, o);
+			st = send_response(c, rt, t, &u, &r, ulen, 0, o);
 		/* a fresh connection is never reused: this runs twice at most */
 		if (st != STEP_STALE)
 			return;

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/clock.h"
@@ -114,7 +115,46 @@ relay_chunked(struct relay *r, int decode, uint32_t max_trailers)
 	return (RELAY_OK);
 }
 
-/* Until the source closes (a response without length or chunking). */
+/*
+ * p[0..n) as one chunk, its size line and CRLF around it in the same
+ * writev; n == 0 writes the last chunk (no trailers).
+ */
+static int
+relay_write_chunk(struct relay *r, const char *p, size_t n)
+{
+	static const char crlf[] = "\r\n", last[] = "0\r\n\r\n";
+	struct iovec iov[4];
+	char line[24];
+	int k = 0, len;
+
+	if (r->pre.iov_len > 0)
+		iov[k++] = r->pre;
+	if (n == 0) {
+		iov[k].iov_base = (void *)(uintptr_t)last;
+		iov[k++].iov_len = sizeof(last) - 1;
+	} else {
+		len = snprintf(line, sizeof(line), "%zx\r\n", n);
+		iov[k].iov_base = line;
+		iov[k++].iov_len = (size_t)len;
+		iov[k].iov_base = (void *)(uintptr_t)p;
+		iov[k++].iov_len = n;
+		iov[k].iov_base = (void *)(uintptr_t)crlf;
+		iov[k++].iov_len = 2;
+		n += (size_t)len + 2;
+	}
+	r->pre.iov_len = 0;
+	if (io_writev(r->dst, iov, k, clock_now() + r->dst_to) == -1) {
+		r->err = errno;
+		return (-1);
+	}
+	r->out += n == 0 ? sizeof(last) - 1 : n;
+	return (0);
+}
+
+/*
+ * Until the source closes (a response without length or chunking); with
+ * r->chunk, re-chunked, the close becoming the last chunk.
+ */
 static enum relay_rc
 relay_close(struct relay *r)
 {
@@ -123,11 +163,15 @@ relay_close(struct relay *r)
 			if (r->err != 0)
 				return (RELAY_SRC);
 			/* the end; an empty body still owes the head */
+			if (r->chunk)
+				return (relay_write_chunk(r, NULL, 0) == -1 ?
+				    RELAY_DST : RELAY_OK);
 			if (r->pre.iov_len > 0 && relay_write(r, NULL, 0) == -1)
 				return (RELAY_DST);
 			return (RELAY_OK);
 		}
-		if (relay_write(r, r->buf, r->have) == -1)
+		if ((r->chunk ? relay_write_chunk(r, r->buf, r->have) :
+		    relay_write(r, r->buf, r->have)) == -1)
 			return (RELAY_DST);
 		r->have = 0;
 	}

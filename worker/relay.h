@@ -31,6 +31,8 @@ struct relay {
 	struct iovec	 pre;
 	uint64_t	 out;		/* body bytes written to dst */
 	uint64_t	 max;		/* chunked: largest body; 0 none */
+	int		 chunk;		/* HTTP_BODY_CLOSE: each read goes out
+					   as a chunk, then the last chunk */
 	int		 err;		/* errno of the failure; 0 for EOF */
 	const char	*why;
 };
@@ -39,7 +41,9 @@ struct relay {
  * Relay one body of the given kind (HTTP_BODY_NONE: nothing but pre),
  * length bytes of it for HTTP_BODY_LENGTH. decode: a chunked body goes
  * out without its framing (for an HTTP/1.0 client). max_trailers bounds
- * a chunked body's trailer section.
+ * a chunked body's trailer section. With r->chunk, a body framed by the
+ * close goes out chunked (for an HTTP/1.1 client, whose connection can
+ * then go on); out counts the framing too.
  */
 enum relay_rc	relay_body(struct relay *, enum http_body kind,
 		    uint64_t length, int decode, uint32_t max_trailers);

@@ -367,7 +367,7 @@ rewrite_response(struct conn *c, const struct cfg_route *rt,
 			continue;
 		}
 		if (h->id == HH_TRANSFER_ENCODING) {
-			if (chunked)
+			if (chunked == REWRITE_TE_KEEP)
 				out_field(&o, ub, h);
 			continue;
 		}
@@ -382,6 +382,8 @@ rewrite_response(struct conn *c, const struct cfg_route *rt,
 			continue;
 		out_field(&o, ub, h);
 	}
+	if (chunked == REWRITE_TE_CHUNK)
+		out_str(&o, "Transfer-Encoding: chunked\r\n");
 	out_set(&o, rt->set_response_headers, rt->nset_response_headers);
 	out_joined(&o, "Via", ub, &r->h, HH_VIA,
 	    r->h.version == 10 ? c->w->via10 : c->w->via11);

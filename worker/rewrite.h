@@ -27,10 +27,16 @@ size_t	rewrite_request(struct conn *, const struct cfg_route *,
 	    const char *hostfb);
 
 /*
- * The response head r (its bytes in ub) for the client. chunked: pass the
- * backend's chunked coding on (its Transfer-Encoding line kept); ka: the
- * client connection stays open after this response. Length, or 0.
+ * The response head r (its bytes in ub) for the client. chunked:
+ * REWRITE_TE_KEEP passes the backend's chunked coding on (its
+ * Transfer-Encoding line kept), REWRITE_TE_CHUNK says porter chunks a
+ * body the backend frames by the close (r has no Transfer-Encoding), 0
+ * drops Transfer-Encoding; ka: the client connection stays open after
+ * this response. Length, or 0.
  */
+#define REWRITE_TE_KEEP		1
+#define REWRITE_TE_CHUNK	2
+
 size_t	rewrite_response(struct conn *, const struct cfg_route *,
 	    const struct http_resp *r, const char *ub, int chunked, int ka);
 

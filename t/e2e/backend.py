@@ -34,6 +34,11 @@ chunked, and counted in the log):
                      drop (Connection: X-Secret, X-Secret: 1, Keep-Alive:
                      timeout=9) beside Link: </a.css>; rel=preload, then
                      200 "NAME\n"
+  /early?code=N&after=B  an early answer: read only B bytes (default 65536)
+                     of a Content-Length body, log it (body_len B), answer
+                     N (default 413) "NAME N\n" with Connection: close and
+                     close the connection, the rest of the body unread (so
+                     the peer's further writes fail)
   /quietclose        a normal keep-alive answer, then close the connection
                      (as a backend whose keep-alive timeout passed)
   /stream?s=SECONDS&every=E  chunked response, one small chunk
@@ -347,6 +352,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "close":
             self.close_connection = True
             return
+        if path == "/early" and mode == "normal":
+            self.early(q)
+            return
         try:
             blen, bsha, data = self.read_body()
         except (ConnectionError, ValueError):
@@ -373,6 +381,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not special:
                 with srv.lock:
                     srv.in_flight -= 1
+
+    def early(self, q):
+        code = int(q.get("code", "413"))
+        after = min(int(q.get("after", "65536")),
+                    int(self.headers.get("Content-Length", "0")))
+        h = hashlib.sha256()
+        try:
+            self.read_exact(after, h.update)
+        except ConnectionError:
+            self.close_connection = True
+            return
+        self.server.log_request({
+            "conn": self.conn_id, "method": self.command, "path": self.path,
+            "version": self.request_version,
+            "headers": [[k, v] for k, v in self.headers.items()],
+            "body_len": after, "body_sha256": h.hexdigest(),
+            "time": round(time.time(), 3),
+        })
+        with self.server.lock:
+            self.server.requests += 1
+        self.close_connection = True
+        self.reply(code, b"%s %d\n" % (self.server.name.encode(), code),
+                   headers=[("Connection", "close")])
 
     def answer(self, path, q, blen, bsha, data, mode, mcode):
         srv = self.server

@@ -221,7 +221,8 @@ START_TEST(response_te_and_cl)
 	f.c.req.h.version = 11;
 	response(&r, "HTTP/1.1 200 OK\r\nContent-Length: 99\r\n"
 	    "Transfer-Encoding: chunked\r\nX: y\r\n\r\n");
-	o = written(rewrite_response(&f.c, &f.rt, &r, f.in, 1, 1));
+	o = written(rewrite_response(&f.c, &f.rt, &r, f.in, REWRITE_TE_KEEP,
+	    1));
 	ck_assert_int_eq(nfield(o, "Content-Length"), 0);
 	ck_assert(hasline(o, "Transfer-Encoding: chunked"));
 	ck_assert(hasline(o, "X: y"));
@@ -235,6 +236,24 @@ START_TEST(response_te_and_cl)
 	o = written(rewrite_response(&f.c, &f.rt, &r, f.in, 0, 1));
 	ck_assert_int_eq(nfield(o, "Content-Length"), 1);
 	ck_assert(hasline(o, "Content-Length: 2"));
+}
+END_TEST
+
+/* A body framed by the close, chunked by porter for a 1.1 client. */
+START_TEST(response_rechunked)
+{
+	struct http_resp r;
+	const char *o;
+
+	http_req_init(&f.c.req, 8192, 4096);
+	f.c.req.h.version = 11;
+	response(&r, "HTTP/1.0 200 OK\r\nX: y\r\n\r\n");
+	o = written(rewrite_response(&f.c, &f.rt, &r, f.in, REWRITE_TE_CHUNK,
+	    1));
+	ck_assert_int_eq(nfield(o, "Transfer-Encoding"), 1);
+	ck_assert(hasline(o, "Transfer-Encoding: chunked"));
+	ck_assert_int_eq(nfield(o, "Connection"), 0);
+	ck_assert(hasline(o, "X: y"));
 }
 END_TEST
 
@@ -273,6 +292,7 @@ rewrite_suite(void)
 	tcase_add_test(tc, connection_listed_request);
 	tcase_add_test(tc, connection_listed_forward);
 	tcase_add_test(tc, response_te_and_cl);
+	tcase_add_test(tc, response_rechunked);
 	tcase_add_test(tc, interim_hop_by_hop);
 	suite_add_tcase(s, tc);
 	return (s);
