@@ -446,10 +446,6 @@ fail_status(const struct cfg_pool *p, int code)
 	return (0);
 }
 
-/*
- * The request head (built once per request: a retry sends the same) and
- * the request body, from the client to u.
- */
 /* Bytes wait on fd now (a response that came before porter asked). */
 static int
 has_bytes(int fd)
@@ -489,6 +485,11 @@ early_answer(struct conn *c, struct target *t, struct up_conn *u,
 	}
 }
 
+/*
+ * The request head (built once per request: a retry sends the same) and
+ * the request body, from the client to u; STEP_EARLY with the backend's
+ * answer in r when it answered before taking the whole body.
+ */
 static enum step
 send_request(struct conn *c, const struct cfg_route *rt, struct target *t,
     struct up_conn *u, int reused, size_t *hlen, struct http_resp *r,
