@@ -2432,21 +2432,29 @@ START_TEST(parse_addr)
 }
 END_TEST
 
+/* A parsed range as "addr/bits". */
+static const char *
+cidr_text(const struct cfg_cidr *c)
+{
+	static char out[INET6_ADDRSTRLEN + 8];
+	char a[INET6_ADDRSTRLEN];
+
+	ck_assert_ptr_nonnull(inet_ntop(c->family, c->addr, a, sizeof(a)));
+	snprintf(out, sizeof(out), "%s/%d", a, c->bits);
+	return (out);
+}
+
 /* Parse text into the canonical "addr/bits" text, or "!" on refusal. */
 static const char *
 cidr_canon(const char *text)
 {
-	static char out[INET6_ADDRSTRLEN + 8];
-	char a[INET6_ADDRSTRLEN];
 	struct cfg_cidr c;
 
 	memset(&c, 0xa5, sizeof(c));
 	if (cfg_parse_cidr(text, &c) == -1)
 		return ("!");
 	ck_assert(c.family == AF_INET || c.family == AF_INET6);
-	ck_assert_ptr_nonnull(inet_ntop(c.family, c.addr, a, sizeof(a)));
-	snprintf(out, sizeof(out), "%s/%d", a, c.bits);
-	return (out);
+	return (cidr_text(&c));
 }
 
 START_TEST(parse_cidr_v4)
@@ -2520,17 +2528,6 @@ START_TEST(parse_cidr_bad)
 }
 END_TEST
 
-/* A parsed range as "addr/bits". */
-static const char *
-cidr_text(const struct cfg_cidr *c)
-{
-	static char out[INET6_ADDRSTRLEN + 8];
-	char a[INET6_ADDRSTRLEN];
-
-	ck_assert_ptr_nonnull(inet_ntop(c->family, c->addr, a, sizeof(a)));
-	snprintf(out, sizeof(out), "%s/%d", a, c->bits);
-	return (out);
-}
 
 START_TEST(bundled_config)
 {
