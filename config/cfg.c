@@ -385,6 +385,35 @@ parse_limits(struct ctx *x, const config_setting_t *root)
 	return (0);
 }
 
+static const char *const waiter_keys[] = {
+	"max_conns", "park_after", NULL
+};
+
+static int
+parse_waiter(struct ctx *x, const config_setting_t *root)
+{
+	struct cfg_waiter	*wt = &x->cfg->waiter;
+	const config_setting_t	*g;
+	long long		 n;
+	int			 r;
+
+	wt->max_conns = CFG_WAITER_CONNS;
+	wt->park_after = 0.02;
+	if ((r = cfg_get_group(x, root, "waiter", &g)) <= 0)
+		return (r);
+	if (cfg_check_keys(x, g, "waiter", waiter_keys, NULL) == -1)
+		return (-1);
+	if ((r = cfg_get_int(x, g, "waiter", "max_conns", 0,
+	    CFG_MAX_WAITER_CONNS, &n)) == -1)
+		return (-1);
+	if (r == 1)
+		wt->max_conns = (uint32_t)n;
+	if (cfg_get_secs(x, g, "waiter", "park_after", 1, 10.0,
+	    &wt->park_after) == -1)
+		return (-1);
+	return (0);
+}
+
 static const char *const listener_keys[] = {
 	"listen", "mode", "backlog", "routes", "error_pages",
 	"allow", "deny", "methods", "deny_paths", "require_headers",
@@ -640,7 +669,7 @@ folder_of(const char *path)
  */
 static const char *const root_keys[] = {
 	"pid_file", "error_log", "access_log", "log_level", "user", "group",
-	"workers", "timeouts", "limits", "upstream_keepalive",
+	"workers", "timeouts", "limits", "waiter", "upstream_keepalive",
 	"shutdown_timeout", "underscores_in_headers", "listeners", "pools",
 	"error_pages", "status", NULL
 };
@@ -698,6 +727,7 @@ cfg_load(const char *path, char *err, size_t errlen)
 	    parse_workers(&x, root) == -1 ||
 	    parse_timeouts(&x, root) == -1 ||
 	    parse_limits(&x, root) == -1 ||
+	    parse_waiter(&x, root) == -1 ||
 	    parse_error_pages(&x, root, "", &x.cfg->error_pages,
 	    &x.cfg->nerror_pages) == -1 ||
 	    cfg_parse_pools(&x, root) == -1 ||

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #define CFG_MAX_WORKERS		4096	/* scoreboard bound for workers.max */
+#define CFG_WAITER_CONNS	16384	/* waiter.max_conns by default */
+#define CFG_MAX_WAITER_CONNS	1000000
 #define CFG_ERRLEN		512
 
 /*
@@ -239,10 +241,18 @@ struct cfg_timeouts {			/* seconds */
 	double		connect, upstream, tunnel_idle;
 };
 
+/* The waiter process (waiter/): how many it holds, when a worker parks. */
+struct cfg_waiter {
+	uint32_t	max_conns;	/* 0: no waiter */
+	double		park_after;	/* s a worker waits for its client */
+};
+
 struct cfg_limits {
 	uint32_t	max_header_size;	/* whole request head */
 	uint32_t	max_uri_size;		/* request target */
 	uint64_t	max_body_size;		/* 0: unlimited */
+	uint32_t	min_rate;		/* bytes/s a client keeps up
+						   with; 0: off */
 };
 
 struct cfg {
@@ -259,6 +269,7 @@ struct cfg {
 	struct cfg_workers workers;
 	struct cfg_timeouts timeouts;
 	struct cfg_limits limits;
+	struct cfg_waiter waiter;
 	int		upstream_keepalive;	/* idle upstream conns kept per worker */
 	double		shutdown_timeout;	/* graceful stop (QUIT) bound, s */
 	int		underscores_in_headers;	/* 0: request fields whose name

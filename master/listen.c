@@ -29,7 +29,15 @@ listen_tune(const struct cfg *cfg, int fd)
 {
 	int one = 1;
 
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 ||
+	/*
+	 * TCP_DEFER_ACCEPT (nginx's "deferred"): a connection is accepted
+	 * once its first bytes are in, so one that sends nothing never wakes
+	 * a worker; after a second it is accepted anyway, and the waiter
+	 * holds it.
+	 */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &one,
+	    sizeof(one)) == -1 ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1 ||
 	    set_timeo(fd, SO_RCVTIMEO, cfg_accept_rcvtimeo(cfg)) == -1 ||
 	    set_timeo(fd, SO_SNDTIMEO, cfg_accept_sndtimeo(cfg)) == -1)
 		return (-1);

@@ -26,6 +26,7 @@
 #include "master/privs.h"
 #include "master/reload.h"
 #include "master/upgrade.h"
+#include "master/waiter_ctl.h"
 #include "shared/health.h"
 #include "shared/scoreboard.h"
 #include "shared/shm.h"
@@ -90,6 +91,7 @@ stop_workers(struct master *m)
 
 	m->stopping = 1;
 	checker_ctl_stop(m);
+	waiter_ctl_stop(m);
 	pool_signal_all(m, SIGTERM);
 	(void)sigemptyset(&chld);
 	(void)sigaddset(&chld, SIGCHLD);
@@ -118,6 +120,8 @@ quit_start(struct master *m)
 		return;
 	m->quitting = 1;
 	checker_ctl_stop(m);
+	/* it hands back what it holds, then exits */
+	waiter_ctl_drain(m);
 	m->quit_deadline = clock_now() + m->cfg->shutdown_timeout;
 	log_info("graceful stop: waiting up to %.1f s for %d worker(s)",
 	    m->cfg->shutdown_timeout, m->nworkers);
@@ -359,6 +363,8 @@ on_reload(struct master *m)
 		return;
 	log_info("SIGHUP: reloading %s", m->cfg_path);
 	if (reload_config(m) == 0) {
+		/* before the new workers: they need the hand-off pairs */
+		waiter_ctl_apply(m);
 		master_new_generation(m);
 		checker_ctl_start(m);
 		log_info("reloaded: generation %u", m->generation);
@@ -396,9 +402,11 @@ master_tick(struct master *m, double *last_tick)
 	double now = clock_now();
 
 	checker_ctl_tick(m, now);
+	waiter_ctl_tick(m, now);
 	if (m->quitting) {
 		pool_reap(m);
-		if (m->nworkers == 0) {
+		/* the waiter hands back its last connections first */
+		if (m->nworkers == 0 && m->waiter_pid <= 0) {
 			log_info("graceful stop: all workers done");
 			return (1);
 		}
@@ -428,6 +436,7 @@ master_run(struct cfg *cfg, struct addrlist *addrs, const char *cfg_path,
 
 	memset(&m, 0, sizeof(m));
 	m.checker_pod = -1;
+	waiter_ctl_init(&m);
 	m.cfg = cfg;
 	m.cfg_path = cfg_path;
 	m.foreground = foreground;
@@ -440,6 +449,8 @@ master_run(struct cfg *cfg, struct addrlist *addrs, const char *cfg_path,
 	    PACKAGE_VERSION, m.cfg->nlisteners, m.cfg->workers.start);
 	/* before the first fork, so no worker holds the pipe */
 	daemon_ready();
+	/* the waiter first: workers are forked with its hand-off pairs */
+	waiter_ctl_apply(&m);
 	for (i = 0; i < m.cfg->workers.start; i++)
 		if (pool_spawn(&m) == -1)
 			break;

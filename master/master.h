@@ -62,6 +62,15 @@ struct master {
 	pid_t		 checker_pid;
 	int		 checker_pod;	/* closing it tells it to exit */
 	double		 checker_due;	/* restart it then (0: not due) */
+
+	/* the waiter (waiter_ctl.c) */
+	pid_t		 waiter_pid;
+	double		 waiter_started;
+	double		 waiter_due;	/* restart it then (0: not due) */
+	int		 park[2];	/* workers park on [0], it takes on [1] */
+	int		 ready[2];	/* it hands back on [0], workers take on
+					   [1]; both pairs live as long as the
+					   master, -1 before */
 };
 
 /*

@@ -13,6 +13,7 @@
 #include "master/checker_ctl.h"
 #include "master/master.h"
 #include "master/pool.h"
+#include "master/waiter_ctl.h"
 #include "master/upgrade.h"
 #include "shared/counters.h"
 #include "shared/health.h"
@@ -66,6 +67,7 @@ pool_spawn(struct master *m)
 		(void)close(m->pod[1]);
 		if (m->checker_pod >= 0)
 			(void)close(m->checker_pod);
+		waiter_ctl_close_waiter_ends(m);
 		/* a worker never outlives its master */
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() == 1)
@@ -81,6 +83,8 @@ pool_spawn(struct master *m)
 		a.generation = m->generation;
 		a.lfds = m->lfds;
 		a.pod_fd = m->pod[0];
+		a.park_fd = waiter_ctl_park_fd(m);
+		a.ready_fd = waiter_ctl_ready_fd(m);
 		a.sigmask = m->oldmask;
 		worker_main(&a);
 	}
@@ -127,7 +131,8 @@ pool_reap(struct master *m)
 			upgrade_failed(m, st);
 			continue;
 		}
-		if (checker_ctl_reaped(m, pid, st))
+		if (checker_ctl_reaped(m, pid, st) ||
+		    waiter_ctl_reaped(m, pid, st))
 			continue;
 		for (i = 0; i < m->nslots; i++)
 			if (m->pids[i] == pid) {

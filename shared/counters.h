@@ -45,7 +45,13 @@
 	    "Bytes written to clients, tunnels included")		\
 	X(refused, COUNTER, SLOT,					\
 	    "Requests refused by access, filtering or proxy "		\
-	    "authentication rules")
+	    "authentication rules")					\
+	X(parked, COUNTER, SLOT,					\
+	    "Connections workers handed to the waiter to wait for "	\
+	    "their client")						\
+	X(unparked, COUNTER, SLOT,					\
+	    "Connections workers took back from the waiter with a "	\
+	    "request to serve")
 
 enum ctr_type { CTR_COUNTER, CTR_GAUGE };
 enum ctr_where { CTR_SLOT, CTR_STATE };

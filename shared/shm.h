@@ -13,8 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "shared/parking.h"
+
 #define SHM_MAGIC	0x726574726f70ULL	/* "porter" */
-#define SHM_LAYOUT	3
+#define SHM_LAYOUT	4
 
 struct shm_header {
 	uint64_t		magic;
@@ -35,6 +37,8 @@ struct shm_header {
 						   Via name, so loops show */
 	int64_t			started;	/* unix time the master made it:
 						   the status page's uptime */
+	struct shm_waiter	waiter;		/* the waiter's settings and
+						   figures (parking.h) */
 };
 
 /* Per-pool state every worker shares. */

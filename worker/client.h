@@ -27,6 +27,8 @@ struct conn {
 	struct io			 io;
 	char				 peer[46];	/* client address (INET6_ADDRSTRLEN) */
 	struct sockaddr_storage		 peer_sa;
+	socklen_t			 peer_len;
+	unsigned			 requests;	/* served on it so far */
 	char				*buf;		/* client bytes [0, len) */
 	size_t				 len;
 	struct http_req			 req;

@@ -22,6 +22,7 @@
 #include "worker/forward.h"
 #include "worker/fwd_rules.h"
 #include "worker/normalize.h"
+#include "worker/park.h"
 #include "worker/proxy.h"
 #include "worker/route.h"
 #include "worker/status.h"
@@ -32,14 +33,23 @@
 /*
  * Read and parse the next request head. Returns 1 with a head in c->buf,
  * 0 when the connection ended or idled out quietly, -1 after answering an
- * error (the connection must close).
+ * error (the connection must close), 2 when it was parked with the waiter
+ * (the worker is done with it).
+ *
+ * A worker waits for a client only briefly (waiter.park_after): a head
+ * that does not arrive by then, or a kept-alive client that does not send
+ * its next request, is handed to the waiter, which hands it back once
+ * there is a request to serve. A client that sends at once (most, and
+ * every benchmark) never leaves its worker.
  */
 static int
 read_head(struct conn *c, int first)
 {
 	const struct cfg *cfg = c->w->cfg;
-	double deadline = clock_now() +
+	double now = clock_now(), deadline = now +
 	    (first ? cfg->timeouts.client_header : cfg->timeouts.keepalive);
+	double park_at = c->w->park_fd >= 0 ? now + c->w->park_after : 0;
+	int64_t since = clock_now_ms();
 	enum http_rc rc;
 
 	http_req_init(&c->req, cfg->limits.max_header_size,
@@ -64,9 +74,18 @@ read_head(struct conn *c, int first)
 			return (-1);
 		}
 		n = io_read(&c->io, c->buf + c->len, c->w->ccap - c->len,
-		    deadline);
+		    park_at > 0 && park_at < deadline ? park_at : deadline);
 		if (n == 0)
 			return (0);
+		if (n < 0 && errno == ETIMEDOUT && park_at > 0 &&
+		    clock_now() < deadline) {
+			/* the client keeps us waiting: the waiter waits */
+			if (park_conn(c, first || c->len > 0 ? PARK_HEAD :
+			    PARK_KEEPALIVE, since) == 0)
+				return (2);
+			park_at = 0;	/* it cannot: wait here, as before */
+			continue;
+		}
 		if (n < 0) {
 			if (errno == ETIMEDOUT && c->len > 0) {
 				c->keepalive = 0;
@@ -82,6 +101,7 @@ read_head(struct conn *c, int first)
 		if (c->len == 0 && !first) {
 			/* a new request started: the header clock runs */
 			deadline = clock_now() + cfg->timeouts.client_header;
+			since = clock_now_ms();
 			sb_set_state(c->w->sb, SB_READING);
 		}
 		c->len += (size_t)n;
@@ -380,7 +400,8 @@ serve_request(struct conn *c)
  * cleanly), and the pool serves everyone in turn while it grows. While a
  * worker is idle it will take the queued client itself: closing then
  * would only feed the queue. For a listening socket Linux reports the
- * accept queue in tcpi_unacked.
+ * accept queue in tcpi_unacked. Connections the waiter hands back queue
+ * the same way, on the hand-back socket.
  */
 static int
 clients_starving(const struct worker *w, int lfd)
@@ -390,6 +411,8 @@ clients_starving(const struct worker *w, int lfd)
 
 	if (sb_any_idle(w->shm))
 		return (0);
+	if (w->ready_fd >= 0 && handoff_queued(w->ready_fd))
+		return (1);
 	if (getsockopt(lfd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
 		return (0);
 	return (ti.tcpi_unacked > 0);
@@ -397,11 +420,11 @@ clients_starving(const struct worker *w, int lfd)
 
 void
 conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
-    const struct sockaddr *sa, socklen_t salen)
+    const struct sockaddr *sa, socklen_t salen, const struct handoff *h)
 {
 	struct conn c;
 	char line[CONN_LOGLINE];
-	int first = 1;
+	int first = 1, park_now = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.w = w;
@@ -409,13 +432,24 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 	c.lfd = lfd;
 	c.fwd = l->mode == CFG_MODE_FORWARD ? &l->fwd : NULL;
 	c.buf = w->cbuf;
-	/* TCP_NODELAY and both timeouts came with the socket from listen_tune */
-	io_init_set(&c.io, fd, cfg_accept_rcvtimeo(w->cfg),
-	    cfg_accept_sndtimeo(w->cfg));
+	if (h != NULL) {
+		/* from the waiter: its bytes are in cbuf already */
+		c.len = h->len;
+		c.requests = h->requests;
+		/* its timeouts are the listener's, as for an accepted one */
+		io_init(&c.io, fd);
+		sb_add(&w->sb->unparked, 1);
+	} else {
+		/* TCP_NODELAY and both timeouts came from listen_tune */
+		io_init_set(&c.io, fd, cfg_accept_rcvtimeo(w->cfg),
+		    cfg_accept_sndtimeo(w->cfg));
+		sb_add(&w->sb->connections, 1);
+	}
 	peer_text(sa, c.peer, sizeof(c.peer));
-	if (salen <= sizeof(c.peer_sa))
+	if (salen <= sizeof(c.peer_sa)) {
 		memcpy(&c.peer_sa, sa, salen);
-	sb_add(&w->sb->connections, 1);
+		c.peer_len = salen;
+	}
 	(void)str_copy(w->sb->client, sizeof(w->sb->client), c.peer);
 	sb_set_state(w->sb, SB_READING);
 
@@ -424,7 +458,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		int rc;
 
 		rc = read_head(&c, first);
-		if (rc <= 0)
+		if (rc <= 0 || rc == 2)
 			break;
 		start = clock_now();
 		sb_add(&w->sb->requests, 1);
@@ -445,14 +479,27 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 			c.keepalive = 0;	/* this is its last answer */
 			sb_set_state(w->sb, SB_GRACEFUL);
 		} else if (c.keepalive && clients_starving(w, lfd)) {
-			c.keepalive = 0;	/* others queue for a worker */
+			/*
+			 * Others queue for a worker: the waiter keeps this
+			 * client's connection after the answer, or, without
+			 * one, the answer ends it.
+			 */
+			if (park_possible(w))
+				park_now = 1;
+			else
+				c.keepalive = 0;
 		}
 		rc = serve_request(&c);
 		log_request(&c, line, start);
 		client_drop_head(&c);	/* if the proxy did not */
+		c.requests++;
 		if (rc == -1 || !c.keepalive)
 			break;
 		first = 0;
+		if (park_now && c.len == 0 &&
+		    park_conn(&c, PARK_KEEPALIVE, clock_now_ms()) == 0)
+			break;
+		park_now = 0;
 		sb_set_state(w->sb, c.len > 0 ? SB_READING : SB_KEEPALIVE);
 	}
 	(void)close(fd);

@@ -49,6 +49,11 @@ struct worker {
 	char			 via11[32];
 	char			 fwd_name[300];	/* forward: "host:port" */
 	uint32_t		 generation;
+	const int		*lfds;		/* listening sockets, by listener */
+	int			 park_fd;	/* to the waiter; -1: none */
+	int			 ready_fd;	/* from the waiter; -1: none */
+	double			 park_after;	/* s a client may keep a worker
+						   waiting before it is parked */
 	volatile sig_atomic_t	 told_to_stop;	/* SIGHUP: too many idle */
 };
 

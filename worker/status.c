@@ -14,6 +14,7 @@
 #include "worker/answer.h"
 #include "worker/normalize.h"
 #include "worker/route.h"
+#include "lib/handoff.h"
 #include "worker/status.h"
 
 /*
@@ -314,6 +315,39 @@ put_summary(struct page *pg, const struct worker *w)
 	put(pg, pg->json ? "}," : "\n");
 }
 
+/*
+ * The waiter: what it holds now, by reason, and what went through it
+ * (docs: the README's "Slow clients and idle connections").
+ */
+static void
+put_waiter(struct page *pg, const struct worker *w)
+{
+	const struct shm_waiter *sw = &w->shm->hdr->waiter;
+
+	put(pg, pg->json ? "\"waiter\":{\"pid\":%ld,\"max_conns\":%u,"
+	    "\"parked\":%u,\"parked_head\":%u,\"parked_keepalive\":%u,"
+	    "\"parked_body\":%u,\"pending\":%u,\"queued\":%s,"
+	    "\"handoffs_in\":%llu,"
+	    "\"handoffs_out\":%llu,\"timeouts\":%llu,\"closed\":%llu,"
+	    "\"restarts\":%llu}," :
+	    "\nwaiter: pid=%ld max_conns=%u parked=%u parked_head=%u "
+	    "parked_keepalive=%u parked_body=%u pending=%u queued=%s "
+	    "handoffs_in=%llu "
+	    "handoffs_out=%llu timeouts=%llu closed=%llu restarts=%llu\n",
+	    (long)atomic_load(&sw->pid), atomic_load(&sw->max_conns),
+	    parking_total(sw), atomic_load(&sw->parked[PARK_HEAD]),
+	    atomic_load(&sw->parked[PARK_KEEPALIVE]),
+	    atomic_load(&sw->parked[PARK_BODY]), atomic_load(&sw->pending),
+	    w->ready_fd >= 0 && handoff_queued(w->ready_fd) ?
+	    (pg->json ? "true" : "yes") : (pg->json ? "false" : "no"),
+	    (unsigned long long)atomic_load(&sw->handoffs_in),
+	    (unsigned long long)atomic_load(&sw->handoffs_out),
+	    (unsigned long long)atomic_load(&sw->timeouts),
+	    (unsigned long long)atomic_load(&sw->closed),
+	    (unsigned long long)(atomic_load(&sw->started) > 0 ?
+	    atomic_load(&sw->started) - 1 : 0));
+}
+
 /* The page into page_buf; its length, or 0 when there is no memory. */
 static size_t
 build_page(const struct worker *w, int json)
@@ -328,6 +362,7 @@ build_page(const struct worker *w, int json)
 	pg.cap = STATUS_PAGE_MAX - STATUS_RESERVE;
 	pg.json = json;
 	put_summary(&pg, w);
+	put_waiter(&pg, w);
 	/* backends first: they matter more than a long worker list */
 	put_backends(&pg, w);
 	put_workers(&pg, w);

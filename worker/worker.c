@@ -13,7 +13,10 @@
 
 #include "lib/log.h"
 #include "shared/scoreboard.h"
+#include "lib/handoff.h"
+#include "waiter/waiter.h"
 #include "worker/conn.h"
+#include "worker/park.h"
 #include "worker/state.h"
 #include "worker/worker.h"
 
@@ -24,8 +27,14 @@
 /* tunnels (CONNECT, Upgrade): half for each direction */
 #define WORKER_TUNNEL_BUF	(64 * 1024)
 
-/* epoll data: listener index, or this for the pipe of death. */
-#define EV_POD		UINT32_MAX
+/* epoll data: listener index, or one of these. */
+#define EV_POD		UINT32_MAX		/* the pipe of death */
+#define EV_WAITER	(UINT32_MAX - 1)	/* a connection handed back */
+/* how often a worker that stays for the waiter's last ones looks again */
+#define DRAIN_POLL_MS	100
+
+/* a worker's client buffer holds whatever the waiter hands over */
+_Static_assert(WORKER_IO_BUF >= WAITER_BODY_MAX, "client buffer too small");
 
 /* The worker a signal handler speaks to: this process's one. */
 static struct worker	*self;
@@ -57,6 +66,10 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	w->rows = a->rows;
 	w->sb = sb_slot(a->shm, a->slot);
 	w->generation = a->generation;
+	w->lfds = a->lfds;
+	w->park_fd = a->park_fd;
+	w->ready_fd = a->ready_fd;
+	w->park_after = cfg->waiter.park_after;
 	/* the client buffer must hold a whole head and a useful body read */
 	w->ccap = cfg->limits.max_header_size + WORKER_IO_BUF;
 	w->ucap = WORKER_IO_BUF;
@@ -115,6 +128,14 @@ make_epoll(const struct worker_args *a)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, a->lfds[i], &ev) == -1)
 			goto fail;
 	}
+	/* hand-backs from the waiter: like a listener, one worker per message */
+	if (a->ready_fd >= 0) {
+		memset(&ev, 0, sizeof(ev));
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		ev.data.u32 = EV_WAITER;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, a->ready_fd, &ev) == -1)
+			goto fail;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
 	ev.data.u32 = EV_POD;
@@ -165,13 +186,77 @@ set_signals(const sigset_t *restore)
 	(void)sigprocmask(SIG_SETMASK, restore, NULL);
 }
 
+/*
+ * Take the listeners and the pipe of death out of the epoll set: a
+ * stopping worker that stays for the waiter's last connections accepts
+ * no new ones (the next master's workers take them).
+ */
+static void
+drain_only(int ep, const struct worker_args *a)
+{
+	int i;
+
+	for (i = 0; i < a->cfg->nlisteners; i++)
+		(void)epoll_ctl(ep, EPOLL_CTL_DEL, a->lfds[i], NULL);
+	(void)epoll_ctl(ep, EPOLL_CTL_DEL, a->pod_fd, NULL);
+}
+
+/* Accept on listener li and serve the connection. */
+static void
+serve_accepted(struct worker *w, const struct worker_args *a, int li)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd;
+
+	fd = accept4(a->lfds[li], (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+	if (fd == -1) {
+		/* another worker took it, or the client left */
+		if (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR || errno == ECONNABORTED)
+			return;
+		log_syserr("accept on %s", a->cfg->listeners[li].addr.text);
+		if (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOBUFS || errno == ENOMEM)
+			(void)usleep(100 * 1000);
+		return;
+	}
+	conn_serve(w, &a->cfg->listeners[li], a->lfds[li], fd,
+	    (struct sockaddr *)&ss, sl, NULL);
+}
+
+/*
+ * Take a connection the waiter hands back, with its bytes, and serve it:
+ * 1 if one was served, 0 if another worker took it first.
+ */
+static int
+take_back(struct worker *w, const struct worker_args *a)
+{
+	struct handoff h;
+	int fd, li, r;
+
+	r = handoff_recv(a->ready_fd, &h, w->cbuf, w->ccap, &fd);
+	if (r == -1)
+		log_syserr("taking a connection from the waiter");
+	if (r != 1)
+		return (0);
+	if ((li = park_listener(w, &h, fd)) == -1) {
+		/* its listener is gone with a reload */
+		(void)close(fd);
+		return (0);
+	}
+	conn_serve(w, &a->cfg->listeners[li], a->lfds[li], fd, &h.peer.sa,
+	    (socklen_t)h.peerlen, &h);
+	return (1);
+}
+
 void
 worker_main(const struct worker_args *a)
 {
 	static struct worker w;
 	char who[64];
 	long served = 0;
-	int ep;
+	int ep, draining = 0, turn = 0;
 
 	(void)snprintf(who, sizeof(who), "gen %u slot %u", a->generation,
 	    a->slot);
@@ -193,14 +278,22 @@ worker_main(const struct worker_args *a)
 
 	for (;;) {
 		struct epoll_event ev[8];
-		struct sockaddr_storage ss;
-		socklen_t sl;
-		int n, i, fd, li = -1;
+		int n, i, li = -1, back = 0;
 
-		if (worker_stopping(&w))
-			worker_exit(&w, 0);
+		if (worker_stopping(&w)) {
+			if (!park_draining(&w))
+				worker_exit(&w, 0);
+			/*
+			 * A graceful stop while the waiter still holds
+			 * connections: stay to serve those, and only those.
+			 */
+			if (!draining) {
+				drain_only(ep, a);
+				draining = 1;
+			}
+		}
 		sb_set_idle(w.shm, a->slot, 1);
-		n = epoll_wait(ep, ev, 8, -1);
+		n = epoll_wait(ep, ev, 8, draining ? DRAIN_POLL_MS : -1);
 		sb_set_idle(w.shm, a->slot, 0);
 		if (n == -1) {
 			if (errno == EINTR)
@@ -211,34 +304,33 @@ worker_main(const struct worker_args *a)
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.u32 == EV_POD)
 				w.told_to_stop = 1;	/* generation retired */
+			else if (ev[i].data.u32 == EV_WAITER)
+				back = 1;
 			else if (li == -1)
 				li = (int)ev[i].data.u32;
 		}
 		/*
 		 * A worker woken for a connection serves it even when told to
 		 * stop: with EPOLLEXCLUSIVE no other worker was woken for it.
+		 * When both a new connection and one the waiter hands back
+		 * wait, it takes them in turn: kept-alive clients that come
+		 * back at once would otherwise keep new ones in the accept
+		 * queue for as long as the load lasts.
 		 */
-		if (li == -1)
-			continue;
-		sl = sizeof(ss);
-		fd = accept4(a->lfds[li], (struct sockaddr *)&ss, &sl,
-		    SOCK_CLOEXEC);
-		if (fd == -1) {
-			/* another worker took it, or the client left */
-			if (errno == EAGAIN || errno == EWOULDBLOCK ||
-			    errno == EINTR || errno == ECONNABORTED)
-				continue;
-			log_syserr("accept on %s",
-			    a->cfg->listeners[li].addr.text);
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM)
-				(void)usleep(100 * 1000);
-			continue;
+		if (back && li != -1) {
+			back = turn;
+			turn = !turn;
 		}
-		conn_serve(&w, &a->cfg->listeners[li], a->lfds[li], fd,
-		    (struct sockaddr *)&ss, sl);
+		if (back) {
+			if (take_back(&w, a))
+				served++;
+		} else if (li == -1) {
+			continue;
+		} else {
+			serve_accepted(&w, a, li);
+			served++;
+		}
 		sb_set_state(w.sb, SB_IDLE);
-		served++;
 		if (a->cfg->workers.max_requests > 0 &&
 		    served >= a->cfg->workers.max_requests)
 			worker_exit(&w, 0);

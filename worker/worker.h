@@ -17,6 +17,8 @@ struct worker_args {
 	uint32_t		 slot;		/* scoreboard slot, already claimed */
 	uint32_t		 generation;
 	const int		*lfds;		/* one per cfg->listeners[i] */
+	int			 park_fd;	/* hand-offs to the waiter, and */
+	int			 ready_fd;	/* from it; -1: no waiter */
 	int			 pod_fd;	/* this generation's pipe of death:
 						 * hung up means finish and exit */
 	sigset_t		 sigmask;	/* to restore once handlers are set */

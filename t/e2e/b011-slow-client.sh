@@ -1,7 +1,8 @@
 #!/bin/bash
 # b011: slow and silent clients. With timeouts.client_header = 1 s a client
-# that sends nothing, half a head, or a head one line at a time is
-# disconnected after about 1 s (a deadline, not an idle timer); a body that
+# that sends half a head, or a head one line at a time, is disconnected
+# after about 1 s (a deadline, not an idle timer), one that sends nothing
+# a few seconds later (it is accepted late: TCP_DEFER_ACCEPT); a body that
 # stops is cut after timeouts.client_body; with a single worker the next
 # client is served once the silent one is gone.
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
@@ -33,7 +34,10 @@ cut_off() {	# DESC LOW HIGH rawhttp-args...
 	fi
 }
 
-cut_off "silent client" 0.8 2.5 "$P" ''
+# A client that sends nothing is not even accepted for a while
+# (TCP_DEFER_ACCEPT: it wakes no worker); the kernel hands it over after
+# a few SYN-ACK retransmissions, and client_header runs from there.
+cut_off "silent client" 0.8 8 "$P" ''
 cut_off "half a request line" 0.8 2.5 "$P" 'GET / HTTP/1.1\r\nHost: a\r\n'
 pieces=()
 for i in $(seq 20); do pieces+=("X-Drip-$i: 1\\r\\n"); done

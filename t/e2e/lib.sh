@@ -545,8 +545,9 @@ porter_pid() { echo "$_porter_pid"; }
 _porter_children() {	# "PID NAME" per child of the master
 	[ -n "$_porter_pid" ] && ps -o pid=,comm= --ppid "$_porter_pid"
 }
-porter_workers() { _porter_children | awk '$2 != "porter-checker" { print $1 }'; }
+porter_workers() { _porter_children | awk '$2 != "porter-checker" && $2 != "porter-waiter" { print $1 }'; }
 porter_checker() { _porter_children | awk '$2 == "porter-checker" { print $1 }'; }
+porter_waiter() { _porter_children | awk '$2 == "porter-waiter" { print $1 }'; }
 
 _nworkers() { porter_workers | wc -l | tr -d ' '; }
 _have_workers() { [ "$(_nworkers)" = "$1" ]; }

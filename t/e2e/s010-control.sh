@@ -143,11 +143,13 @@ expect_true "the pid file names a running process ($daemon)" _alive "${daemon:-0
 expect_match "$(cat "/proc/${daemon:-0}/comm" 2>/dev/null)" '^porter' "... which is porter"
 ppid=$(awk '{ print $4 }' "/proc/${daemon:-0}/stat" 2>/dev/null)
 expect_ne "$ppid" "$$" "... detached (its parent is not this shell)"
-dkids() { pgrep -P "${daemon:-0}" | wc -l | tr -d ' '; }
+# its workers: not the waiter (nor a health checker)
+dworkers() { ps -o pid=,comm= --ppid "${daemon:-0}" | awk '$2 != "porter-waiter" && $2 != "porter-checker" { print $1 }'; }
+dkids() { dworkers | wc -l | tr -d ' '; }
 two_kids() { [ "$(dkids)" = 2 ]; }
 expect_true "the daemon runs 2 workers" wait_until 10 two_kids
 expect_eq "$(cu "$U/")" app "the daemon serves"
-dw=$(pgrep -P "${daemon:-0}")
+dw=$(dworkers)
 ctl stop
 expect_eq "$rc:$out" "0:" "porter -s stop exits 0"
 expect_true "the daemon exits" _wait_gone 10 "${daemon:-0}"
