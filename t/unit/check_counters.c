@@ -13,6 +13,7 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "shared/counters.h"
@@ -186,12 +187,21 @@ START_TEST(fold_while_reading)
 	if (pid == 0) {
 		uint64_t r;
 
+		struct timespec gap = { 0, 1000 };
+
 		for (r = 0; r < ROUNDS; r++) {
 			struct sb_slot *s = sb_slot(&sh, r % NSLOTS);
 			uint64_t n = 1 + r % 5;
 
 			if (sb_get_state(s) != SB_DEAD)
 				reap(s);
+			/*
+			 * A master folds once per reaped worker, not without
+			 * pause: leave the reader a gap now and then, or a
+			 * reader on the other CPU may find every try mid-fold.
+			 */
+			if (r % 64 == 0)
+				(void)nanosleep(&gap, NULL);
 			atomic_fetch_add(&pr->announced, n);
 			atomic_thread_fence(memory_order_seq_cst);
 			serve(s, SB_READING, n);
