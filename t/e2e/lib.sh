@@ -69,9 +69,11 @@
 #   need_mount_ns             "Bail out!" unless namespaces can be made here
 #   porter_pid                the master's PID
 #   porter_workers            the worker PIDs (children of the master but
-#                             the health checker)
+#                             the health checker and the waiter)
 #   porter_checker            the health checker's PID (the child named
 #                             porter-checker), or nothing
+#   porter_waiter             the waiter's PID (the child named
+#                             porter-waiter), or nothing
 #   wait_workers N [SECS]     wait (default 10 s) until there are N workers
 #   porter_stop [SIG]         send SIG (default TERM), wait up to 10 s, and
 #                             assert exit status 0 and no worker left
@@ -545,7 +547,10 @@ porter_pid() { echo "$_porter_pid"; }
 _porter_children() {	# "PID NAME" per child of the master
 	[ -n "$_porter_pid" ] && ps -o pid=,comm= --ppid "$_porter_pid"
 }
-porter_workers() { _porter_children | awk '$2 != "porter-checker" && $2 != "porter-waiter" { print $1 }'; }
+porter_workers() {
+	_porter_children |
+	    awk '$2 != "porter-checker" && $2 != "porter-waiter" { print $1 }'
+}
 porter_checker() { _porter_children | awk '$2 == "porter-checker" { print $1 }'; }
 porter_waiter() { _porter_children | awk '$2 == "porter-waiter" { print $1 }'; }
 
@@ -629,7 +634,7 @@ porter_stop() {
 		not_ok "porter stopped" "porter was not started"
 		return 1
 	fi
-	kids=$(_porter_children | awk '{ print $1 }')	# the checker too
+	kids=$(_porter_children | awk '{ print $1 }')	# checker, waiter too
 	kill "-$sig" "$_porter_pid" 2>/dev/null
 	if _wait_gone 10 "$_porter_pid"; then
 		wait "$_porter_pid"
