@@ -17,6 +17,9 @@
 
 #define HANDOFF_MAGIC	0x706b7230u	/* "pkr0": a new layout, a new one */
 
+/* The request in the bytes was counted already (parked for its body). */
+#define HANDOFF_COUNTED	0x01
+
 /* What travels with the socket. */
 struct handoff {
 	uint32_t	magic;
@@ -24,6 +27,7 @@ struct handoff {
 	uint16_t	listener;	/* index in that generation's listeners */
 	uint8_t		why;		/* enum park_why, when parked */
 	uint8_t		requests;	/* served on it so far, capped at 255 */
+	uint8_t		flags;		/* HANDOFF_* */
 	uint32_t	len;		/* bytes that follow */
 	int64_t		since_ms;	/* clock_now_ms(): the head began, or
 					   the connection went idle */

@@ -48,6 +48,7 @@ struct parked {
 	uint8_t		 why;		/* enum park_why */
 	uint8_t		 requests;
 	uint8_t		 ready;		/* in the ready queue */
+	uint8_t		 flags;		/* HANDOFF_*, given back as taken */
 	uint32_t	 peerlen;
 	union {
 		struct sockaddr		sa;
@@ -178,6 +179,7 @@ flush_ready(struct waiter *wt)
 		h.listener = p->listener;
 		h.why = p->why;
 		h.requests = p->requests;
+		h.flags = p->flags;
 		h.since_ms = p->since;
 		memcpy(&h.peer, &p->peer, sizeof(h.peer));
 		h.peerlen = p->peerlen;
@@ -332,6 +334,7 @@ take(struct waiter *wt, int fd, const struct handoff *h, int64_t now)
 	p->listener = h->listener;
 	p->why = h->why < PARK_NWHY ? h->why : PARK_HEAD;
 	p->requests = h->requests;
+	p->flags = h->flags;
 	p->since = h->since_ms > 0 && h->since_ms <= now ? h->since_ms : now;
 	p->peerlen = h->peerlen;
 	memcpy(&p->peer, &h->peer, sizeof(p->peer));

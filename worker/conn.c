@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/str.h"
 #include "shared/scoreboard.h"
+#include "waiter/waiter.h"
 #include "worker/answer.h"
 #include "worker/client.h"
 #include "worker/conn.h"
@@ -29,6 +30,49 @@
 
 /* Room kept for the access log's copy of the request line. */
 #define CONN_LOGLINE	512
+
+/*
+ * A small body (Content-Length, at most what the waiter reads) that has
+ * not all come with its head: read it here for waiter.park_after, else
+ * park the connection with head and all, so that a client trickling its
+ * body holds no worker either. Called once the request is accepted (a
+ * refusal needs no body). 1: serve it (whatever came), 2: parked.
+ */
+static int
+read_small_body(struct conn *c)
+{
+	const struct http_req *q = &c->req;
+	const struct cfg *cfg = c->w->cfg;
+	double park_at;
+	uint64_t need;
+
+	if (c->w->park_fd < 0 || http_req_body(q) != HTTP_BODY_LENGTH ||
+	    q->expect_continue)
+		return (1);
+	need = (uint64_t)q->h.head_len + (uint64_t)q->h.content_length;
+	if (c->len >= need || need > (uint64_t)cfg->limits.max_header_size +
+	    WAITER_BODY_MAX || need > c->w->ccap ||
+	    (cfg->limits.max_body_size > 0 &&
+	    (uint64_t)q->h.content_length > cfg->limits.max_body_size))
+		return (1);
+	park_at = clock_now() + c->w->park_after;
+	while (c->len < need) {
+		ssize_t n = io_read(&c->io, c->buf + c->len, need - c->len,
+		    park_at);
+
+		if (n > 0) {
+			c->len += (size_t)n;
+			sb_add(&c->w->sb->bytes_in, (uint64_t)n);
+			continue;
+		}
+		/* the end, or an error: serving it finds out */
+		if (n == 0 || errno != ETIMEDOUT)
+			return (1);
+		return (park_conn(c, PARK_BODY | PARK_COUNTED,
+		    clock_now_ms()) == 0 ? 2 : 1);
+	}
+	return (1);
+}
 
 /*
  * Read and parse the next request head. Returns 1 with a head in c->buf,
@@ -325,7 +369,8 @@ answer_return(struct conn *c, const struct cfg_route *rt)
 }
 
 /*
- * Serve one request whose head is parsed; 0 if the connection goes on.
+ * Serve one request whose head is parsed; 0 if the connection goes on,
+ * -1 if it ends, 2 if it was parked with the waiter for its body.
  * Routing and every rule see the normalised path, so /./admin, //admin
  * or /%61dmin are /admin to them.
  */
@@ -388,6 +433,8 @@ serve_request(struct conn *c)
 		return (answer_return(c, rt));
 	if ((st = hop_checks(c)) != 0)
 		return (st == 1 ? 0 : -1);
+	if (read_small_body(c) == 2)
+		return (2);
 	return (proxy_request(c, rt));
 }
 
@@ -424,7 +471,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 {
 	struct conn c;
 	char line[CONN_LOGLINE];
-	int first = 1, park_now = 0;
+	int first = 1, park_now = 0, counted = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.w = w;
@@ -436,6 +483,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		/* from the waiter: its bytes are in cbuf already */
 		c.len = h->len;
 		c.requests = h->requests;
+		counted = (h->flags & HANDOFF_COUNTED) != 0;
 		/* its timeouts are the listener's, as for an accepted one */
 		io_init(&c.io, fd);
 		sb_add(&w->sb->unparked, 1);
@@ -461,7 +509,10 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		if (rc <= 0 || rc == 2)
 			break;
 		start = clock_now();
-		sb_add(&w->sb->requests, 1);
+		/* counted once, by the worker that first read its head */
+		if (!counted)
+			sb_add(&w->sb->requests, 1);
+		counted = 0;
 		w->sb->started = (int64_t)time(NULL);
 		request_line(&c, line, sizeof(line));
 		(void)str_copy(w->sb->request, sizeof(w->sb->request), line);
@@ -490,6 +541,8 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 				c.keepalive = 0;
 		}
 		rc = serve_request(&c);
+		if (rc == 2)
+			break;	/* the waiter has it until its body is in */
 		log_request(&c, line, start);
 		client_drop_head(&c);	/* if the proxy did not */
 		c.requests++;

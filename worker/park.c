@@ -35,7 +35,8 @@ park_conn(struct conn *c, int why, int64_t since_ms)
 	memset(&h, 0, sizeof(h));
 	h.generation = w->generation;
 	h.listener = (uint16_t)(c->lst - w->cfg->listeners);
-	h.why = (uint8_t)why;
+	h.why = (uint8_t)(why & ~PARK_COUNTED);
+	h.flags = (why & PARK_COUNTED) ? HANDOFF_COUNTED : 0;
 	h.requests = c->requests > 255 ? 255 : (uint8_t)c->requests;
 	h.since_ms = since_ms;
 	if (c->peer_len <= sizeof(h.peer)) {

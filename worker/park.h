@@ -19,9 +19,12 @@ struct worker;
 /* Whether a connection may be parked now (a waiter runs, with room). */
 int	park_possible(const struct worker *);
 
+/* With PARK_BODY: its request was counted (the next worker must not). */
+#define PARK_COUNTED	0x80
+
 /*
- * Hand c's socket and its unread bytes to the waiter, why (enum park_why)
- * since since_ms: 0 when the waiter has it (the caller closes its own
+ * Hand c's socket and its unread bytes to the waiter, why (enum park_why,
+ * PARK_COUNTED or'ed in) since since_ms: 0 when the waiter has it (the caller closes its own
  * descriptor and forgets the connection), -1 when the caller keeps it.
  */
 int	park_conn(struct conn *c, int why, int64_t since_ms);
