@@ -146,7 +146,8 @@ START_TEST(full_config)
 	    "               { pool = \"app\"; } ); },\n"
 	    "  { listen = \"[::]:8081\"; mode = \"reverse\";\n"
 	    "    routes = ( { path = \"/api\"; pool = \"app\"; } ); }\n"
-	    ");\n";
+	    ");\n"
+	    "waiter = { max_conns = 100; park_after = 0; };\n";
 	struct tf	 t;
 	struct cfg	*c;
 	char		 err[CFG_ERRLEN], buf[128];
@@ -174,6 +175,8 @@ START_TEST(full_config)
 	ck_assert_double_eq(c->timeouts.connect, 0.25);
 	ck_assert_double_eq(c->timeouts.upstream, 120.0);
 	ck_assert_double_eq(c->timeouts.tunnel_idle, 86400.0);
+	ck_assert_uint_eq(c->waiter.max_conns, 100);
+	ck_assert_double_eq(c->waiter.park_after, 0.0);
 
 	ck_assert_uint_eq(c->limits.max_header_size, 32768);
 	ck_assert_uint_eq(c->limits.max_uri_size, 4096);
@@ -266,6 +269,8 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c->limits.max_uri_size, 8192);
 	ck_assert_uint_eq(c->limits.max_body_size, 0);
 	ck_assert_int_eq(c->upstream_keepalive, 16);
+	ck_assert_uint_eq(c->waiter.max_conns, 16384);
+	ck_assert_double_eq(c->waiter.park_after, 0.02);
 	ck_assert_int_eq(c->underscores_in_headers, 0);
 	ck_assert_int_eq(c->npools, 1);
 	ck_assert_int_eq(c->pools[0].balance, CFG_BAL_ROUND_ROBIN);
@@ -1603,6 +1608,16 @@ static const struct bad_case {
 	  "unknown setting \"workers.strat\"" },
 	{ "timeouts = { conect = 1; };\n" BASE, 1,
 	  "unknown setting \"timeouts.conect\"" },
+	{ "waiter = { park = 1; };\n" BASE, 1,
+	  "unknown setting \"waiter.park\"" },
+	{ "waiter = { max_conns = -1; };\n" BASE, 1,
+	  "waiter.max_conns must be" },
+	{ "waiter = { max_conns = 2000000; };\n" BASE, 1,
+	  "waiter.max_conns must be" },
+	{ "waiter = {\n park_after = 11; };\n" BASE, 2,
+	  "waiter.park_after must be >= 0 and <= 10 seconds" },
+	{ "waiter = { park_after = \"1\"; };\n" BASE, 1,
+	  "waiter.park_after must be a number" },
 	{ "limits = { max_headers = 1; };\n" BASE, 1,
 	  "unknown setting \"limits.max_headers\"" },
 	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\";\n"
