@@ -40,7 +40,21 @@ struct shm_waiter {
 	_Atomic uint64_t	timeouts;	/* closed: timeout or min_rate */
 	_Atomic uint64_t	closed;		/* closed by the client */
 	_Atomic uint64_t	started;	/* waiters started (master) */
+	_Atomic uint64_t	per_s;		/* hand-offs both ways in the
+						   second that ended at per_s_at */
+	_Atomic int64_t		per_s_at;	/* clock_now_ms() / 1000 */
 };
+
+/* Hand-offs a second (both ways), over the last whole second. */
+static inline uint64_t
+parking_per_s(const struct shm_waiter *p, int64_t now_ms)
+{
+	int64_t at = atomic_load_explicit(&p->per_s_at, memory_order_relaxed);
+
+	/* a waiter with nothing to do does not tick: no hand-offs then */
+	return (now_ms / 1000 - at <= 1 ? atomic_load_explicit(&p->per_s,
+	    memory_order_relaxed) : 0);
+}
 
 static inline uint32_t
 parking_total(const struct shm_waiter *p)

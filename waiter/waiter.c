@@ -71,6 +71,8 @@ struct waiter {
 	/* what is in force, read from the segment on each turn */
 	struct dl_limits	 lim;
 	uint32_t		 max_head;
+	int64_t			 rate_sec;	/* the second being counted */
+	uint64_t		 rate_base;	/* hand-offs before it */
 };
 
 static const char timeout_answer[] =
@@ -387,7 +389,25 @@ take_parked(struct waiter *wt, int64_t now)
 	}
 }
 
-/* Close what is due; the time to sleep until the next, in ms (-1: none). */
+/* Once a second: the hand-offs of the second that ended. */
+static void
+count_rate(struct waiter *wt, int64_t now)
+{
+	int64_t sec = now / 1000;
+	uint64_t total;
+
+	if (sec == wt->rate_sec)
+		return;
+	total = atomic_load(&wt->sw->handoffs_in) +
+	    atomic_load(&wt->sw->handoffs_out);
+	atomic_store(&wt->sw->per_s, sec == wt->rate_sec + 1 ?
+	    total - wt->rate_base : 0);
+	atomic_store(&wt->sw->per_s_at, sec);
+	wt->rate_sec = sec;
+	wt->rate_base = total;
+}
+
+/* Close what is due; the time to sleep until the next, in ms. */
 static int
 expire(struct waiter *wt, int64_t now)
 {
@@ -405,9 +425,10 @@ expire(struct waiter *wt, int64_t now)
 		    memory_order_relaxed);
 		drop(wt, p);
 	}
-	if (d == NULL)
-		return (-1);
-	return (d->at - now > 60000 ? 60000 : (int)(d->at - now));
+	/* at least once a second, for the rate */
+	if (d == NULL || d->at - now > 1000)
+		return (1000);
+	return ((int)(d->at - now));
 }
 
 /* QUIT: the master's graceful stop. Only a flag; the loop acts. */
@@ -540,7 +561,7 @@ waiter_main(const struct waiter_args *a)
 			 */
 			else if (now - empty_since >= DRAIN_QUIET_MS)
 				_exit(0);
-			if (wait == -1 || wait > DRAIN_QUIET_MS / 4)
+			if (wait > DRAIN_QUIET_MS / 4)
 				wait = DRAIN_QUIET_MS / 4;
 		}
 		n = epoll_wait(wt.ep, evs, 256, wait);
@@ -551,6 +572,7 @@ waiter_main(const struct waiter_args *a)
 			_exit(1);
 		}
 		now = clock_now_ms();
+		count_rate(&wt, now);
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.u64 == EV_PARK)
 				take_parked(&wt, now);

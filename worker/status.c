@@ -14,6 +14,7 @@
 #include "worker/answer.h"
 #include "worker/normalize.h"
 #include "worker/route.h"
+#include "lib/clock.h"
 #include "lib/handoff.h"
 #include "worker/status.h"
 
@@ -327,12 +328,12 @@ put_waiter(struct page *pg, const struct worker *w)
 	put(pg, pg->json ? "\"waiter\":{\"pid\":%ld,\"max_conns\":%u,"
 	    "\"parked\":%u,\"parked_head\":%u,\"parked_keepalive\":%u,"
 	    "\"parked_body\":%u,\"pending\":%u,\"queued\":%s,"
-	    "\"handoffs_in\":%llu,"
+	    "\"handoffs_in\":%llu,\"handoffs_per_s\":%llu,"
 	    "\"handoffs_out\":%llu,\"timeouts\":%llu,\"closed\":%llu,"
 	    "\"restarts\":%llu}," :
 	    "\nwaiter: pid=%ld max_conns=%u parked=%u parked_head=%u "
 	    "parked_keepalive=%u parked_body=%u pending=%u queued=%s "
-	    "handoffs_in=%llu "
+	    "handoffs_in=%llu handoffs_per_s=%llu "
 	    "handoffs_out=%llu timeouts=%llu closed=%llu restarts=%llu\n",
 	    (long)atomic_load(&sw->pid), atomic_load(&sw->max_conns),
 	    parking_total(sw), atomic_load(&sw->parked[PARK_HEAD]),
@@ -341,6 +342,7 @@ put_waiter(struct page *pg, const struct worker *w)
 	    w->ready_fd >= 0 && handoff_queued(w->ready_fd) ?
 	    (pg->json ? "true" : "yes") : (pg->json ? "false" : "no"),
 	    (unsigned long long)atomic_load(&sw->handoffs_in),
+	    (unsigned long long)parking_per_s(sw, clock_now_ms()),
 	    (unsigned long long)atomic_load(&sw->handoffs_out),
 	    (unsigned long long)atomic_load(&sw->timeouts),
 	    (unsigned long long)atomic_load(&sw->closed),
