@@ -243,7 +243,17 @@ struct cfg_limits {
 	uint32_t	max_header_size;	/* whole request head */
 	uint32_t	max_uri_size;		/* request target */
 	uint64_t	max_body_size;		/* 0: unlimited */
+	/* per-client limits (config/cfg_limits.c, worker/limit.c) */
+	uint32_t	max_conns_per_client;	/* 0: off */
+	double		rate;			/* requests/s per client; 0 off */
+	uint32_t	burst;			/* >= 1 */
+	struct cfg_cidr	*exempt;		/* clients neither applies to */
+	int		nexempt;
+	uint32_t	max_tunnels;		/* <= workers.max; 0: none */
+	uint32_t	min_rate;		/* bytes/s a client must read
+						   a response at; 0 off */
 };
+
 
 struct cfg {
 	char		*file;		/* the path given, as given */
