@@ -51,7 +51,8 @@ serve(struct sb_slot *s, int st, uint64_t n)
 START_TEST(table_shape)
 {
 	static const char *const names[] = { "workers", "idle", "busy",
-	    "connections", "requests", "bytes_in", "bytes_out", "refused" };
+	    "connections", "requests", "bytes_in", "bytes_out", "refused",
+	    "conns_capped", "rate_limited", "tunnels_capped", "slow_readers" };
 	int id, nslot = 0;
 
 	/* t/e2e/s012-status.sh pins these names, in this order */
@@ -66,7 +67,7 @@ START_TEST(table_shape)
 		} else
 			ck_assert_int_eq(ctr_defs[id].type, CTR_GAUGE);
 	}
-	ck_assert_int_eq(nslot, 5);
+	ck_assert_int_eq(nslot, 9);
 	ck_assert_int_eq(CTR_ID(requests), 4);
 	ck_assert_str_eq(ctr_defs[CTR_ID(bytes_out)].name, "bytes_out");
 }
