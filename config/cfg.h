@@ -254,6 +254,8 @@ struct cfg_limits {
 						   a response at; 0 off */
 };
 
+/* Socket timeouts tick at most this long while min_rate is on (s). */
+#define CFG_PACE_TICK	1.0
 
 struct cfg {
 	char		*file;		/* the path given, as given */
@@ -293,9 +295,16 @@ cfg_accept_rcvtimeo(const struct cfg *c)
 	return (c->timeouts.client_header);
 }
 
+/*
+ * With min_rate, a write that waits on the client wakes every tick to
+ * see whether the client keeps up (worker/io.c); set here, a fast client
+ * costs no setsockopt for it.
+ */
 static inline double
 cfg_accept_sndtimeo(const struct cfg *c)
 {
+	if (c->limits.min_rate > 0 && c->timeouts.client_body > CFG_PACE_TICK)
+		return (CFG_PACE_TICK);
 	return (c->timeouts.client_body);
 }
 

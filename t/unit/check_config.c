@@ -271,6 +271,8 @@ START_TEST(defaults)
 	ck_assert_int_eq(c->limits.nexempt, 0);
 	ck_assert_uint_eq(c->limits.max_tunnels, 32);
 	ck_assert_uint_eq(c->limits.min_rate, 500);
+	/* min_rate on: client sockets' send timeout ticks every second */
+	ck_assert_double_eq(cfg_accept_sndtimeo(c), CFG_PACE_TICK);
 	ck_assert_int_eq(c->upstream_keepalive, 16);
 	ck_assert_int_eq(c->underscores_in_headers, 0);
 	ck_assert_int_eq(c->npools, 1);
@@ -371,6 +373,8 @@ START_TEST(client_limits)
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_uint_eq(c->limits.burst, 3);
 	ck_assert_uint_eq(c->limits.max_tunnels, 4);
+	/* min_rate off: the send timeout is client_body, as it was */
+	ck_assert_double_eq(cfg_accept_sndtimeo(c), 30.0);
 	cfg_free(c);
 	tf_remove(&t);
 	c = load(&t, "workers = { count = 1; };\n"
@@ -384,6 +388,12 @@ START_TEST(client_limits)
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_double_eq(c->limits.rate, 4.0);
 	ck_assert_uint_eq(c->limits.burst, 4);
+	cfg_free(c);
+	tf_remove(&t);
+	/* a client_body shorter than the tick is the send timeout */
+	c = load(&t, "timeouts = { client_body = 0.5; };\n" BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_double_eq(cfg_accept_sndtimeo(c), 0.5);
 	cfg_free(c);
 	tf_remove(&t);
 }

@@ -3,7 +3,8 @@
  * the token bucket (refill, burst, retry_after, a clock going back, many
  * processes taking at once), the waiter's table (add, del, reset, a
  * full table, a waiter killed mid-write), the connection count over the
- * scoreboard slots and the waiter, the tunnel count and its race.
+ * scoreboard slots and the waiter, the tunnel count and its race; and
+ * the min_rate pacing of writes on a real TCP connection.
  */
 #include "config.h"
 
@@ -22,10 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config/cfg.h"
 #include "lib/clock.h"
 #include "shared/limits.h"
 #include "shared/scoreboard.h"
 #include "shared/shm.h"
+#include "worker/io.h"
 
 static struct shm	sh;
 
@@ -541,11 +544,172 @@ START_TEST(tunnels_race)
 }
 END_TEST
 
+/* ---- min_rate on writes ------------------------------------------------ */
+
+struct pair {
+	int	w, r;		/* the writer's end, the reader's end */
+};
+
+/* A loopback TCP connection; the reader's receive buffer small. */
+static void
+pair_make(struct pair *p)
+{
+	struct sockaddr_in a;
+	socklen_t al = sizeof(a);
+	struct timeval tv = clock_timeval(CFG_PACE_TICK);
+	int l, small = 4096;
+
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_ge(l = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(listen(l, 1), 0);
+	ck_assert_int_eq(getsockname(l, (struct sockaddr *)&a, &al), 0);
+	ck_assert_int_ge(p->r = socket(AF_INET, SOCK_STREAM, 0), 0);
+	ck_assert_int_eq(setsockopt(p->r, SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof(small)), 0);
+	ck_assert_int_eq(connect(p->r, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_ge(p->w = accept(l, NULL, NULL), 0);
+	ck_assert_int_eq(setsockopt(p->w, SOL_SOCKET, SO_SNDBUF, &small,
+	    sizeof(small)), 0);
+	/* what a listener gives accepted sockets when min_rate is on */
+	ck_assert_int_eq(setsockopt(p->w, SOL_SOCKET, SO_SNDTIMEO, &tv,
+	    sizeof(tv)), 0);
+	close(l);
+}
+
+/* A child that reads p's reader end at bps bytes a second, until killed. */
+static pid_t
+reader(const struct pair *p, long bps)
+{
+	pid_t pid = fork();
+	char buf[65536];
+	long per = bps / 20 > 0 ? bps / 20 : 1;
+	struct timespec tick = { 0, 50 * 1000 * 1000 };
+
+	ck_assert_int_ge(pid, 0);
+	if (pid > 0)
+		return (pid);
+	close(p->w);
+	for (;;) {
+		ssize_t k = recv(p->r, buf, (size_t)per < sizeof(buf) ?
+		    (size_t)per : sizeof(buf), 0);
+
+		if (k <= 0)
+			_exit(0);
+		(void)nanosleep(&tick, NULL);
+	}
+}
+
+static void
+reader_stop(pid_t pid)
+{
+	int st;
+
+	(void)kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+}
+
+static char big[1 << 20];
+
+START_TEST(pace_cuts_a_stalled_reader)
+{
+	struct pair p;
+	struct io io;
+	double t0, el;
+
+	pair_make(&p);
+	io_init_set(&io, p.w, 0, CFG_PACE_TICK);
+	/* more than the few KB its receive buffer takes in a second */
+	io_pace(&io, 100000);
+	t0 = clock_now();
+	/* it never reads: cut after the grace and a tick or two */
+	ck_assert_int_eq(io_write(&io, big, sizeof(big), t0 + 20), -1);
+	el = clock_now() - t0;
+	ck_assert_int_eq(errno, ETIMEDOUT);
+	ck_assert_int_eq(io.pace_cut, 1);
+	ck_assert_double_ge(el, 1.0);
+	ck_assert_double_le(el, 4.0);
+	close(p.w);
+	close(p.r);
+}
+END_TEST
+
+START_TEST(pace_cuts_a_slow_reader)
+{
+	struct pair p;
+	struct io io;
+	double t0, el;
+	pid_t pid;
+
+	pair_make(&p);
+	pid = reader(&p, 100);
+	io_init_set(&io, p.w, 0, CFG_PACE_TICK);
+	io_pace(&io, 2000);
+	t0 = clock_now();
+	ck_assert_int_eq(io_write(&io, big, sizeof(big), t0 + 20), -1);
+	el = clock_now() - t0;
+	ck_assert_int_eq(errno, ETIMEDOUT);
+	ck_assert_int_eq(io.pace_cut, 1);
+	ck_assert_double_le(el, 12.0);
+	/* it was given far more than it took: the kernel's buffers */
+	ck_assert_uint_lt(io.pace_taken, io.pace_out);
+	reader_stop(pid);
+	close(p.w);
+	close(p.r);
+}
+END_TEST
+
+START_TEST(pace_keeps_a_reader_that_keeps_up)
+{
+	struct pair p;
+	struct io io;
+	pid_t pid;
+
+	pair_make(&p);
+	/* 50 KB/s against a min_rate of 5000: 150 KB in about 3 s */
+	pid = reader(&p, 50000);
+	io_init_set(&io, p.w, 0, CFG_PACE_TICK);
+	io_pace(&io, 5000);
+	ck_assert_int_eq(io_write(&io, big, 150000, clock_now() + 20), 0);
+	ck_assert_int_eq(io.pace_cut, 0);
+	ck_assert_uint_eq(io.pace_out, 150000);
+	/* a new response counts afresh */
+	io_pace_reset(&io);
+	ck_assert_uint_eq(io.pace_out, 0);
+	ck_assert_double_eq(io.pace_stalled, 0);
+	reader_stop(pid);
+	close(p.w);
+	close(p.r);
+}
+END_TEST
+
+START_TEST(pace_off_waits_for_the_deadline)
+{
+	struct pair p;
+	struct io io;
+	double t0, el;
+
+	pair_make(&p);
+	io_init_set(&io, p.w, 0, CFG_PACE_TICK);
+	t0 = clock_now();
+	ck_assert_int_eq(io_write(&io, big, sizeof(big), t0 + 2.5), -1);
+	el = clock_now() - t0;
+	ck_assert_int_eq(errno, ETIMEDOUT);
+	ck_assert_int_eq(io.pace_cut, 0);
+	ck_assert_double_ge(el, 2.4);
+	close(p.w);
+	close(p.r);
+}
+END_TEST
+
 int
 main(void)
 {
 	Suite *s = suite_create("limits");
 	TCase *tc = tcase_create("tables");
+	TCase *tp = tcase_create("pace");
 	SRunner *sr;
 	int failed;
 
@@ -564,6 +728,12 @@ main(void)
 	tcase_add_test(tc, tunnels_count_and_take);
 	tcase_add_test(tc, tunnels_race);
 	suite_add_tcase(s, tc);
+	tcase_set_timeout(tp, 60);
+	tcase_add_test(tp, pace_cuts_a_stalled_reader);
+	tcase_add_test(tp, pace_cuts_a_slow_reader);
+	tcase_add_test(tp, pace_keeps_a_reader_that_keeps_up);
+	tcase_add_test(tp, pace_off_waits_for_the_deadline);
+	suite_add_tcase(s, tp);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
