@@ -21,6 +21,7 @@
 #include "worker/filter.h"
 #include "worker/forward.h"
 #include "worker/fwd_rules.h"
+#include "worker/limit.h"
 #include "worker/normalize.h"
 #include "worker/proxy.h"
 #include "worker/route.h"
@@ -324,7 +325,8 @@ serve_request(struct conn *c)
 		return (filtered(c, &c->lst->filter, "", &rc) ? rc :
 		    status_request(c));
 	if (c->fwd != NULL) {
-		if (filtered(c, &c->lst->filter, "", &rc))
+		if (filtered(c, &c->lst->filter, "", &rc) ||
+		    !limit_request_admit(c, &rc))
 			return (rc);
 		if ((st = hop_checks(c)) != 0)
 			return (st == 1 ? 0 : -1);
@@ -349,7 +351,8 @@ serve_request(struct conn *c)
 	c->npath = c->w->nbuf;
 	c->npathlen = (size_t)n;
 
-	if (filtered(c, &c->lst->filter, c->npath, &rc))
+	if (filtered(c, &c->lst->filter, c->npath, &rc) ||
+	    !limit_request_admit(c, &rc))
 		return (rc);
 	rt = route_match(c->lst, host, hostlen, c->npath, c->npathlen);
 	if (rt == NULL)
@@ -418,6 +421,8 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 	sb_add(&w->sb->connections, 1);
 	(void)str_copy(w->sb->client, sizeof(w->sb->client), c.peer);
 	sb_set_state(w->sb, SB_READING);
+	if (!limit_conn_admit(&c))
+		goto out;
 
 	for (;;) {
 		double start;
@@ -455,6 +460,8 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		first = 0;
 		sb_set_state(w->sb, c.len > 0 ? SB_READING : SB_KEEPALIVE);
 	}
+out:
+	limit_conn_end(&c);
 	(void)close(fd);
 	w->sb->request[0] = '\0';
 }
