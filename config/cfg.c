@@ -332,7 +332,8 @@ parse_timeouts(struct ctx *x, const config_setting_t *root)
 
 static const char *const limits_keys[] = {
 	"max_header_size", "max_uri_size", "max_body_size",
-	"max_conns_per_client", NULL
+	"max_conns_per_client", "rate", "burst", "exempt", "max_tunnels",
+	"min_rate", NULL
 };
 
 static int
@@ -341,14 +342,13 @@ parse_limits(struct ctx *x, const config_setting_t *root)
 	struct cfg_limits	*l = &x->cfg->limits;
 	const config_setting_t	*g;
 	uint64_t		 v;
-	long long		 n;
 	int			 r;
 
 	l->max_header_size = 16384;
 	l->max_uri_size = 8192;
 	l->max_body_size = 0;
 	if ((r = cfg_get_group(x, root, "limits", &g)) <= 0)
-		return (r);
+		return (r == 0 ? cfg_parse_client_limits(x, NULL) : r);
 	if (cfg_check_keys(x, g, "limits", limits_keys, NULL) == -1)
 		return (-1);
 	if ((r = cfg_get_size(x, g, "limits", "max_header_size", &v)) == -1)
@@ -375,14 +375,7 @@ parse_limits(struct ctx *x, const config_setting_t *root)
 	if (cfg_get_size(x, g, "limits", "max_body_size",
 	    &l->max_body_size) == -1)
 		return (-1);
-	if ((r = cfg_get_int(x, g, "limits", "max_conns_per_client", 0,
-	    LLONG_MAX, &n)) == -1)
-		return (-1);
-	if (r == 1 && n != 0)
-		return (cfg_bad(x, cfg_member(g, "max_conns_per_client"),
-		    "limits.max_conns_per_client is not supported yet "
-		    "(only 0 is accepted)"));
-	return (0);
+	return (cfg_parse_client_limits(x, g));
 }
 
 static const char *const waiter_keys[] = {
@@ -775,6 +768,7 @@ cfg_free(struct cfg *c)
 		free(c->listeners[i].status_path);
 	}
 	free(c->listeners);
+	free(c->limits.exempt);
 	free_pages(c->error_pages, c->nerror_pages);
 	for (i = 0; i < c->npools && c->pools != NULL; i++)
 		cfg_free_pool(&c->pools[i]);

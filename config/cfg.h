@@ -251,9 +251,20 @@ struct cfg_limits {
 	uint32_t	max_header_size;	/* whole request head */
 	uint32_t	max_uri_size;		/* request target */
 	uint64_t	max_body_size;		/* 0: unlimited */
-	uint32_t	min_rate;		/* bytes/s a client keeps up
-						   with; 0: off */
+	/* per-client limits (config/cfg_limits.c, worker/limit.c) */
+	uint32_t	max_conns_per_client;	/* 0: off */
+	double		rate;			/* requests/s per client; 0 off */
+	uint32_t	burst;			/* >= 1 */
+	struct cfg_cidr	*exempt;		/* clients neither applies to */
+	int		nexempt;
+	uint32_t	max_tunnels;		/* <= workers.max; 0: none */
+	uint32_t	min_rate;		/* bytes/s a client must read
+						   a response at, and send a
+						   head or small body; 0 off */
 };
+
+/* Socket timeouts tick at most this long while min_rate is on (s). */
+#define CFG_PACE_TICK	1.0
 
 struct cfg {
 	char		*file;		/* the path given, as given */
@@ -294,9 +305,16 @@ cfg_accept_rcvtimeo(const struct cfg *c)
 	return (c->timeouts.client_header);
 }
 
+/*
+ * With min_rate, a write that waits on the client wakes every tick to
+ * see whether the client keeps up (worker/io.c); set here, a fast client
+ * costs no setsockopt for it.
+ */
 static inline double
 cfg_accept_sndtimeo(const struct cfg *c)
 {
+	if (c->limits.min_rate > 0 && c->timeouts.client_body > CFG_PACE_TICK)
+		return (CFG_PACE_TICK);
 	return (c->timeouts.client_body);
 }
 

@@ -3,9 +3,9 @@
  * only they include this. cfg.c reads the top level, listeners and
  * the status page; cfg_pool.c pools, servers and health checks;
  * cfg_route.c routes, filters and header rules; cfg_forward.c a forward
- * listener's settings. All of them read settings with cfg_read.c's typed
- * getters and check values with cfg_value.c's; cfg_addr.c takes
- * "host:port".
+ * listener's settings; cfg_limits.c the per-client limits. All of them
+ * read settings with cfg_read.c's typed getters and check values with
+ * cfg_value.c's; cfg_addr.c takes "host:port".
  */
 #ifndef PORTER_CONFIG_CFG_PARSE_H
 #define PORTER_CONFIG_CFG_PARSE_H
@@ -150,6 +150,8 @@ int	cfg_parse_hdr_removes(struct ctx *, const config_setting_t *g,
 	    char ***out, int *nout);
 int	cfg_parse_forward(struct ctx *, const config_setting_t *g,
 	    const char *where, struct cfg_forward *);
+/* limits' per-client settings (g NULL: the defaults); after workers. */
+int	cfg_parse_client_limits(struct ctx *, const config_setting_t *g);
 
 /*
  * Freeing, each next to its parser, also what a partly parsed config

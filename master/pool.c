@@ -172,7 +172,8 @@ pool_reap(struct master *m)
 		 * place or the other, never both, never neither).
 		 */
 		ctr_fold(&m->shm, sb);
-		memset(sb, 0, sizeof(*sb));	/* SB_DEAD: free again */
+		/* SB_DEAD: free again; its client (peer_*) no longer counts */
+		memset(sb, 0, sizeof(*sb));
 		sb_set_idle(&m->shm, i, 0);
 		m->pids[i] = 0;
 		m->gens[i] = 0;

@@ -14,6 +14,7 @@
 #include "lib/log.h"
 #include "master/master.h"
 #include "master/waiter_ctl.h"
+#include "shared/limits.h"
 #include "waiter/waiter.h"
 
 /* A waiter that dies sooner than this after its start waits to restart. */
@@ -160,12 +161,22 @@ int
 waiter_ctl_reaped(struct master *m, pid_t pid, int st)
 {
 	double now = clock_now();
+	int i;
 
 	if (pid != m->waiter_pid)
 		return (0);
 	m->waiter_pid = 0;
 	atomic_store(&m->shm.hdr->waiter.up, 0);
 	atomic_store(&m->shm.hdr->waiter.pid, 0);
+	/*
+	 * What it held died with it: its figures and its per-client counts
+	 * (their writer is gone, so the master may write them until the
+	 * next one starts).
+	 */
+	for (i = 0; i < PARK_NWHY; i++)
+		atomic_store(&m->shm.hdr->waiter.parked[i], 0);
+	atomic_store(&m->shm.hdr->waiter.pending, 0);
+	lim_waiter_reset(&m->shm);
 	if (m->stopping || m->quitting || m->cfg->waiter.max_conns == 0)
 		return (1);
 	if (WIFSIGNALED(st))

@@ -51,7 +51,18 @@
 	    "their client")						\
 	X(unparked, COUNTER, SLOT,					\
 	    "Connections workers took back from the waiter with a "	\
-	    "request to serve")
+	    "request to serve")	\
+	X(conns_capped, COUNTER, SLOT,					\
+	    "Connections refused with 503: the client held "		\
+	    "limits.max_conns_per_client already")			\
+	X(rate_limited, COUNTER, SLOT,					\
+	    "Requests refused with 429: over the client's limits.rate")	\
+	X(tunnels_capped, COUNTER, SLOT,				\
+	    "CONNECT and Upgrade tunnels refused with 503: "		\
+	    "limits.max_tunnels open")					\
+	X(slow_readers, COUNTER, SLOT,					\
+	    "Connections cut off: the client read a response slower "	\
+	    "than limits.min_rate")
 
 enum ctr_type { CTR_COUNTER, CTR_GAUGE };
 enum ctr_where { CTR_SLOT, CTR_STATE };

@@ -18,7 +18,7 @@
 #include "shared/counters.h"
 #include "shared/shm.h"
 
-#define SB_LAYOUT	1
+#define SB_LAYOUT	2
 
 enum sb_state {
 	SB_DEAD,	/* free slot */
@@ -39,6 +39,14 @@ struct sb_slot {			/* written only by its own worker */
 	/* connections, requests, bytes_in, ...: _Atomic uint64_t each */
 	CTR_TABLE(CTR_SLOT_FIELD)
 	_Atomic uint32_t	hc_held;	/* backend row + 1 it holds; 0 none */
+	/*
+	 * The client of the connection it holds, for the per-client limits
+	 * (shared/limits.h): family 0 when it holds none; the address as
+	 * 16 bytes, IPv4 as ::ffff:a.b.c.d. Set at accept, cleared at close;
+	 * the master's reset of a reaped worker's slot clears it too.
+	 */
+	_Atomic uint32_t	peer_family;
+	_Atomic uint32_t	peer_addr[4];
 	int64_t			started;	/* unix time of the request */
 	char			client[48];	/* "addr:port" */
 	char			request[160];	/* request line, cut */

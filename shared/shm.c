@@ -10,6 +10,7 @@
 
 #include "shared/counters.h"
 #include "shared/health.h"
+#include "shared/limits.h"
 #include "shared/shm.h"
 #include "shared/scoreboard.h"
 
@@ -24,7 +25,7 @@ align_up(size_t n)
 int
 shm_create(struct shm *s, const struct shm_sizes *z)
 {
-	size_t off_sb, off_idle, off_pools, off_health, off_ctr, size;
+	size_t off_sb, off_idle, off_pools, off_health, off_ctr, off_lim, size;
 	void *base;
 
 	off_sb = align_up(sizeof(struct shm_header));
@@ -33,7 +34,8 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	off_health = align_up(off_pools +
 	    (size_t)z->npools * sizeof(struct shm_pool));
 	off_ctr = align_up(off_health + hc_size(z->nrows));
-	size = align_up(off_ctr + sizeof(struct ctr_area));
+	off_lim = align_up(off_ctr + sizeof(struct ctr_area));
+	size = align_up(off_lim + lim_size());
 	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -54,6 +56,7 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	s->hdr->off_health = off_health;
 	s->hdr->nrows = z->nrows;
 	s->hdr->off_counters = off_ctr;	/* zeroed: nothing retired yet */
+	s->hdr->off_limits = off_lim;	/* zeroed: no connection, full buckets */
 	if (getrandom(&s->hdr->instance, sizeof(s->hdr->instance),
 	    GRND_NONBLOCK) != (ssize_t)sizeof(s->hdr->instance))
 		s->hdr->instance = (uint32_t)getpid() ^ (uint32_t)time(NULL);

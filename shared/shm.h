@@ -4,7 +4,7 @@
  * Parts are found by offsets in the header, never by stored pointers.
  *
  *   header | scoreboard | idle map | pools | health table (backends) |
- *   counters (retired workers' totals)
+ *   counters (retired workers' totals) | limits (per-client tables)
  */
 #ifndef PORTER_SHARED_SHM_H
 #define PORTER_SHARED_SHM_H
@@ -33,6 +33,8 @@ struct shm_header {
 	uint32_t		nrows;
 	uint64_t		off_counters;	/* struct ctr_area: retired
 						   workers' totals */
+	uint64_t		off_limits;	/* struct lim_area: the waiter's
+						   connections, token buckets */
 	uint32_t		instance;	/* random, per running porter: its
 						   Via name, so loops show */
 	int64_t			started;	/* unix time the master made it:

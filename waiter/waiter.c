@@ -16,6 +16,7 @@
 #include "lib/handoff.h"
 #include "lib/log.h"
 #include "master/privs.h"
+#include "shared/limits.h"
 #include "waiter/deadline.h"
 #include "waiter/waiter.h"
 #include "worker/http_parse.h"
@@ -122,6 +123,9 @@ due(const struct waiter *wt, const struct parked *p)
 static void
 drop(struct waiter *wt, struct parked *p)
 {
+	/* handed back or closed: no more the waiter's, for the cap */
+	if (p->peerlen > 0)
+		lim_waiter_del(wt->shm, &p->peer.sa);
 	if (!p->ready) {
 		(void)epoll_ctl(wt->ep, EPOLL_CTL_DEL, p->fd, NULL);
 		gauge(wt, p->why, -1);
@@ -346,6 +350,9 @@ take(struct waiter *wt, int fd, const struct handoff *h, int64_t now)
 		free(p);
 		return;
 	}
+	/* from here drop() undoes it */
+	if (p->peerlen > 0)
+		lim_waiter_add(wt->shm, &p->peer.sa);
 	if (p->len == 0 && p->why == PARK_HEAD)
 		p->why = PARK_KEEPALIVE;	/* nothing of a head yet */
 	gauge(wt, p->why, 1);
@@ -514,6 +521,7 @@ waiter_main(const struct waiter_args *a)
 	for (i = 0; i < PARK_NWHY; i++)
 		atomic_store(&wt.sw->parked[i], 0);
 	atomic_store(&wt.sw->pending, 0);
+	lim_waiter_reset(wt.shm);
 	if ((wt.ep = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		log_syserr("waiter: epoll");
 		_exit(1);

@@ -29,6 +29,10 @@ struct conn {
 	struct sockaddr_storage		 peer_sa;
 	socklen_t			 peer_len;
 	unsigned			 requests;	/* served on it so far */
+	int				 resumed;	/* this request was parked
+							   for its body by another
+							   worker: counted and
+							   admitted there */
 	char				*buf;		/* client bytes [0, len) */
 	size_t				 len;
 	struct http_req			 req;

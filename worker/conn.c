@@ -22,6 +22,7 @@
 #include "worker/filter.h"
 #include "worker/forward.h"
 #include "worker/fwd_rules.h"
+#include "worker/limit.h"
 #include "worker/normalize.h"
 #include "worker/park.h"
 #include "worker/proxy.h"
@@ -389,7 +390,8 @@ serve_request(struct conn *c)
 		return (filtered(c, &c->lst->filter, "", &rc) ? rc :
 		    status_request(c));
 	if (c->fwd != NULL) {
-		if (filtered(c, &c->lst->filter, "", &rc))
+		if (filtered(c, &c->lst->filter, "", &rc) ||
+		    (!c->resumed && !limit_request_admit(c, &rc)))
 			return (rc);
 		if ((st = hop_checks(c)) != 0)
 			return (st == 1 ? 0 : -1);
@@ -414,7 +416,8 @@ serve_request(struct conn *c)
 	c->npath = c->w->nbuf;
 	c->npathlen = (size_t)n;
 
-	if (filtered(c, &c->lst->filter, c->npath, &rc))
+	if (filtered(c, &c->lst->filter, c->npath, &rc) ||
+	    (!c->resumed && !limit_request_admit(c, &rc)))
 		return (rc);
 	rt = route_match(c->lst, host, hostlen, c->npath, c->npathlen);
 	if (rt == NULL)
@@ -500,6 +503,11 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 	}
 	(void)str_copy(w->sb->client, sizeof(w->sb->client), c.peer);
 	sb_set_state(w->sb, SB_READING);
+	/* one the waiter hands back was admitted when it was accepted */
+	if (h != NULL)
+		limit_conn_start(&c);
+	else if (!limit_conn_admit(&c))
+		goto out;
 
 	for (;;) {
 		double start;
@@ -509,7 +517,11 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		if (rc <= 0 || rc == 2)
 			break;
 		start = clock_now();
-		/* counted once, by the worker that first read its head */
+		/*
+		 * Counted (and its rate taken) once, by the worker that
+		 * first read its head.
+		 */
+		c.resumed = counted;
 		if (!counted)
 			sb_add(&w->sb->requests, 1);
 		counted = 0;
@@ -555,6 +567,8 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		park_now = 0;
 		sb_set_state(w->sb, c.len > 0 ? SB_READING : SB_KEEPALIVE);
 	}
+out:
+	limit_conn_end(&c);
 	(void)close(fd);
 	w->sb->request[0] = '\0';
 }

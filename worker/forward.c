@@ -23,6 +23,7 @@
 #include "worker/forward.h"
 #include "worker/fwd_rules.h"
 #include "worker/io.h"
+#include "worker/limit.h"
 #include "worker/proxy.h"
 #include "worker/proxy_auth.h"
 #include "worker/tunnel.h"
@@ -246,7 +247,9 @@ forward_request(struct conn *c)
 	}
 
 	if (q->meth == HTTP_M_CONNECT) {
-		sb_set_state(w->sb, SB_UPSTREAM);
+		/* a max_tunnels place: the slot shows tunnel from here */
+		if (!limit_tunnel_admit(c, &st))
+			return (st);
 		if ((fd = upstream_connect(&to, 0, w->cfg->timeouts.connect,
 		    &i, tried, sizeof(tried))) == -1) {
 			why = addr_connect_why(errno);

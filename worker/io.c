@@ -1,9 +1,11 @@
 #include "config.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <linux/sockios.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,27 +13,71 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "config/cfg.h"
 #include "lib/clock.h"
 #include "worker/io.h"
 
 /* A wait may end this much after its deadline rather than cost a syscall. */
 #define IO_SLACK	0.05
 #define IO_MIN_WAIT	0.001
+/* min_rate: the first second a peer is waited on is free. */
+#define IO_PACE_GRACE	1.0
 
 void
 io_init(struct io *io, int fd)
 {
-	io->fd = fd;
-	io->rto = 0;
-	io->sto = 0;
+	io_init_set(io, fd, 0, 0);
 }
 
 void
 io_init_set(struct io *io, int fd, double rto, double sto)
 {
+	memset(io, 0, sizeof(*io));
 	io->fd = fd;
 	io->rto = rto;
 	io->sto = sto;
+}
+
+void
+io_pace(struct io *io, double rate)
+{
+	io->pace_rate = rate > 0 ? rate : 0;
+	io_pace_reset(io);
+}
+
+void
+io_pace_reset(struct io *io)
+{
+	io->pace_stalled = 0;
+	io->pace_out = 0;
+	io->pace_taken = 0;
+}
+
+/*
+ * A send to a paced peer came back short or timed out: it waited the
+ * whole send timeout (io->sto) for the peer. 0 while the peer keeps up,
+ * else -1 (ETIMEDOUT, pace_cut set). Bytes the kernel still holds for
+ * the peer are not taken yet: a large send buffer is no head start.
+ */
+static int
+pace_stall(struct io *io)
+{
+	uint64_t taken;
+	int q = 0;
+
+	io->pace_stalled += io->sto;
+	if (io->pace_stalled <= IO_PACE_GRACE)
+		return (0);
+	if (ioctl(io->fd, SIOCOUTQ, &q) == -1 || q < 0)
+		q = 0;
+	taken = io->pace_out > (uint64_t)q ? io->pace_out - (uint64_t)q : 0;
+	io->pace_taken = taken;
+	if ((double)taken >= io->pace_rate *
+	    (io->pace_stalled - IO_PACE_GRACE))
+		return (0);
+	io->pace_cut = 1;
+	errno = ETIMEDOUT;
+	return (-1);
 }
 
 static int
@@ -50,18 +96,20 @@ set_timeo(int fd, int opt, double secs)
  * deadline has already passed).
  */
 static int
-arm(int fd, int opt, double *cur, double deadline, int grow)
+arm(int fd, int opt, double *cur, double deadline, int grow, double tick)
 {
-	double left = deadline - clock_now();
+	double left = deadline - clock_now(), want;
 
 	if (left <= 0) {
 		errno = ETIMEDOUT;
 		return (-1);
 	}
-	if (*cur == 0 || *cur > left + IO_SLACK || grow) {
-		if (set_timeo(fd, opt, left) == -1)
+	/* a paced send wakes every tick to check its peer keeps up */
+	want = tick > 0 && left > tick ? tick : left;
+	if (*cur == 0 || *cur > want + IO_SLACK || (grow && *cur != want)) {
+		if (set_timeo(fd, opt, want) == -1)
 			return (-1);
-		*cur = left;
+		*cur = want;
 	}
 	return (0);
 }
@@ -74,7 +122,7 @@ io_read(struct io *io, void *buf, size_t n, double deadline)
 	for (;;) {
 		ssize_t r;
 
-		if (arm(io->fd, SO_RCVTIMEO, &io->rto, deadline, grow) == -1)
+		if (arm(io->fd, SO_RCVTIMEO, &io->rto, deadline, grow, 0) == -1)
 			return (-1);
 		r = recv(io->fd, buf, n, 0);
 		if (r >= 0)
@@ -94,14 +142,17 @@ io_writev(struct io *io, struct iovec *iov, int iovcnt, double deadline)
 
 	while (iovcnt > 0) {
 		struct msghdr mh;
+		size_t want = 0;
 		ssize_t w;
+		int i;
 
 		if (iov->iov_len == 0) {
 			iov++;
 			iovcnt--;
 			continue;
 		}
-		if (arm(io->fd, SO_SNDTIMEO, &io->sto, deadline, grow) == -1)
+		if (arm(io->fd, SO_SNDTIMEO, &io->sto, deadline, grow,
+		    io->pace_rate > 0 ? CFG_PACE_TICK : 0) == -1)
 			return (-1);
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = iov;
@@ -113,10 +164,21 @@ io_writev(struct io *io, struct iovec *iov, int iovcnt, double deadline)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				return (-1);
+			if (io->pace_rate > 0 && pace_stall(io) == -1)
+				return (-1);
 			grow = 1;
 			continue;
 		}
 		grow = 0;
+		if (io->pace_rate > 0) {
+			/* a blocking send comes back short only when its
+			   timeout (or a signal) came first */
+			for (i = 0; i < iovcnt; i++)
+				want += iov[i].iov_len;
+			io->pace_out += (uint64_t)w;
+			if ((size_t)w < want && pace_stall(io) == -1)
+				return (-1);
+		}
 		while (w > 0 && iovcnt > 0) {
 			if ((size_t)w >= iov->iov_len) {
 				w -= (ssize_t)iov->iov_len;

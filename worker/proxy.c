@@ -42,6 +42,7 @@
 #include "worker/balance.h"
 #include "worker/http_parse.h"
 #include "worker/io.h"
+#include "worker/limit.h"
 #include "worker/pick.h"
 #include "worker/proxy.h"
 #include "worker/relay.h"
@@ -411,14 +412,19 @@ proxy_tunnel(struct conn *c, int fd, const char *head, size_t hlen,
 	struct worker *w = c->w;
 	struct tunnel_end a, b;
 	struct tunnel_stats st;
+	int rc;
 
+	/* max_tunnels: a CONNECT took its place before connecting */
+	if (!limit_tunnel_admit(c, &rc)) {
+		(void)close(fd);
+		return (rc);
+	}
 	if (io_write(&c->io, head, hlen, clock_now() +
 	    w->cfg->timeouts.client_body) == -1) {
 		(void)close(fd);
 		return (-1);
 	}
 	c->sent += hlen;
-	sb_set_state(w->sb, SB_TUNNEL);
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	a.fd = c->io.fd;

@@ -28,6 +28,7 @@ int	proxy_forward(struct conn *, const struct cfg_route *,
  * bytes both ways until either side ends. pre: what the server already
  * sent past its head, for the client first. Closes fd; logs the bytes
  * each way. Returns -1: the client connection ends with the tunnel.
+ * Over limits.max_tunnels the client gets 503 instead (worker/limit.h).
  */
 int	proxy_tunnel(struct conn *, int fd, const char *head, size_t hlen,
 	    const char *pre, size_t npre);

@@ -19,6 +19,8 @@ IDLE=2
 porter_start <<EOF
 access_log = "$T/access.log";
 workers = { start = 2; min_spare = 1; max_spare = 2; max = 2; max_requests = 0; };
+# two sessions at once below: both workers may tunnel (the default is half)
+limits = { max_tunnels = 2; };
 timeouts = { tunnel_idle = $IDLE.0; };
 listeners = (
   { listen = "127.0.0.1:$P"; mode = "forward"; allow = [ "127.0.0.0/8" ];

@@ -268,6 +268,14 @@ START_TEST(defaults)
 	ck_assert_uint_eq(c->limits.max_header_size, 16384);
 	ck_assert_uint_eq(c->limits.max_uri_size, 8192);
 	ck_assert_uint_eq(c->limits.max_body_size, 0);
+	ck_assert_uint_eq(c->limits.max_conns_per_client, 0);
+	ck_assert_double_eq(c->limits.rate, 0);
+	ck_assert_uint_eq(c->limits.burst, 1);
+	ck_assert_int_eq(c->limits.nexempt, 0);
+	ck_assert_uint_eq(c->limits.max_tunnels, 32);
+	ck_assert_uint_eq(c->limits.min_rate, 500);
+	/* min_rate on: client sockets' send timeout ticks every second */
+	ck_assert_double_eq(cfg_accept_sndtimeo(c), CFG_PACE_TICK);
 	ck_assert_int_eq(c->upstream_keepalive, 16);
 	ck_assert_uint_eq(c->waiter.max_conns, 16384);
 	ck_assert_double_eq(c->waiter.park_after, 0.02);
@@ -339,6 +347,63 @@ START_TEST(balancing)
 }
 END_TEST
 
+/* The per-client limits: every setting, and the defaults that follow. */
+START_TEST(client_limits)
+{
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN];
+
+	c = load(&t, "workers = { max = 10; };\n"
+	    "limits = { max_conns_per_client = 20; rate = 2.5; burst = 7;\n"
+	    "  exempt = [ \"10.0.0.0/8\", \"::1\" ]; max_tunnels = 10;\n"
+	    "  min_rate = \"1K\"; };\n" BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->limits.max_conns_per_client, 20);
+	ck_assert_double_eq(c->limits.rate, 2.5);
+	ck_assert_uint_eq(c->limits.burst, 7);
+	ck_assert_int_eq(c->limits.nexempt, 2);
+	ck_assert_int_eq(c->limits.exempt[0].family, AF_INET);
+	ck_assert_int_eq(c->limits.exempt[0].bits, 8);
+	ck_assert_int_eq(c->limits.exempt[1].family, AF_INET6);
+	ck_assert_int_eq(c->limits.exempt[1].bits, 128);
+	ck_assert_uint_eq(c->limits.max_tunnels, 10);
+	ck_assert_uint_eq(c->limits.min_rate, 1024);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* burst: ceil(rate), at least 1; max_tunnels: half of max, up */
+	c = load(&t, "workers = { max = 7; };\n"
+	    "limits = { rate = 2.5; min_rate = 0; };\n" BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->limits.burst, 3);
+	ck_assert_uint_eq(c->limits.max_tunnels, 4);
+	/* min_rate off: the send timeout is client_body, as it was */
+	ck_assert_double_eq(cfg_accept_sndtimeo(c), 30.0);
+	cfg_free(c);
+	tf_remove(&t);
+	c = load(&t, "workers = { count = 1; };\n"
+	    "limits = { rate = 0.25; max_tunnels = 0; };\n" BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->limits.burst, 1);
+	ck_assert_uint_eq(c->limits.max_tunnels, 0);
+	cfg_free(c);
+	tf_remove(&t);
+	c = load(&t, "limits = { rate = 4; };\n" BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_double_eq(c->limits.rate, 4.0);
+	ck_assert_uint_eq(c->limits.burst, 4);
+	cfg_free(c);
+	tf_remove(&t);
+	/* a client_body shorter than the tick is the send timeout */
+	c = load(&t, "timeouts = { client_body = 0.5; };\n" BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_double_eq(cfg_accept_sndtimeo(c), 0.5);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
 /* Empty groups are fine and leave the defaults. */
 START_TEST(empty_groups)
 {
@@ -351,6 +416,8 @@ START_TEST(empty_groups)
 	ck_assert_int_eq(c->workers.max, 64);
 	ck_assert_double_eq(c->timeouts.connect, 3.0);
 	ck_assert_uint_eq(c->limits.max_uri_size, 8192);
+	ck_assert_uint_eq(c->limits.max_tunnels, 32);
+	ck_assert_uint_eq(c->limits.min_rate, 500);
 	cfg_free(c);
 	tf_remove(&t);
 }
@@ -1664,8 +1731,41 @@ static const struct bad_case {
 	/* contract settings that a later issue implements */
 	{ BASE "cache = { size = \"64M\"; };\n", 3,
 	  "cache is not supported yet" },
-	{ "limits = { max_conns_per_client = 5; };\n" BASE, 1,
-	  "limits.max_conns_per_client is not supported yet" },
+	/* per-client limits */
+	{ "limits = {\n max_conns_per_client = -1; };\n" BASE, 2,
+	  "limits.max_conns_per_client must be between 0 and 1000000, not -1" },
+	{ "limits = {\n max_conns_per_client = \"5\"; };\n" BASE, 2,
+	  "limits.max_conns_per_client must be an integer" },
+	{ "limits = {\n rate = -1.5; };\n" BASE, 2,
+	  "limits.rate must be 0 (off) or between 0.001 and 1000000 requests "
+	  "per second, not -1.5" },
+	{ "limits = {\n rate = 2000000; };\n" BASE, 2,
+	  "limits.rate must be 0 (off) or between" },
+	{ "limits = {\n rate = \"10/s\"; };\n" BASE, 2,
+	  "limits.rate must be a number (requests per second)" },
+	{ "limits = { rate = 5;\n burst = 0; };\n" BASE, 2,
+	  "limits.burst must be between 1 and 1000000, not 0" },
+	{ "limits = {\n burst = 4; };\n" BASE, 2,
+	  "limits.burst needs limits.rate > 0" },
+	{ "limits = { rate = 0;\n burst = 4; };\n" BASE, 2,
+	  "limits.burst needs limits.rate > 0" },
+	{ "limits = {\n exempt = [ \"10.0.0.0/33\" ]; };\n" BASE, 2,
+	  "limits.exempt[0]: bad address range \"10.0.0.0/33\"" },
+	{ "limits = {\n exempt = \"10.0.0.1\"; };\n" BASE, 2,
+	  "limits.exempt must be an array of strings" },
+	{ "workers = { max = 4; };\nlimits = {\n max_tunnels = 5; };\n"
+	  BASE, 3, "limits.max_tunnels (5) must be <= workers.max (4)" },
+	{ "limits = {\n max_tunnels = -1; };\n" BASE, 2,
+	  "limits.max_tunnels must be between 0 and 4096, not -1" },
+	{ "limits = {\n min_rate = -5; };\n" BASE, 2,
+	  "limits.min_rate must not be negative" },
+	{ "limits = {\n min_rate = \"2G\"; };\n" BASE, 2,
+	  "limits.min_rate must be <= 1G (bytes per second), not 2147483648" },
+	{ "limits = {\n min_rate = 1.5; };\n" BASE, 2,
+	  "limits.min_rate must be a size" },
+	{ "limits = {\n max_tunnel = 5; };\n" BASE, 2,
+	  "unknown setting \"limits.max_tunnel\" (did you mean "
+	  "\"limits.max_tunnels\"?)" },
 	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
 	  "routes = ( { pool = \"app\";\n cache = true; } ); } );\n",
 	  3, "listeners[0].routes[0].cache is not supported yet" },
@@ -2627,6 +2727,7 @@ config_suite(void)
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, underscores_in_headers);
 	tcase_add_test(tc, balancing);
+	tcase_add_test(tc, client_limits);
 	tcase_add_test(tc, empty_groups);
 	tcase_add_test(tc, relative_paths);
 	tcase_add_test(tc, relative_config_path);
