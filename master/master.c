@@ -95,7 +95,9 @@ stop_workers(struct master *m)
 	pool_signal_all(m, SIGTERM);
 	(void)sigemptyset(&chld);
 	(void)sigaddset(&chld, SIGCHLD);
-	while (m->nworkers > 0 && clock_now() < deadline) {
+	/* the waiter too: nothing of porter outlives its master */
+	while ((m->nworkers > 0 || m->waiter_pid > 0) &&
+	    clock_now() < deadline) {
 		(void)sigtimedwait(&chld, NULL, &ts);
 		pool_reap(m);
 	}
@@ -104,7 +106,9 @@ stop_workers(struct master *m)
 		    m->nworkers);
 		pool_signal_all(m, SIGKILL);
 	}
-	while (m->nworkers > 0) {
+	if (m->waiter_pid > 0)
+		(void)kill(m->waiter_pid, SIGKILL);
+	while (m->nworkers > 0 || m->waiter_pid > 0) {
 		(void)sigtimedwait(&chld, NULL, &ts);
 		pool_reap(m);
 	}

@@ -1,10 +1,11 @@
 #!/bin/bash
 # l001: per-client limits. Each part uses client addresses of its own on
 # loopback (127.0.0.N), so the limits of one part never touch another.
-#   max_conns_per_client = 3: a client holding 3 idle connections gets
-#     503 (Retry-After: 1, Connection: close) on the 4th at once, before
-#     sending anything; another client is served meanwhile; once the 3
-#     close, the client is served again.
+#   max_conns_per_client = 3: a client holding 3 connections (each sent
+#     the start of a head, so they are parked with the waiter, which
+#     counts them) gets 503 (Retry-After: 1, Connection: close) on the 4th
+#     at once, before its head is complete; another client is served
+#     meanwhile; once the 3 close, the client is served again.
 #   rate = 0.5, burst = 3: 3 requests at once pass, the 4th gets 429 with
 #     Retry-After: 2 on the same kept-alive connection; a refused POST
 #     closes its connection; after 2 s a token is back.
@@ -87,11 +88,16 @@ def hold_then(s, h, ready):
 mode, a = sys.argv[1], sys.argv[2:]
 if mode == "hold":
     socks = [conn(a[0], a[1]) for _ in range(int(a[2]))]
+    # the start of a head: accepted (TCP_DEFER_ACCEPT waits for a first
+    # byte) and parked with the waiter, which counts them for the cap
+    for s in socks:
+        s.sendall(b"GET /held HTTP/1.1\r\n")
     with open(a[3], "w") as f:
         f.write("%d\n" % len(socks))
     time.sleep(60)
 elif mode == "probe":
     s = conn(a[0], a[1])
+    s.sendall(b"GET /probe HTTP/1.1\r\n")
     s.settimeout(5)
     t0, data, end = time.monotonic(), b"", "timeout"
     try:
@@ -161,6 +167,9 @@ total() {	# NAME: the value of NAME on the status page's totals line
 # still shows its last client)
 workers_of() { page | grep -v ' state=idle ' | grep -c "^slot=.* client=$1\( \|$\)"; }
 workers_are() { [ "$(workers_of "$1")" = "$2" ]; }
+# connections the waiter holds (idle ones are parked there, not in workers)
+parked() { page | sed -n 's/^waiter:.* parked=\([0-9]*\) .*/\1/p'; }
+parked_are() { [ "$(parked)" = "$1" ]; }
 tunnels_are() { [ "$(page | grep -c '^slot=.* state=tunnel ')" = "$1" ]; }
 
 # ---- max_conns_per_client ----------------------------------------------
@@ -168,11 +177,11 @@ C=127.0.0.10
 "$PYTHON" "$T/lt.py" hold $C "$P" 3 "$T/hold10" &
 hold=$!
 track $hold
-expect_true "3 idle connections from $C, each held by a worker" \
-    wait_until 5 workers_are $C 3
+expect_true "3 connections from $C that sent part of a head, parked with the waiter" \
+    wait_until 5 parked_are 3
 out=$(lt probe $C "$P")
 diag "the 4th:" "$out"
-expect_match "$(first_line "$out")" '^HTTP/1\.1 503 ' "the 4th connection from $C: 503, without sending a byte"
+expect_match "$(first_line "$out")" '^HTTP/1\.1 503 ' "the 4th connection from $C: 503 before its head is complete"
 expect_eq "$(hval Retry-After "$out")" 1 "... with Retry-After: 1"
 expect_eq "$(hval Connection "$out")" close "... and Connection: close"
 expect_match "$out" 'Too many connections from your address' "... a short text body"
@@ -184,7 +193,7 @@ expect_eq "$code" 503 "a request on one more connection from $C: 503"
 expect_eq "$(cu --interface 127.0.0.11 "$U/other")" app "meanwhile 127.0.0.11 is served"
 kill $hold
 wait $hold 2>/dev/null
-expect_true "the 3 connections from $C closed" wait_until 5 workers_are $C 0
+expect_true "the 3 connections from $C closed" wait_until 5 parked_are 0
 expect_eq "$(cu --interface $C -w ' %{http_code}' "$U/again" | tr -d '\n')" "app 200" \
     "then $C is served again"
 expect_eq "$(total conns_capped)" 2 "status page: conns_capped=2"
@@ -224,14 +233,14 @@ X=127.0.0.3
 "$PYTHON" "$T/lt.py" hold $X "$P" 5 "$T/hold3" &
 hold=$!
 track $hold
-expect_true "5 idle connections from exempt $X, all held" wait_until 5 workers_are $X 5
+expect_true "5 connections from exempt $X, all held" wait_until 5 parked_are 5
 codes=$(cu --interface $X -w '%{http_code} ' -o /dev/null "$U/x1" -o /dev/null "$U/x2" \
     -o /dev/null "$U/x3" -o /dev/null "$U/x4" -o /dev/null "$U/x5" -o /dev/null "$U/x6")
 expect_eq "$codes" "200 200 200 200 200 200 " \
     "exempt $X: a 6th connection and 6 quick requests, all served"
 kill $hold
 wait $hold 2>/dev/null
-expect_true "the exempt client's connections closed" wait_until 5 workers_are $X 0
+expect_true "the exempt client's connections closed" wait_until 5 parked_are 0
 
 # ---- max_tunnels ---------------------------------------------------------
 "$PYTHON" "$T/lt.py" connect 127.0.0.30 "$PF" "127.0.0.1:$B" "$T/t1" >/dev/null &
