@@ -302,6 +302,9 @@ struct cfg {
 static inline double
 cfg_accept_rcvtimeo(const struct cfg *c)
 {
+	/* with a waiter, the first wait for a head is park_after */
+	if (c->waiter.max_conns > 0 && c->waiter.park_after > 0)
+		return (c->waiter.park_after);
 	return (c->timeouts.client_header);
 }
 
