@@ -275,11 +275,13 @@ readable(struct waiter *wt, struct parked *p, int64_t now)
 	int newline = 0;
 
 	for (;;) {
-		size_t room = cap - p->len;
+		size_t room;
 		ssize_t n;
 
-		if (room == 0)
+		/* (a reload may have made max_header_size smaller) */
+		if (p->len >= cap)
 			break;
+		room = cap - p->len;
 		if (room > sizeof(wt->scratch))
 			room = sizeof(wt->scratch);
 		n = recv(p->fd, wt->scratch, room, MSG_DONTWAIT);
