@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <string.h>
 
+#include "lib/mix.h"
 #include "shared/limits.h"
 #include "shared/scoreboard.h"
 
@@ -52,17 +53,6 @@ key_of(const struct sockaddr *sa, struct lim_key *k)
 		return (-1);
 	memcpy(k->w, b, sizeof(k->w));
 	return (0);
-}
-
-static uint64_t
-mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	x ^= x >> 31;
-	return (x);
 }
 
 /*

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/mix.h"
 #include "worker/balance.h"
 
 #define FNV_OFFSET	0xcbf29ce484222325ULL
@@ -23,21 +24,7 @@ fnv1a(uint64_t h, const void *buf, size_t len)
 	return (h);
 }
 
-/*
- * splitmix64's finaliser: FNV-1a alone leaves similar short strings
- * ("a#1", "a#2") close together on the ring.
- */
-static uint64_t
-mix64(uint64_t h)
-{
-	h ^= h >> 30;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	h ^= h >> 27;
-	h *= 0x94d049bb133111ebULL;
-	h ^= h >> 31;
-	return (h);
-}
-
+/* mix64 (lib/mix.h): FNV-1a alone leaves "a#1", "a#2" close on the ring */
 static uint64_t
 key_hash(const char *key, size_t len)
 {
