@@ -151,6 +151,15 @@ read_head(struct conn *c, int first)
 		}
 		c->len += (size_t)n;
 		sb_add(&c->w->sb->bytes_in, (uint64_t)n);
+		/*
+		 * A new connection is accepted once its first bytes are in
+		 * (TCP_DEFER_ACCEPT), and a client sends a head in one
+		 * piece: one that is still short now is slow, and is parked
+		 * without waiting any longer (a slowloris costs a worker a
+		 * few system calls, not park_after).
+		 */
+		if (first && park_at > 0)
+			park_at = clock_now();
 	}
 }
 
