@@ -118,14 +118,15 @@ dl_first(const struct dl_heap *h)
 }
 
 int64_t
-dl_due(const struct dl_limits *l, int why, int64_t since, uint32_t bytes)
+dl_due(const struct dl_limits *l, int why, int64_t since, int64_t last,
+    uint32_t bytes)
 {
 	int64_t at, rate;
 
 	if (why == PARK_KEEPALIVE)
 		return (since + l->keepalive_ms);
-	at = since + (why == PARK_BODY ? l->client_body_ms :
-	    l->client_header_ms);
+	at = why == PARK_BODY ? (last > since ? last : since) +
+	    l->client_body_ms : since + l->client_header_ms;
 	if (l->min_rate > 0) {
 		rate = since + DL_RATE_GRACE_MS +
 		    (int64_t)bytes * 1000 / l->min_rate;

@@ -47,12 +47,15 @@ struct dl_limits {
 
 /*
  * When a parked connection must be closed: why (enum park_why) it waits,
- * since when (ms), and how many bytes it has sent since then. An idle
- * one gets keepalive; a head client_header and a body client_body, each
- * cut sooner when it falls behind min_rate: a second's grace, then a
- * second for every min_rate bytes (Apache's mod_reqtimeout MinRate).
+ * since when (ms), when its last bytes came (ms), and how many bytes it
+ * has sent since since. An idle one gets keepalive from since; a head
+ * client_header from since (a deadline for the whole head); a body
+ * client_body from its last bytes (the longest wait for the next piece,
+ * as in a worker). Heads and bodies are cut sooner when they fall behind
+ * min_rate: a second's grace, then a second for every min_rate bytes
+ * (Apache's mod_reqtimeout MinRate).
  */
 int64_t		 dl_due(const struct dl_limits *, int why, int64_t since,
-		    uint32_t bytes);
+		    int64_t last, uint32_t bytes);
 
 #endif

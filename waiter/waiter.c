@@ -43,6 +43,7 @@ struct parked {
 	uint32_t	 need;		/* head + body to hand over; 0 unknown */
 	uint32_t	 mark;		/* len when since was set (min_rate) */
 	int64_t		 since;		/* ms: the head (body) began, or idle */
+	int64_t		 last;		/* ms: its last bytes came */
 	int		 fd;
 	uint32_t	 generation;
 	uint16_t	 listener;
@@ -117,7 +118,8 @@ settings(struct waiter *wt)
 static int64_t
 due(const struct waiter *wt, const struct parked *p)
 {
-	return (dl_due(&wt->lim, p->why, p->since, p->len - p->mark));
+	return (dl_due(&wt->lim, p->why, p->since, p->last,
+	    p->len - p->mark));
 }
 
 static void
@@ -242,7 +244,7 @@ complete(struct waiter *wt, struct parked *p, int64_t now)
 	gauge(wt, p->why, -1);
 	p->why = PARK_BODY;
 	gauge(wt, p->why, 1);
-	p->since = now;
+	p->since = p->last = now;
 	p->mark = p->len;
 	return (0);
 }
@@ -304,6 +306,7 @@ readable(struct waiter *wt, struct parked *p, int64_t now)
 			p->since = now;
 			p->mark = 0;
 		}
+		p->last = now;
 		if (append(p, wt->scratch, (size_t)n) == -1) {
 			log_syserr("waiter: buffer");
 			drop(wt, p);
@@ -344,6 +347,7 @@ take(struct waiter *wt, int fd, const struct handoff *h, int64_t now)
 	p->requests = h->requests;
 	p->flags = h->flags;
 	p->since = h->since_ms > 0 && h->since_ms <= now ? h->since_ms : now;
+	p->last = now;
 	p->peerlen = h->peerlen;
 	memcpy(&p->peer, &h->peer, sizeof(p->peer));
 	if (h->len > 0 && append(p, wt->scratch, h->len) == -1) {

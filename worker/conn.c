@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -31,20 +32,22 @@
 
 /* Room kept for the access log's copy of the request line. */
 #define CONN_LOGLINE	512
+/* How long the next piece of a small body may take before it is parked. */
+#define CONN_BODY_WAIT_MS	2
 
 /*
  * A small body (Content-Length, at most what the waiter reads) that has
- * not all come with its head: read it here for waiter.park_after, else
- * park the connection with head and all, so that a client trickling its
- * body holds no worker either. Called once the request is accepted (a
- * refusal needs no body). 1: serve it (whatever came), 2: parked.
+ * not all come with its head: read it here while its pieces come back
+ * to back, else park the connection with head and all, so that a client
+ * trickling its body holds no worker either. Called once the request is
+ * accepted (a refusal needs no body). 1: serve it (whatever came), 2:
+ * parked.
  */
 static int
 read_small_body(struct conn *c)
 {
 	const struct http_req *q = &c->req;
 	const struct cfg *cfg = c->w->cfg;
-	double park_at;
 	uint64_t need;
 
 	if (c->w->park_fd < 0 || http_req_body(q) != HTTP_BODY_LENGTH ||
@@ -56,21 +59,28 @@ read_small_body(struct conn *c)
 	    (cfg->limits.max_body_size > 0 &&
 	    (uint64_t)q->h.content_length > cfg->limits.max_body_size))
 		return (1);
-	park_at = clock_now() + c->w->park_after;
 	while (c->len < need) {
-		ssize_t n = io_read(&c->io, c->buf + c->len, need - c->len,
-		    park_at);
+		struct pollfd pfd;
+		ssize_t n;
 
-		if (n > 0) {
-			c->len += (size_t)n;
-			sb_add(&c->w->sb->bytes_in, (uint64_t)n);
-			continue;
-		}
+		/*
+		 * A client sends its small body with its head; one that has
+		 * not sent the rest within a moment is slow (poll: a socket
+		 * timeout cannot be made this short for free).
+		 */
+		pfd.fd = c->io.fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, CONN_BODY_WAIT_MS) == 0)
+			return (park_conn(c, PARK_BODY | PARK_COUNTED,
+			    clock_now_ms()) == 0 ? 2 : 1);
+		n = io_read(&c->io, c->buf + c->len, need - c->len,
+		    clock_now() + cfg->timeouts.client_body);
 		/* the end, or an error: serving it finds out */
-		if (n == 0 || errno != ETIMEDOUT)
+		if (n <= 0)
 			return (1);
-		return (park_conn(c, PARK_BODY | PARK_COUNTED,
-		    clock_now_ms()) == 0 ? 2 : 1);
+		c->len += (size_t)n;
+		sb_add(&c->w->sb->bytes_in, (uint64_t)n);
 	}
 	return (1);
 }

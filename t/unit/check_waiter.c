@@ -117,11 +117,17 @@ START_TEST(due_by_reason)
 {
 	struct dl_limits l = { 10000, 30000, 5000, 0 };
 
-	ck_assert_int_eq(dl_due(&l, PARK_KEEPALIVE, 1000, 0), 6000);
-	ck_assert_int_eq(dl_due(&l, PARK_HEAD, 1000, 0), 11000);
-	ck_assert_int_eq(dl_due(&l, PARK_BODY, 1000, 0), 31000);
+	ck_assert_int_eq(dl_due(&l, PARK_KEEPALIVE, 1000, 0, 0), 6000);
+	ck_assert_int_eq(dl_due(&l, PARK_HEAD, 1000, 0, 0), 11000);
+	ck_assert_int_eq(dl_due(&l, PARK_BODY, 1000, 0, 0), 31000);
 	/* no rate: bytes do not matter */
-	ck_assert_int_eq(dl_due(&l, PARK_HEAD, 1000, 123456), 11000);
+	ck_assert_int_eq(dl_due(&l, PARK_HEAD, 1000, 0, 123456), 11000);
+	/* a head's timeout is a deadline: bytes that keep coming do not
+	   move it; a body's is the wait for its next bytes */
+	ck_assert_int_eq(dl_due(&l, PARK_HEAD, 1000, 9000, 10), 11000);
+	ck_assert_int_eq(dl_due(&l, PARK_BODY, 1000, 45000, 10), 75000);
+	/* an idle connection's is from when it went idle */
+	ck_assert_int_eq(dl_due(&l, PARK_KEEPALIVE, 1000, 3000, 0), 6000);
 }
 END_TEST
 
@@ -130,17 +136,19 @@ START_TEST(due_min_rate)
 	struct dl_limits l = { 10000, 30000, 5000, 500 };
 
 	/* nothing yet: the grace second */
-	ck_assert_int_eq(dl_due(&l, PARK_HEAD, 0, 0), DL_RATE_GRACE_MS);
+	ck_assert_int_eq(dl_due(&l, PARK_HEAD, 0, 0, 0), DL_RATE_GRACE_MS);
 	/* 500 bytes buy a second more */
-	ck_assert_int_eq(dl_due(&l, PARK_HEAD, 0, 500),
+	ck_assert_int_eq(dl_due(&l, PARK_HEAD, 0, 0, 500),
 	    DL_RATE_GRACE_MS + 1000);
-	ck_assert_int_eq(dl_due(&l, PARK_BODY, 0, 2500),
+	ck_assert_int_eq(dl_due(&l, PARK_BODY, 0, 0, 2500),
 	    DL_RATE_GRACE_MS + 5000);
 	/* never past the timeout itself */
-	ck_assert_int_eq(dl_due(&l, PARK_HEAD, 0, 1000000), 10000);
-	ck_assert_int_eq(dl_due(&l, PARK_BODY, 0, 1000000), 30000);
+	ck_assert_int_eq(dl_due(&l, PARK_HEAD, 0, 0, 1000000), 10000);
+	ck_assert_int_eq(dl_due(&l, PARK_BODY, 0, 0, 1000000), 30000);
+	/* a body that keeps pace is not cut at client_body from its start */
+	ck_assert_int_eq(dl_due(&l, PARK_BODY, 0, 40000, 1000000), 70000);
 	/* an idle connection owes no bytes */
-	ck_assert_int_eq(dl_due(&l, PARK_KEEPALIVE, 0, 0), 5000);
+	ck_assert_int_eq(dl_due(&l, PARK_KEEPALIVE, 0, 0, 0), 5000);
 }
 END_TEST
 
