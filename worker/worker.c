@@ -201,8 +201,11 @@ drain_only(int ep, const struct worker_args *a)
 	(void)epoll_ctl(ep, EPOLL_CTL_DEL, a->pod_fd, NULL);
 }
 
-/* Accept on listener li and serve the connection. */
-static void
+/*
+ * Accept on listener li and serve the connection: 1 if one was served, 0
+ * if there was none to take.
+ */
+static int
 serve_accepted(struct worker *w, const struct worker_args *a, int li)
 {
 	struct sockaddr_storage ss;
@@ -214,15 +217,16 @@ serve_accepted(struct worker *w, const struct worker_args *a, int li)
 		/* another worker took it, or the client left */
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == EINTR || errno == ECONNABORTED)
-			return;
+			return (0);
 		log_syserr("accept on %s", a->cfg->listeners[li].addr.text);
 		if (errno == EMFILE || errno == ENFILE ||
 		    errno == ENOBUFS || errno == ENOMEM)
 			(void)usleep(100 * 1000);
-		return;
+		return (0);
 	}
 	conn_serve(w, &a->cfg->listeners[li], a->lfds[li], fd,
 	    (struct sockaddr *)&ss, sl, NULL);
+	return (1);
 }
 
 /*
@@ -321,15 +325,12 @@ worker_main(const struct worker_args *a)
 			back = turn;
 			turn = !turn;
 		}
-		if (back) {
-			if (take_back(&w, a))
-				served++;
-		} else if (li == -1) {
+		if (back)
+			served += take_back(&w, a);
+		else if (li != -1)
+			served += serve_accepted(&w, a, li);
+		else
 			continue;
-		} else {
-			serve_accepted(&w, a, li);
-			served++;
-		}
 		sb_set_state(w.sb, SB_IDLE);
 		if (a->cfg->workers.max_requests > 0 &&
 		    served >= a->cfg->workers.max_requests)
