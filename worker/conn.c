@@ -32,6 +32,8 @@
 
 /* Room kept for the access log's copy of the request line. */
 #define CONN_LOGLINE	512
+/* Longest a worker reads and drops a body after an early answer. */
+#define CONN_LINGER_S		2.0
 /* How long the next piece of a small body may take before it is parked. */
 #define CONN_BODY_WAIT_MS	2
 
@@ -487,13 +489,44 @@ clients_starving(const struct worker *w, int lfd)
 	return (ti.tcpi_unacked > 0);
 }
 
+/*
+ * The connection ends while the client still sends its request body (an
+ * answer that came before the body was read): closing now would make the
+ * kernel send a reset, which can destroy the answer on its way to the
+ * client. Stop writing, and read and drop what the client still sends
+ * until it closes, for CONN_LINGER_S at most (nginx's lingering_close).
+ */
+static void
+linger_close(struct conn *c)
+{
+	char sink[16384];
+	double until = clock_now() + CONN_LINGER_S;
+	struct pollfd pfd;
+	ssize_t n;
+
+	if (recv(c->io.fd, sink, 1, MSG_PEEK | MSG_DONTWAIT) <= 0 ||
+	    shutdown(c->io.fd, SHUT_WR) == -1)
+		return;	/* nothing unread: a plain close is clean */
+	while (clock_now() < until) {
+		pfd.fd = c->io.fd;
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		if (poll(&pfd, 1, 100) == -1 && errno != EINTR)
+			return;
+		n = recv(c->io.fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n == 0 || (n == -1 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK && errno != EINTR))
+			return;
+	}
+}
+
 void
 conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
     const struct sockaddr *sa, socklen_t salen, const struct handoff *h)
 {
 	struct conn c;
 	char line[CONN_LOGLINE];
-	int first = 1, park_now = 0, counted = 0;
+	int first = 1, park_now = 0, counted = 0, linger = 0;
 
 	memset(&c, 0, sizeof(c));
 	c.w = w;
@@ -577,8 +610,11 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		log_request(&c, line, start);
 		client_drop_head(&c);	/* if the proxy did not */
 		c.requests++;
-		if (rc == -1 || !c.keepalive)
+		if (rc == -1 || !c.keepalive) {
+			/* its body may still be on its way (an early answer) */
+			linger = http_req_body(&c.req) != HTTP_BODY_NONE;
 			break;
+		}
 		first = 0;
 		if (park_now && c.len == 0 &&
 		    park_conn(&c, PARK_KEEPALIVE, clock_now_ms()) == 0)
@@ -587,6 +623,8 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		sb_set_state(w->sb, c.len > 0 ? SB_READING : SB_KEEPALIVE);
 	}
 out:
+	if (linger && !c.io.pace_cut)
+		linger_close(&c);
 	limit_conn_end(&c);
 	(void)close(fd);
 	w->sb->request[0] = '\0';
