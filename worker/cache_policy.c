@@ -1055,6 +1055,7 @@ cp_not_modified(const struct http_req *q, const char *qbuf,
 static int
 num(const char *p, size_t n, uint64_t *v)
 {
+	uint64_t d;
 	size_t i;
 
 	*v = 0;
@@ -1063,10 +1064,11 @@ num(const char *p, size_t n, uint64_t *v)
 	for (i = 0; i < n; i++) {
 		if (p[i] < '0' || p[i] > '9')
 			return (0);
-		if (*v > (UINT64_MAX - 9) / 10)
+		d = (uint64_t)(p[i] - '0');
+		if (*v > (UINT64_MAX - d) / 10)
 			*v = UINT64_MAX;
 		else
-			*v = *v * 10 + (uint64_t)(p[i] - '0');
+			*v = *v * 10 + d;
 	}
 	return (1);
 }
