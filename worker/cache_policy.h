@@ -85,14 +85,18 @@ void	cp_cc_request(struct cp_cc *, const char *buf, const struct http_req *);
 
 /* What a route says about caching (the lead fills it from cfg_route). */
 struct cp_rules {
-	uint32_t	default_ttl;	/* s, for a cacheable status with no other freshness; 0 off */
+	/* s, for a cacheable status with no other freshness; 0 off */
+	uint32_t	default_ttl;
 	uint32_t	max_ttl;	/* s, cap on any lifetime; 0 none */
-	int		set_cookie;	/* store responses with Set-Cookie, the field dropped */
-	int		cdn_cache_control; /* CDN-Cache-Control, when present, replaces Cache-Control and Expires */
+	/* store responses with Set-Cookie, the field dropped */
+	int		set_cookie;
+	/* CDN-Cache-Control, when present, replaces Cache-Control and Expires */
+	int		cdn_cache_control;
 };
 
 /* cp_fresh.flags; they fit the store's 16-bit meta.flags */
-#define CP_F_MUST_REVALIDATE	0x0001	/* never served stale (must-/proxy-revalidate, s-maxage) */
+/* never served stale: must-revalidate, proxy-revalidate, s-maxage */
+#define CP_F_MUST_REVALIDATE	0x0001
 #define CP_F_NO_CACHE		0x0002	/* stored, but every use revalidates */
 #define CP_F_IMMUTABLE		0x0004
 #define CP_F_ETAG		0x0008
@@ -118,7 +122,8 @@ struct cp_fresh {
 	int64_t		stale_if_error;		/* s, -1 absent */
 	uint16_t	status;
 	uint16_t	flags;		/* CP_F_* */
-	uint64_t	drop[(HTTP_MAX_HEADERS + 63) / 64]; /* bit i: leave out hdr[i] */
+	/* bit i: leave hdr[i] out of the stored copy (cp_dropped) */
+	uint64_t	drop[(HTTP_MAX_HEADERS + 63) / 64];
 };
 
 /*
@@ -147,7 +152,7 @@ int64_t	cp_age(const struct cp_fresh *, int64_t now);
 enum cp_use {
 	CP_FRESH,		/* serve it */
 	CP_STALE_OK,		/* stale, but the client's max-stale allows it */
-	CP_REVALIDATE,		/* ask the origin (conditionally if CP_F_VALIDATORS) */
+	CP_REVALIDATE,		/* ask the origin (conditional with validators) */
 	CP_MISS			/* do not use it at all (request no-store) */
 };
 
@@ -197,9 +202,9 @@ long	cp_value(char *out, size_t cap, const struct http_req *q,
 /* ---- Keys ----------------------------------------------------------- */
 
 struct cp_key {
-	int		 meth;		/* enum http_method: GET and HEAD share one class */
+	int		 meth;		/* enum http_method: GET, HEAD one class */
 	int		 https;
-	const char	*host;		/* the Host value (any case, may have a port) */
+	const char	*host;		/* Host value, any case, maybe a port */
 	size_t		 hostlen;
 	const char	*path;		/* normalised (norm_path) */
 	size_t		 pathlen;
@@ -209,9 +214,9 @@ struct cp_key {
 	const char *const *ignore;	/* parameter names to drop */
 	int		 nignore;
 	const char	*route;		/* route id */
-	const char *const *headers;	/* request fields in the key (cache_key_headers) */
+	const char *const *headers;	/* cache_key_headers: request fields */
 	int		 nheaders;
-	const struct http_req *q;	/* for headers: the request and its bytes */
+	const struct http_req *q;	/* for headers: the request, its bytes */
 	const char	*qbuf;
 };
 

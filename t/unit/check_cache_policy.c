@@ -1762,6 +1762,134 @@ START_TEST(merge_304_http10_stored)
 }
 END_TEST
 
+/* ---- Random inputs: no crash, no read past a value, invariants hold ---- */
+
+static uint32_t rnd_state = 12345;
+
+static uint32_t
+rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return (rnd_state);
+}
+
+/* A random field value of bytes drawn from alpha. */
+static void
+rnd_value(char *v, size_t cap, const char *alpha)
+{
+	size_t i, n = rnd() % (cap - 1), k = strlen(alpha);
+
+	for (i = 0; i < n; i++)
+		v[i] = alpha[rnd() % k];
+	v[n] = '\0';
+}
+
+START_TEST(random_cache_control)
+{
+	static const char *words[] = { "max-age", "s-maxage", "private",
+	    "no-cache", "max-stale", "=", "\"", "\\", ",", " ", "1", "99",
+	    "a", "no-store" };
+	char v[128], line[256];
+	struct cp_cc cc;
+	int i, j, n;
+
+	for (i = 0; i < 3000; i++) {
+		v[0] = '\0';
+		n = (int)(rnd() % 10);
+		for (j = 0; j < n; j++)
+			strcat(v, words[rnd() % (sizeof(words) /
+			    sizeof(words[0]))]);
+		snprintf(line, sizeof(line), "Cache-Control: %s\r\n", v);
+		get(line);
+		(void)cp_cc_parse(&cc, qb, &q.h, "cache-control");
+		ck_assert_int_ge(cc.max_age, -1);
+		ck_assert_int_le(cc.max_age, CP_DELTA_MAX);
+		ck_assert_int_ge(cc.nfield, 0);
+		ck_assert_int_le(cc.nfield, CP_CC_FIELDS);
+		for (j = 0; j < cc.nfield; j++)
+			ck_assert_uint_le(cc.field[j].off + cc.field[j].len,
+			    q.h.head_len);
+	}
+}
+END_TEST
+
+START_TEST(random_ranges)
+{
+	char v[40], line[128];
+	uint64_t total;
+	enum cp_range rc;
+	int i;
+
+	stored(200, "ETag: \"e\"\r\n");
+	for (i = 0; i < 5000; i++) {
+		rnd_value(v, sizeof(v), "0123456789--,, =");
+		snprintf(line, sizeof(line), "Range: bytes=%s\r\n", v);
+		total = rnd() % 4 == 0 ? UINT64_MAX : rnd() % 200;
+		rc = range(line, total);
+		if (rc == CP_RANGE_OK) {
+			ck_assert_uint_le(rs, re);
+			ck_assert_uint_lt(re, total);
+		}
+	}
+}
+END_TEST
+
+START_TEST(random_dates)
+{
+	const char *good = "Sun, 06 Nov 1994 08:49:37 GMT";
+	char d[64], b[HTTP_DATE_LEN + 1];
+	int64_t t;
+	int i, k;
+
+	for (i = 0; i < 20000; i++) {
+		strcpy(d, good);
+		for (k = (int)(rnd() % 3) + 1; k > 0; k--)
+			d[rnd() % HTTP_DATE_LEN] = "0123456789 :,SunNovGMT"[
+			    rnd() % 22];
+		if (http_date_parse(d, strlen(d), &t) == 0) {
+			/* whatever it read writes back as a valid date */
+			ck_assert_int_eq(http_date_format(t, b),
+			    HTTP_DATE_LEN);
+			ck_assert_int_eq(http_date_parse(b, HTTP_DATE_LEN,
+			    &t), 0);
+		}
+	}
+}
+END_TEST
+
+START_TEST(random_vary_roundtrip)
+{
+	static const char *names[] = { "Accept", "X-A", "x-b", "Accept-Encoding",
+	    "Cookie" };
+	char v[64], line[1024], vary[256], blob[2048];
+	long n;
+	int i, j;
+
+	for (i = 0; i < 500; i++) {
+		line[0] = vary[0] = '\0';
+		for (j = 0; j < 5; j++) {
+			if (rnd() % 2)
+				continue;
+			rnd_value(v, 20, "ab ,;q=0.5gzip\t");
+			snprintf(line + strlen(line), sizeof(line) -
+			    strlen(line), "%s: x%s\r\n", names[j], v);
+			snprintf(vary + strlen(vary), sizeof(vary) -
+			    strlen(vary), "%s%s", vary[0] ? ", " : "",
+			    names[rnd() % 5]);
+		}
+		get(line);
+		snprintf(line, sizeof(line), "Vary: %s\r\n", vary);
+		resp(200, line);
+		n = cp_vary_build(blob, sizeof(blob), &r, rb, &q, qb);
+		ck_assert_int_ge(n, 0);
+		/* a request always selects the variant built from it */
+		ck_assert(cp_vary_match(blob, (size_t)n, &q, qb));
+	}
+}
+END_TEST
+
 static Suite *
 cache_policy_suite(void)
 {
@@ -1868,6 +1996,13 @@ cache_policy_suite(void)
 	tcase_add_test(tc, merge_304);
 	tcase_add_test(tc, merge_304_does_not_fit);
 	tcase_add_test(tc, merge_304_http10_stored);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("random");
+	tcase_add_test(tc, random_cache_control);
+	tcase_add_test(tc, random_ranges);
+	tcase_add_test(tc, random_dates);
+	tcase_add_test(tc, random_vary_roundtrip);
 	suite_add_tcase(s, tc);
 	return (s);
 }
