@@ -102,12 +102,15 @@ enum store_rc {
 	STORE_NOSPACE		/* no entry or chunk, even after eviction */
 };
 
-/* store_lookup's skip_filling. */
+/* store_lookup's skip_filling: a mask. */
 #define STORE_SKIP_NONE		0	/* a FILLING entry: STORE_WAIT */
 #define STORE_SKIP_FILLING	1	/* ignore FILLING entries (already
 					   waited, another variant) */
 #define STORE_SKIP_TAKEOVER	2	/* FILLING entries of the key are
 					   made DYING (collapse timeout) */
+#define STORE_SKIP_READY	4	/* no hit: a refresh (client
+					   no-cache, stale), whose fill
+					   replaces the variant when done */
 
 /* store_state. */
 enum store_state {
@@ -207,7 +210,7 @@ struct store	*store_at(void *at);
  * slot's fill: STORE_FILL (one process gets it per key, unless
  * skip_filling); STORE_NOSPACE if none can be had (also for a key too
  * long for one chunk). Without want_fill: STORE_MISS. skip_filling is a
- * STORE_SKIP_* value. *nvariants (may be NULL): READY entries of the key
+ * mask of STORE_SKIP_*. *nvariants (may be NULL): READY entries of the key
  * seen. A slot pins at most one entry: the caller has unpinned before.
  * *out is set for HIT, WAIT and FILL.
  */
@@ -219,7 +222,8 @@ enum store_rc	store_lookup(struct store *, uint32_t slot, uint64_t h,
 
 /*
  * The filler of ref (its slot's fill): the variant blob and the head,
- * once, with the meta (its fill_started is kept as the store set it);
+ * once, with the meta (NULL: zeros; its fill_started is kept as the
+ * store set it);
  * readers then see the head. key + vary must fit in one chunk. 0, or -1
  * when the object would pass max_object, no space is found even after
  * eviction, or the entry is no longer this fill's (taken over, purged,
@@ -289,12 +293,14 @@ int		store_body_iov(struct store *, struct store_ref, uint64_t off,
 		    uint64_t len, struct iovec *iov, int maxiov);
 
 /*
- * Sleep until the pinned entry publishes more than body_have body bytes
- * (or its head, while body_have is 0 and the head is not there), changes
- * state, or deadline_ms (store_now_ms() clock) passes: a futex wait on
- * the entry's sequence word, no polling. 0: look again (more may be
- * there, or it is done or gone); -1: deadline passed.
+ * Sleep until the pinned entry has more than body_have body bytes
+ * published (body_have STORE_WAIT_HEAD: until its head is there), is no
+ * longer FILLING, or deadline_ms (store_now_ms() clock) passes: a futex
+ * wait on the entry's sequence word, no polling. 0: look again (more may
+ * be there, or it is done or gone); -1: deadline passed. The caller
+ * counts STORE_C_WAITER_TIMEOUTS if it gives up.
  */
+#define STORE_WAIT_HEAD	UINT64_MAX
 int		store_wait(struct store *, struct store_ref,
 		    uint64_t body_have, int64_t deadline_ms);
 
@@ -344,5 +350,12 @@ const char	*store_counter_name(int c);
  * why[0..cap).
  */
 int		store_check(struct store *, char *why, size_t cap);
+
+/*
+ * For crash tests only: take stripe s's lock (s < STORE_STRIPES; the
+ * stripe of hash h is h % STORE_STRIPES), or the allocator's (s -1), and
+ * return holding it; the caller then dies. 0, or -1 if busy.
+ */
+int		store_debug_lock(struct store *, int s);
 
 #endif
