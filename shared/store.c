@@ -22,7 +22,10 @@
  * and their key hash goes to a ghost table; a new entry whose hash is a
  * ghost goes straight to main; main reinserts an entry with freq > 0
  * (freq - 1). CLOCK: one FIFO, an entry with freq > 0 gets a second
- * chance. t/unit/store_sim measures both (S3-FIFO wins, see there).
+ * chance. t/unit/store_sim measures both through this code: Zipf keys
+ * (100000 keys, 5089 fit, 2M requests) hit 0.608 (alpha 0.9) and 0.734
+ * (alpha 1.0) with S3-FIFO, 0.540 and 0.683 with CLOCK. Moving to main
+ * at freq >= 2 instead of 1 changes the third decimal only.
  */
 #ifndef STORE_EVICT_CLOCK
 #define STORE_EVICT_S3FIFO	1
@@ -648,6 +651,7 @@ q_move(struct store *st, uint32_t idx, int q)
 	q_push(st, q, idx);
 }
 
+#ifdef STORE_EVICT_S3FIFO
 static int
 ghost_has(struct store *st, uint64_t h)
 {
@@ -665,6 +669,7 @@ ghost_add(struct store *st, uint64_t h)
 	g->hash = h;
 	g->stamp = ++st->ghost_clock;
 }
+#endif
 
 /*
  * Free (idx, gen) if it is DYING, out of its chain and held by nobody:
@@ -986,13 +991,15 @@ chunk_add(struct store *st, uint32_t idx, uint32_t gen, uint32_t prev)
 }
 
 /*
- * A new FILLING entry owned by slot, recorded as its fill, in an
- * eviction queue, with its first chunk, the key in it; not linked.
- * Allocator lock held. NIL if no entry or chunk can be had.
+ * A new FILLING entry owned by slot, in an eviction queue, with its
+ * first chunk, the key in it; not linked. With fill, recorded as the
+ * slot's fill (the filler writes it while others may drop it); without,
+ * nothing can free it before it is linked but the release of a dead
+ * owner. Allocator lock held. NIL if no entry or chunk can be had.
  */
 static uint32_t
 entry_new(struct store *st, uint32_t slot, uint64_t h, const char *key,
-    uint32_t klen, int64_t now, uint32_t *genp)
+    uint32_t klen, int64_t now, int fill, uint32_t *genp)
 {
 	struct entry *e;
 	struct preamble *pre;
@@ -1020,7 +1027,8 @@ entry_new(struct store *st, uint32_t slot, uint64_t h, const char *key,
 	e->queue = Q_NONE;
 	e->qprev = e->qnext = NIL;
 	atomic_store(&e->word, W_MAKE(gen, S_FILLING, slot));
-	atomic_store(&holds(st)[slot].fill, hold_val(idx, gen));
+	if (fill)
+		atomic_store(&holds(st)[slot].fill, hold_val(idx, gen));
 #ifdef STORE_EVICT_S3FIFO
 	q_push(st, ghost_has(st, h) ? Q_MAIN : Q_SMALL, idx);
 #else
@@ -1029,7 +1037,8 @@ entry_new(struct store *st, uint32_t slot, uint64_t h, const char *key,
 	c = chunk_add(st, idx, gen, NIL);
 	if (c == NIL) {
 		q_remove(st, idx);
-		atomic_store(&holds(st)[slot].fill, 0);
+		if (fill)
+			atomic_store(&holds(st)[slot].fill, 0);
 		atomic_store(&e->word, W_MAKE(gen, S_FREE, 0));
 		e->next = st->free_entry;
 		st->free_entry = idx;
@@ -1230,7 +1239,7 @@ store_lookup(struct store *st, uint32_t slot, uint64_t h, const char *key,
 	/* a new entry, made with no stripe lock held (eviction takes them),
 	   then linked unless another process linked one meanwhile */
 	alloc_lock(st);
-	mine.idx = entry_new(st, slot, h, key, klen, now, &mine.gen);
+	mine.idx = entry_new(st, slot, h, key, klen, now, 1, &mine.gen);
 	alloc_unlock(st);
 	if (mine.idx == NIL) {
 		count(st, STORE_C_NOSPACE);
@@ -1480,11 +1489,11 @@ store_fill_abort(struct store *st, uint32_t slot, struct store_ref r,
 	}
 	pre = pre_of(st, e);
 	if (pass_until > 0) {
-		/* the key copied from our own entry: held by our fill, still
-		   linked or not, its first chunk is there */
+		/* the key copied from our own entry: held by our fill (kept
+		   until the end), linked or not, its first chunk is there */
 		alloc_lock(st);
 		ps.idx = entry_new(st, slot, e->hash, (char *)(pre + 1),
-		    pre->klen, atomic_load(&st->now), &ps.gen);
+		    pre->klen, atomic_load(&st->now), 0, &ps.gen);
 		alloc_unlock(st);
 	}
 	b = bucket_of(st, e->hash);
@@ -1965,7 +1974,7 @@ store_check(struct store *st, char *why, size_t cap)
 			    k++ <= st->nentries; j = ent(st, j)->next)
 				;
 			if (j != i)
-				FAIL("entry %u linked, not in bucket %u", i, b);
+				FAIL("entry %u (word %#llx) linked, not in bucket %u", i, (unsigned long long)w, b);
 		}
 	}
 	if (n != atomic_load(&st->entries_free))
