@@ -46,7 +46,19 @@
 #define STORE_CHUNK_MAX		65536
 /*
  * Bytes per chunk, its 16-byte header included. Chosen by measurement
- * (t/unit/store_sim): see the table there.
+ * (t/unit/store_sim) for a 60-byte key and a 300-byte head; waste is the
+ * last chunk's slack plus the chunk headers and the 16-byte preamble;
+ * area counts the index the store reserves per chunk (136 bytes: entry,
+ * bucket, ghost slot):
+ *
+ *   chunk   1 KiB body: waste  area    64 KiB body: waste  area
+ *   512                 152    1944                 2200   86184
+ *   1024                664    2320                 1688   76560
+ *   2048                664    2184                 1688   72072
+ *   4096               2712    4232                 3736   71944
+ *
+ * 2 KiB takes the least area for small objects after 512 and is within
+ * 0.2 % of the best for large ones; 512 pays 20 % more for large ones.
  */
 #define STORE_CHUNK_DEFAULT	2048
 #define STORE_MIN_SIZE		(1024 * 1024)
