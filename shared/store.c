@@ -385,7 +385,8 @@ store_at(void *at)
 {
 	struct store *st = at;
 
-	if (st == NULL || st->magic != STORE_MAGIC ||
+	if (st == NULL || ((uintptr_t)at & 63) != 0 ||
+	    st->magic != STORE_MAGIC ||
 	    st->layout != STORE_LAYOUT ||
 	    st->entry_size != sizeof(struct entry))
 		return (NULL);

@@ -204,7 +204,8 @@ size_t		store_size(const struct store_params *);
  */
 int		store_init(void *at, const struct store_params *);
 
-/* The area at at if its magic and layout are this build's, else NULL. */
+/* The area at at (64-aligned) if its magic and layout are this build's,
+   else NULL. */
 struct store	*store_at(void *at);
 
 /*

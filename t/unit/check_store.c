@@ -283,8 +283,12 @@ START_TEST(miss_fill_hit)
 	ck_assert_uint_eq(stats().c[STORE_C_HIT_FRESH], 1);
 	check_ok();
 	/* store_at refuses what is not an area */
-	memset(buf, 0, sizeof(buf));
-	ck_assert_ptr_null(store_at(buf));
+	{
+		static char zero[256] __attribute__((aligned(64)));
+
+		ck_assert_ptr_null(store_at(zero));
+		ck_assert_ptr_null(store_at(zero + 8));
+	}
 	unmake();
 }
 END_TEST
