@@ -664,9 +664,9 @@ static const char *const root_keys[] = {
 	"pid_file", "error_log", "access_log", "log_level", "user", "group",
 	"workers", "timeouts", "limits", "waiter", "upstream_keepalive",
 	"shutdown_timeout", "underscores_in_headers", "listeners", "pools",
-	"error_pages", "status", NULL
+	"error_pages", "status", "cache", NULL
 };
-static const char *const root_later[] = { "cache", NULL };
+static const char *const root_later[] = { NULL };
 
 struct cfg *
 cfg_load(const char *path, char *err, size_t errlen)
@@ -725,6 +725,7 @@ cfg_load(const char *path, char *err, size_t errlen)
 	    &x.cfg->nerror_pages) == -1 ||
 	    cfg_parse_pools(&x, root) == -1 ||
 	    parse_listeners(&x, root) == -1 ||
+	    cfg_parse_cache(&x, root) == -1 ||
 	    parse_status(&x, root) == -1)
 		goto out;
 	rc = 0;

@@ -16,6 +16,9 @@
 #define CFG_WAITER_CONNS	16384	/* waiter.max_conns by default */
 #define CFG_MAX_WAITER_CONNS	1000000
 #define CFG_ERRLEN		512
+#define CFG_CACHE_SIZE		(64ULL << 20)	/* cache.size by default */
+#define CFG_CACHE_OBJECT	(8U << 20)	/* cache.max_object */
+#define CFG_CACHE_CHUNK		2048		/* cache.chunk_size */
 
 /*
  * CFG_MODE_STATUS: porter's own status page (the top-level status group),
@@ -155,6 +158,29 @@ struct cfg_error_page {
 	size_t		 len;
 };
 
+/*
+ * A route's cache settings (config/cfg_cache.c): on with cache = true;
+ * worker/cache*.c applies them. The key names what it leaves out.
+ */
+struct cfg_route_cache {
+	int		 on;
+	double		 default_ttl;	/* s for a response without freshness;
+					   0: off (not stored) */
+	double		 max_ttl;	/* s: no lifetime longer; 0: no cap */
+	uint32_t	 min_uses;	/* stored on the Nth miss; 1: the first */
+	int		 set_cookie;	/* store responses with Set-Cookie,
+					   which the copy leaves out */
+	int		 cdn_control;	/* CDN-Cache-Control first (RFC 9213) */
+	int		 ignore_query;	/* the whole query is not in the key */
+	char		**ignore_params;	/* these query parameters are not */
+	int		 nignore_params;
+	char		**key_headers;	/* lower case: request fields that are */
+	int		 nkey_headers;
+	char		*id;		/* "listener|host|path|pool": in every
+					   key, so a reload that remaps routes
+					   never serves another route's objects */
+};
+
 struct cfg_route {
 	char		*host;		/* "*" or a lower-case name, maybe "*.suffix" */
 	char		*path;		/* prefix, starts with '/' */
@@ -174,6 +200,7 @@ struct cfg_route {
 	int		nset_response_headers;
 	char		**remove_response_headers;
 	int		nremove_response_headers;
+	struct cfg_route_cache cache;
 };
 
 /* A proxy-authentication user from auth_file. */
@@ -247,6 +274,22 @@ struct cfg_waiter {
 	double		park_after;	/* s a worker waits for its client */
 };
 
+/*
+ * The shared response cache (cache group; config/cfg_cache.c): its room
+ * in the segment, made only when a route has cache = true.
+ */
+struct cfg_cache {
+	uint64_t	size;		/* bytes of the cache's part of the
+					   segment; 0: no route caches */
+	uint32_t	max_object;	/* bytes of one response, head and all */
+	uint32_t	chunk_size;	/* the arena's unit */
+	uint32_t	max_variants;	/* stored variants of one URL (Vary) */
+	uint32_t	max_waiters;	/* clients served from one fill */
+	double		collapse_timeout;	/* s a collapsed request waits
+					   for the fill's head before one
+					   of them fetches */
+};
+
 struct cfg_limits {
 	uint32_t	max_header_size;	/* whole request head */
 	uint32_t	max_uri_size;		/* request target */
@@ -281,6 +324,7 @@ struct cfg {
 	struct cfg_timeouts timeouts;
 	struct cfg_limits limits;
 	struct cfg_waiter waiter;
+	struct cfg_cache cache;
 	int		upstream_keepalive;	/* idle upstream conns kept per worker */
 	double		shutdown_timeout;	/* graceful stop (QUIT) bound, s */
 	int		underscores_in_headers;	/* 0: request fields whose name

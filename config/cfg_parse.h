@@ -150,6 +150,11 @@ int	cfg_parse_hdr_removes(struct ctx *, const config_setting_t *g,
 	    char ***out, int *nout);
 int	cfg_parse_forward(struct ctx *, const config_setting_t *g,
 	    const char *where, struct cfg_forward *);
+/* The cache group, after the listeners (cfg_cache.c). */
+int	cfg_parse_cache(struct ctx *, const config_setting_t *root);
+/* A route's cache settings; listen: its listener's address text. */
+int	cfg_parse_route_cache(struct ctx *, const config_setting_t *g,
+	    const char *where, const char *listen, struct cfg_route *);
 /* limits' per-client settings (g NULL: the defaults); after workers. */
 int	cfg_parse_client_limits(struct ctx *, const config_setting_t *g);
 
@@ -164,5 +169,6 @@ void	cfg_free_pool(struct cfg_pool *);
 void	cfg_free_route(struct cfg_route *);
 void	cfg_free_filter(struct cfg_filter *);
 void	cfg_free_forward(struct cfg_forward *);
+void	cfg_free_route_cache(struct cfg_route_cache *);
 
 #endif

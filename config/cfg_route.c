@@ -362,27 +362,28 @@ pool_index(const struct cfg *c, const char *name)
 	return (-1);
 }
 
-/* route_later: what a later issue implements (see cfg_check_keys). */
 static const char *const route_keys[] = {
 	"host", "path", "pool", "return", "max_body_size", "normalize",
 	"allow_encoded_slash",
 	"allow", "deny", "methods", "deny_paths", "require_headers",
 	"deny_headers",
 	"set_request_headers", "remove_request_headers",
-	"set_response_headers", "remove_response_headers", NULL
+	"set_response_headers", "remove_response_headers",
+	"cache", "cache_default_ttl", "default_ttl", "cache_max_ttl",
+	"cache_min_uses", "cache_set_cookie", "cache_ignore_query",
+	"cache_key_headers", "cache_cdn_control", NULL
 };
-static const char *const route_later[] = { "cache", "default_ttl", NULL };
 
 static int
 parse_route(struct ctx *x, const config_setting_t *g, const char *where,
-    struct cfg_route *rt)
+    const char *listen, struct cfg_route *rt)
 {
 	const config_setting_t	*s, *rs;
 	const char		*v;
 	const unsigned char	*p;
 
 	rt->line = config_setting_source_line(g);
-	if (cfg_check_keys(x, g, where, route_keys, route_later) == -1)
+	if (cfg_check_keys(x, g, where, route_keys, NULL) == -1)
 		return (-1);
 
 	v = "*";
@@ -437,7 +438,8 @@ parse_route(struct ctx *x, const config_setting_t *g, const char *where,
 	    cfg_get_bool(x, g, where, "allow_encoded_slash",
 	    &rt->allow_encoded_slash) == -1 ||
 	    cfg_parse_filter(x, g, where, &rt->filter) == -1 ||
-	    parse_route_headers(x, g, where, rt) == -1)
+	    parse_route_headers(x, g, where, rt) == -1 ||
+	    cfg_parse_route_cache(x, g, where, listen, rt) == -1)
 		return (-1);
 	return (0);
 }
@@ -462,7 +464,7 @@ cfg_parse_reverse(struct ctx *x, const config_setting_t *g, const char *where,
 	for (i = 0; i < l->nroutes; i++) {
 		cfg_mkpath_i(rw, where, "routes", i);
 		if (parse_route(x, config_setting_get_elem(list, i), rw,
-		    &l->routes[i]) == -1)
+		    l->addr.text, &l->routes[i]) == -1)
 			return (-1);
 		for (j = 0; j < i; j++)
 			if (strcmp(l->routes[i].host, l->routes[j].host) == 0 &&
@@ -527,4 +529,5 @@ cfg_free_route(struct cfg_route *rt)
 	free_hdr_sets(rt->set_response_headers, rt->nset_response_headers);
 	cfg_free_strings(rt->remove_response_headers,
 	    rt->nremove_response_headers);
+	cfg_free_route_cache(&rt->cache);
 }

@@ -1024,6 +1024,76 @@ check_forward_defaults(const struct cfg_forward *f)
 	ck_assert_int_eq(f->nparent_hosts, 0);
 }
 
+START_TEST(cache_settings)
+{
+	struct tf	 t;
+	struct cfg	*c;
+	const struct cfg_route_cache *rc;
+	char		 err[CFG_ERRLEN];
+
+	/* no route caches: nothing reserved, whatever the group says */
+	c = load(&t, BASE "cache = { size = \"16M\"; };\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->cache.size, 0);
+	ck_assert_int_eq(c->listeners[0].routes[0].cache.on, 0);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* a caching route without a group: the defaults */
+	c = load(&t, POOL "listeners = ( { listen = \"127.0.0.1:8080\"; "
+	    "mode = \"reverse\"; routes = ( { pool = \"app\"; cache = true; "
+	    "default_ttl = 30; } ); } );\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->cache.size, 64ULL << 20);
+	ck_assert_uint_eq(c->cache.max_object, 8U << 20);
+	ck_assert_uint_eq(c->cache.chunk_size, 2048);
+	ck_assert_uint_eq(c->cache.max_variants, 8);
+	ck_assert_uint_eq(c->cache.max_waiters, 256);
+	ck_assert(c->cache.collapse_timeout == 5.0);
+	rc = &c->listeners[0].routes[0].cache;
+	ck_assert_int_eq(rc->on, 1);
+	ck_assert(rc->default_ttl == 30.0);
+	ck_assert_uint_eq(rc->min_uses, 1);
+	ck_assert_str_eq(rc->id, "127.0.0.1:8080|*|/|app");
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* everything written */
+	c = load(&t, POOL "listeners = ( { listen = \"127.0.0.1:8080\"; "
+	    "mode = \"reverse\"; routes = ( { host = \"a.example\"; path = "
+	    "\"/s/\"; pool = \"app\"; cache = true; cache_default_ttl = 10; "
+	    "cache_max_ttl = 3600; cache_min_uses = 2; cache_set_cookie = "
+	    "true; cache_cdn_control = true; cache_ignore_query = [ "
+	    "\"utm_source\", \"fbclid\" ]; cache_key_headers = [ "
+	    "\"X-Tenant\" ]; }, { path = \"/q/\"; pool = \"app\"; cache = "
+	    "true; cache_ignore_query = true; } ); } );\n"
+	    "cache = { size = \"8M\"; max_object = \"1M\"; chunk_size = "
+	    "\"1K\"; max_variants = 2; max_waiters = 10; collapse_timeout = "
+	    "0.5; };\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_uint_eq(c->cache.size, 8U << 20);
+	ck_assert_uint_eq(c->cache.max_object, 1U << 20);
+	ck_assert_uint_eq(c->cache.chunk_size, 1024);
+	ck_assert_uint_eq(c->cache.max_variants, 2);
+	ck_assert_uint_eq(c->cache.max_waiters, 10);
+	ck_assert(c->cache.collapse_timeout == 0.5);
+	rc = &c->listeners[0].routes[0].cache;
+	ck_assert(rc->default_ttl == 10.0 && rc->max_ttl == 3600.0);
+	ck_assert_uint_eq(rc->min_uses, 2);
+	ck_assert_int_eq(rc->set_cookie, 1);
+	ck_assert_int_eq(rc->cdn_control, 1);
+	ck_assert_int_eq(rc->ignore_query, 0);
+	ck_assert_int_eq(rc->nignore_params, 2);
+	ck_assert_str_eq(rc->ignore_params[1], "fbclid");
+	ck_assert_int_eq(rc->nkey_headers, 1);
+	ck_assert_str_eq(rc->key_headers[0], "x-tenant");
+	ck_assert_str_eq(rc->id, "127.0.0.1:8080|a.example|/s/|app");
+	ck_assert_int_eq(c->listeners[0].routes[1].cache.ignore_query, 1);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
 START_TEST(new_defaults)
 {
 	struct tf	 t;
@@ -1728,9 +1798,22 @@ static const struct bad_case {
 	  4, "status.allow[0]: bad address range \"10.0.0.0/33\"" },
 	{ SHEAD " deny = \"10.0.0.1\"; };\n",
 	  4, "status.deny must be an array of strings" },
-	/* contract settings that a later issue implements */
-	{ BASE "cache = { size = \"64M\"; };\n", 3,
-	  "cache is not supported yet" },
+	/* the cache group, and a later issue's cache.path */
+	{ BASE "cache = { path = \"/var/cache/porter\"; };\n", 3,
+	  "cache.path is not supported yet" },
+	{ BASE "cache = { size = \"512K\"; };\n", 3,
+	  "cache.size must be between 1M and 64G, not 524288 bytes" },
+	{ BASE "cache = { chunk_size = 3000; };\n", 3,
+	  "cache.chunk_size must be a power of two from 512 to 64K, not 3000" },
+	{ BASE "cache = { size = \"4M\"; max_object = \"2M\"; };\n", 3,
+	  "cache.max_object must be between chunk_size (2048) and a quarter "
+	  "of cache.size (1048576), not 2097152" },
+	{ BASE "cache = { max_variants = 0; };\n", 3,
+	  "cache.max_variants must be between 1 and 64, not 0" },
+	{ BASE "cache = { collapse_timeout = -1; };\n", 3,
+	  "cache.collapse_timeout must be > 0 and <= 3600 seconds, not -1" },
+	{ BASE "cache = { max_objects = 5; };\n", 3,
+	  "unknown setting \"cache.max_objects\"" },
 	/* per-client limits */
 	{ "limits = {\n max_conns_per_client = -1; };\n" BASE, 2,
 	  "limits.max_conns_per_client must be between 0 and 1000000, not -1" },
@@ -1767,11 +1850,31 @@ static const struct bad_case {
 	  "unknown setting \"limits.max_tunnel\" (did you mean "
 	  "\"limits.max_tunnels\"?)" },
 	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
-	  "routes = ( { pool = \"app\";\n cache = true; } ); } );\n",
-	  3, "listeners[0].routes[0].cache is not supported yet" },
-	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
 	  "routes = ( { pool = \"app\";\n default_ttl = 60; } ); } );\n",
-	  3, "listeners[0].routes[0].default_ttl is not supported yet" },
+	  3, "listeners[0].routes[0].default_ttl needs cache = true in the "
+	  "route" },
+	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
+	  "routes = ( { cache = true;\n return = { status = 204; }; } ); } );\n",
+	  2, "listeners[0].routes[0]: cache = true needs a pool" },
+	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
+	  "routes = ( { pool = \"app\"; cache = true;\n cache_default_ttl = 60;"
+	  " default_ttl = 5; } ); } );\n",
+	  3, "listeners[0].routes[0]: default_ttl is another name for "
+	  "cache_default_ttl: set one" },
+	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
+	  "routes = ( { pool = \"app\"; cache = true;\n cache_default_ttl = 60;"
+	  " cache_max_ttl = 5; } ); } );\n",
+	  3, "listeners[0].routes[0]: cache_max_ttl (5) is below "
+	  "cache_default_ttl (60)" },
+	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
+	  "routes = ( { pool = \"app\"; cache = true;\n cache_ignore_query = "
+	  "5; } ); } );\n",
+	  3, "listeners[0].routes[0].cache_ignore_query must be true, false or "
+	  "a list of query parameter names" },
+	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
+	  "routes = ( { pool = \"app\"; cache = true;\n cache_min_uses = 0; } );"
+	  " } );\n",
+	  3, "listeners[0].routes[0].cache_min_uses must be between 1 and 255" },
 	{ "pools = ( { name = \"app\";\n hash_key = \"uri\"; servers = ( "
 	  "{ address = \"127.0.0.1:9001\"; } ); } );\n" LISTEN,
 	  2, "pools[0].hash_key needs balance = \"hash\"" },
@@ -2742,6 +2845,7 @@ config_suite(void)
 	tcase_add_test(tc, filters_default_empty);
 	tcase_add_test(tc, error_page_files);
 	tcase_add_test(tc, new_defaults);
+	tcase_add_test(tc, cache_settings);
 	tcase_add_test(tc, pool_health_full);
 	tcase_add_test(tc, forward_full);
 	tcase_add_test(tc, block_file);
