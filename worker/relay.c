@@ -7,21 +7,47 @@
 #include "lib/clock.h"
 #include "worker/relay.h"
 
+/* A write to dst failed: with a tee running, it goes on without dst. */
+static int
+dst_failed(struct relay *r)
+{
+	r->err = errno;
+	if (r->tee == NULL)
+		return (-1);
+	r->dst_gone = 1;
+	return (0);
+}
+
+/* p[0..n) to the tee; a tee that fails is dropped. */
+static int
+relay_tee(struct relay *r, const char *p, size_t n)
+{
+	if (r->tee != NULL && n > 0 && r->tee(r->tee_arg, p, n) == -1) {
+		r->tee = NULL;
+		if (r->dst_gone) {
+			r->err = EPIPE;	/* dst's failure, which ends it */
+			return (-1);	/* nobody wants the rest */
+		}
+	}
+	return (0);
+}
+
 static int
 relay_write(struct relay *r, const char *p, size_t n)
 {
 	struct iovec iov[2];
 	int k = 0;
 
+	if (r->dst_gone)
+		return (r->tee != NULL ? 0 : -1);
+
 	if (r->pre.iov_len > 0)
 		iov[k++] = r->pre;
 	iov[k].iov_base = (void *)(uintptr_t)p;
 	iov[k++].iov_len = n;
 	r->pre.iov_len = 0;
-	if (io_writev(r->dst, iov, k, clock_now() + r->dst_to) == -1) {
-		r->err = errno;
-		return (-1);
-	}
+	if (io_writev(r->dst, iov, k, clock_now() + r->dst_to) == -1)
+		return (dst_failed(r));
 	r->out += n;
 	return (0);
 }
@@ -61,7 +87,8 @@ relay_length(struct relay *r, uint64_t n)
 		    relay_fill(r, n < r->cap ? (size_t)n : r->cap) == -1)
 			return (RELAY_SRC);
 		m = r->have < n ? r->have : (size_t)n;
-		if (relay_write(r, r->buf, m) == -1)
+		if (relay_tee(r, r->buf, m) == -1 ||
+		    relay_write(r, r->buf, m) == -1)
 			return (RELAY_DST);
 		relay_consume(r, m);
 		n -= m;
@@ -71,10 +98,20 @@ relay_length(struct relay *r, uint64_t n)
 	return (RELAY_OK);
 }
 
+/* A chunked body's data: to the tee, and to dst when decoding. */
+struct dechunk {
+	struct relay	*r;
+	int		 decode;
+};
+
 static int
 dechunk_cb(void *arg, const char *p, size_t n)
 {
-	return (relay_write(arg, p, n));
+	struct dechunk *d = arg;
+
+	if (relay_tee(d->r, p, n) == -1)
+		return (-1);
+	return (d->decode ? relay_write(d->r, p, n) : 0);
 }
 
 /*
@@ -85,6 +122,7 @@ static enum relay_rc
 relay_chunked(struct relay *r, int decode, uint32_t max_trailers)
 {
 	struct http_chunked st;
+	struct dechunk d = { r, decode };
 
 	http_chunked_init(&st, 4096, max_trailers);
 	for (;;) {
@@ -95,7 +133,7 @@ relay_chunked(struct relay *r, int decode, uint32_t max_trailers)
 			return (RELAY_SRC);
 		r->err = -1;
 		rc = http_chunked_scan(&st, r->buf, r->have, &used,
-		    decode ? dechunk_cb : NULL, r);
+		    decode || r->tee != NULL ? dechunk_cb : NULL, &d);
 		if (rc == HTTP_ERROR) {
 			if (r->err != -1)
 				return (RELAY_DST);	/* the callback failed */
@@ -143,10 +181,8 @@ relay_write_chunk(struct relay *r, const char *p, size_t n)
 		n += (size_t)len + 2;
 	}
 	r->pre.iov_len = 0;
-	if (io_writev(r->dst, iov, k, clock_now() + r->dst_to) == -1) {
-		r->err = errno;
-		return (-1);
-	}
+	if (io_writev(r->dst, iov, k, clock_now() + r->dst_to) == -1)
+		return (dst_failed(r));
 	r->out += n == 0 ? sizeof(last) - 1 : n;
 	return (0);
 }
@@ -170,15 +206,16 @@ relay_close(struct relay *r)
 				return (RELAY_DST);
 			return (RELAY_OK);
 		}
-		if ((r->chunk ? relay_write_chunk(r, r->buf, r->have) :
+		if (relay_tee(r, r->buf, r->have) == -1 ||
+		    (r->chunk ? relay_write_chunk(r, r->buf, r->have) :
 		    relay_write(r, r->buf, r->have)) == -1)
 			return (RELAY_DST);
 		r->have = 0;
 	}
 }
 
-enum relay_rc
-relay_body(struct relay *r, enum http_body kind, uint64_t length,
+static enum relay_rc
+relay_kind(struct relay *r, enum http_body kind, uint64_t length,
     int decode, uint32_t max_trailers)
 {
 	switch (kind) {
@@ -191,4 +228,16 @@ relay_body(struct relay *r, enum http_body kind, uint64_t length,
 	default:
 		return (relay_length(r, 0));
 	}
+}
+
+enum relay_rc
+relay_body(struct relay *r, enum http_body kind, uint64_t length,
+    int decode, uint32_t max_trailers)
+{
+	enum relay_rc rc = relay_kind(r, kind, length, decode, max_trailers);
+
+	/* the copy is complete, but the client did not get it */
+	if (rc == RELAY_OK && r->dst_gone)
+		return (RELAY_DST);
+	return (rc);
 }

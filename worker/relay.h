@@ -2,7 +2,8 @@
  * The body engine: relaying one message body from one socket to another
  * through one buffer, by Content-Length, chunked (checked, passed on or
  * decoded) or until the source closes. Request bodies go client to
- * backend, response bodies backend to client; the cache will tee here.
+ * backend, response bodies backend to client. The cache tees a response
+ * body into its store here (tee), before each piece goes to the client.
  */
 #ifndef PORTER_WORKER_RELAY_H
 #define PORTER_WORKER_RELAY_H
@@ -35,6 +36,16 @@ struct relay {
 					   as a chunk, then the last chunk */
 	int		 err;		/* errno of the failure; 0 for EOF */
 	const char	*why;
+	/*
+	 * tee, if set, gets the body's bytes (without chunked framing) as
+	 * they come, before they go to dst; -1 stops the tee, not the
+	 * relay. While the tee runs, a dst that fails (the client went
+	 * away) is dropped and the source read to its end, so the copy
+	 * completes; the relay then ends RELAY_DST.
+	 */
+	int		(*tee)(void *arg, const char *p, size_t n);
+	void		*tee_arg;
+	int		 dst_gone;	/* dst failed while teeing (its err) */
 };
 
 /*

@@ -124,6 +124,100 @@ START_TEST(close_rechunked_dst_gone)
 }
 END_TEST
 
+/* A tee that keeps what it gets; fail_at: refuse once it holds that many. */
+struct copy {
+	char	 b[256];
+	size_t	 n, fail_at;
+};
+
+static int
+copy_tee(void *arg, const char *p, size_t n)
+{
+	struct copy *k = arg;
+
+	if (k->fail_at > 0 && k->n + n > k->fail_at)
+		return (-1);
+	ck_assert_uint_le(k->n + n, sizeof(k->b));
+	memcpy(k->b + k->n, p, n);
+	k->n += n;
+	return (0);
+}
+
+/* The tee gets a chunked body's data without its framing; dst all of it. */
+START_TEST(tee_chunked)
+{
+	static const char body[] = "5\r\nhello\r\n7\r\n, world\r\n0\r\n\r\n";
+	struct copy k;
+
+	memset(&k, 0, sizeof(k));
+	source(body);
+	f.r.tee = copy_tee;
+	f.r.tee_arg = &k;
+	ck_assert_int_eq(relay_body(&f.r, HTTP_BODY_CHUNKED, 0, 0, 4096),
+	    RELAY_OK);
+	ck_assert_str_eq(received(), body);
+	ck_assert_uint_eq(k.n, 12);
+	ck_assert(memcmp(k.b, "hello, world", 12) == 0);
+}
+END_TEST
+
+/* The client is gone: the tee still gets the whole body; RELAY_DST. */
+START_TEST(tee_outlives_dst)
+{
+	struct copy k;
+
+	memset(&k, 0, sizeof(k));
+	source("0123456789abcdefghijklmnopqrstuvwxyz");
+	(void)close(f.dst[1]);
+	f.dst[1] = -1;
+	f.r.tee = copy_tee;
+	f.r.tee_arg = &k;
+	ck_assert_int_eq(relay_body(&f.r, HTTP_BODY_LENGTH, 36, 0, 4096),
+	    RELAY_DST);
+	ck_assert_int_eq(f.r.dst_gone, 1);
+	ck_assert_ptr_nonnull(f.r.tee);
+	ck_assert_uint_eq(k.n, 36);
+	ck_assert(memcmp(k.b, "0123456789abcdefghijklmnopqrstuvwxyz", 36) ==
+	    0);
+}
+END_TEST
+
+/* A tee that fails stops; the relay goes on to the client. */
+START_TEST(tee_fails)
+{
+	struct copy k;
+
+	memset(&k, 0, sizeof(k));
+	k.fail_at = 20;
+	source("0123456789abcdefghijklmnopqrstuvwxyz");
+	f.r.tee = copy_tee;
+	f.r.tee_arg = &k;
+	ck_assert_int_eq(relay_body(&f.r, HTTP_BODY_LENGTH, 36, 0, 4096),
+	    RELAY_OK);
+	ck_assert_ptr_null(f.r.tee);
+	ck_assert_uint_eq(k.n, 16);
+	ck_assert_str_eq(received(), "0123456789abcdefghijklmnopqrstuvwxyz");
+}
+END_TEST
+
+/* Client gone and the tee failing: nothing wants the rest, RELAY_DST. */
+START_TEST(tee_fails_dst_gone)
+{
+	struct copy k;
+
+	memset(&k, 0, sizeof(k));
+	k.fail_at = 20;
+	source("5\r\nhello\r\n10\r\n0123456789abcdef\r\n0\r\n\r\n");
+	(void)close(f.dst[1]);
+	f.dst[1] = -1;
+	f.r.tee = copy_tee;
+	f.r.tee_arg = &k;
+	ck_assert_int_eq(relay_body(&f.r, HTTP_BODY_CHUNKED, 0, 0, 4096),
+	    RELAY_DST);
+	ck_assert_ptr_null(f.r.tee);
+}
+END_TEST
+
 static Suite *
 relay_suite(void)
 {
@@ -135,6 +229,13 @@ relay_suite(void)
 	tcase_add_test(tc, close_rechunked_empty);
 	tcase_add_test(tc, close_as_is);
 	tcase_add_test(tc, close_rechunked_dst_gone);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tee");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, tee_chunked);
+	tcase_add_test(tc, tee_outlives_dst);
+	tcase_add_test(tc, tee_fails);
+	tcase_add_test(tc, tee_fails_dst_gone);
 	suite_add_tcase(s, tc);
 	return (s);
 }
