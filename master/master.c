@@ -30,6 +30,7 @@
 #include "shared/health.h"
 #include "shared/scoreboard.h"
 #include "shared/shm.h"
+#include "shared/store.h"
 
 /* Fast stop: how long workers get after SIGTERM before SIGKILL. */
 #define STOP_GRACE		5.0
@@ -237,11 +238,25 @@ pidfile_claim(const struct cfg *cfg)
 		    (long)pid, cfg->pid_file);
 }
 
+void
+master_cache_params(const struct cfg *cfg, uint32_t nslots,
+    struct store_params *sp)
+{
+	memset(sp, 0, sizeof(*sp));
+	sp->size = cfg->cache.size;
+	sp->chunk_size = cfg->cache.chunk_size;
+	sp->max_object = cfg->cache.max_object;
+	sp->nslots = nslots;
+	sp->max_variants = cfg->cache.max_variants;
+	sp->max_waiters = cfg->cache.max_waiters;
+}
+
 static void
 setup(struct master *m, struct addrlist *addrs)
 {
 	struct cfg *cfg = m->cfg;
 	struct shm_sizes z;
+	struct store_params sp;
 	char err[CFG_ERRLEN];
 	int inherited;
 
@@ -278,6 +293,11 @@ setup(struct master *m, struct addrlist *addrs)
 	z.nrows = (uint32_t)cfg_nservers(cfg) * 2;
 	if (z.nrows < MIN_BACKEND_ROWS)
 		z.nrows = MIN_BACKEND_ROWS;
+	z.cache = NULL;
+	if (cfg->cache.size > 0) {
+		master_cache_params(cfg, m->nslots, &sp);
+		z.cache = &sp;
+	}
 	if (shm_create(&m->shm, &z) == -1)
 		log_fatal("shared memory: %s", strerror(errno));
 	if ((m->rows = calloc((size_t)cfg_nservers(cfg) + 1,
@@ -424,6 +444,13 @@ master_tick(struct master *m, double *last_tick)
 	if (now - *last_tick >= 1.0) {
 		*last_tick = now;
 		pool_maintain(m);
+		/*
+		 * Dying cache entries that a dead worker's release could not
+		 * free at once (a lock was busy) are freed here, until the
+		 * cache keeper process takes over such chores.
+		 */
+		if (shm_store(&m->shm) != NULL)
+			(void)store_reclaim(shm_store(&m->shm));
 	}
 	return (0);
 }

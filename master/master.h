@@ -82,4 +82,12 @@ struct master {
 int	master_run(struct cfg *cfg, struct addrlist *addrs,
 	    const char *cfg_path, int foreground, char *const argv[]);
 
+/*
+ * The store's parameters from the cache group (nslots: the scoreboard's):
+ * the master sizes the segment's cache part with them.
+ */
+struct store_params;
+void	master_cache_params(const struct cfg *, uint32_t nslots,
+	    struct store_params *);
+
 #endif

@@ -18,6 +18,7 @@
 #include "shared/counters.h"
 #include "shared/health.h"
 #include "shared/scoreboard.h"
+#include "shared/store.h"
 #include "worker/worker.h"
 
 /* Apache prefork's ceiling on forks per second while short of idle. */
@@ -166,6 +167,9 @@ pool_reap(struct master *m)
 		if (atomic_load(&sb->hc_held) > 0 &&
 		    atomic_load(&sb->hc_held) <= hc_rows(&m->shm))
 			hc_release(&m->shm, atomic_load(&sb->hc_held) - 1);
+		/* a cache pin or fill it held: released, its waiters woken */
+		if (shm_store(&m->shm) != NULL)
+			store_release_slot(shm_store(&m->shm), i);
 		/*
 		 * Its counters are final: into the retired totals before the
 		 * slot is freed, so no total drops (a reader sees them in one

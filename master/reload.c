@@ -12,8 +12,38 @@
 #include "master/privs.h"
 #include "master/reload.h"
 #include "shared/health.h"
+#include "shared/shm.h"
+#include "shared/store.h"
 
 /* Close the old sockets the new set does not use. */
+/*
+ * The cache lives in the segment, which a reload keeps: so do its
+ * objects. A new size (or chunk_size, max_object) takes a full restart,
+ * like workers.max; the rest of the new configuration applies.
+ */
+static void
+cache_check(struct master *m, const struct cfg *nc)
+{
+	struct store_params sp;
+
+	if (nc->cache.size == 0)
+		return;
+	if (m->shm.hdr->off_cache == 0) {
+		log_warnx("reload: %s: the cache needs a shared segment part "
+		    "this master did not make; stop and start porter to "
+		    "cache (routes with cache = true serve uncached until "
+		    "then)", m->cfg_path);
+		return;
+	}
+	master_cache_params(nc, m->nslots, &sp);
+	if (store_size(&sp) != m->shm.hdr->cache_size ||
+	    nc->cache.chunk_size != m->cfg->cache.chunk_size ||
+	    nc->cache.max_object != m->cfg->cache.max_object)
+		log_warnx("reload: %s: a new cache size, chunk_size or "
+		    "max_object takes a stop and start; the cache keeps its "
+		    "current ones and its objects", m->cfg_path);
+}
+
 static void
 close_unused(const int *oldfds, int nold, const int *fds, int n)
 {
@@ -69,6 +99,7 @@ reload_config(struct master *m)
 		    m->shm.hdr->npools, m->shm.hdr->nrows);
 		goto fail;
 	}
+	cache_check(m, nc);
 	if (privs_resolve(nc, &pv, err, sizeof(err)) == -1) {
 		log_error("reload: %s; keeping the running configuration", err);
 		goto fail;

@@ -13,6 +13,8 @@
 #include "shared/limits.h"
 #include "shared/shm.h"
 #include "shared/scoreboard.h"
+#include "shared/store.h"
+#include "shared/uses.h"
 
 #define SHM_ALIGN	64	/* keep parts on their own cache lines */
 
@@ -25,7 +27,8 @@ align_up(size_t n)
 int
 shm_create(struct shm *s, const struct shm_sizes *z)
 {
-	size_t off_sb, off_idle, off_pools, off_health, off_ctr, off_lim, size;
+	size_t off_sb, off_idle, off_pools, off_health, off_ctr, off_lim;
+	size_t off_cache = 0, cache_size = 0, off_uses = 0, size;
 	void *base;
 
 	off_sb = align_up(sizeof(struct shm_header));
@@ -36,6 +39,12 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	off_ctr = align_up(off_health + hc_size(z->nrows));
 	off_lim = align_up(off_ctr + sizeof(struct ctr_area));
 	size = align_up(off_lim + lim_size());
+	if (z->cache != NULL) {
+		off_cache = size;
+		cache_size = store_size(z->cache);
+		off_uses = align_up(off_cache + cache_size);
+		size = align_up(off_uses + uses_size());
+	}
 	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (base == MAP_FAILED)
@@ -57,6 +66,15 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	s->hdr->nrows = z->nrows;
 	s->hdr->off_counters = off_ctr;	/* zeroed: nothing retired yet */
 	s->hdr->off_limits = off_lim;	/* zeroed: no connection, full buckets */
+	if (z->cache != NULL && store_init(shm_at(s, off_cache),
+	    z->cache) == -1) {
+		(void)munmap(base, size);
+		memset(s, 0, sizeof(*s));
+		return (-1);
+	}
+	s->hdr->off_cache = off_cache;
+	s->hdr->cache_size = cache_size;
+	s->hdr->off_uses = off_uses;	/* zeroed: no misses yet */
 	if (getrandom(&s->hdr->instance, sizeof(s->hdr->instance),
 	    GRND_NONBLOCK) != (ssize_t)sizeof(s->hdr->instance))
 		s->hdr->instance = (uint32_t)getpid() ^ (uint32_t)time(NULL);
@@ -72,6 +90,21 @@ shm_destroy(struct shm *s)
 	memset(s, 0, sizeof(*s));
 }
 
+struct store *
+shm_store(const struct shm *s)
+{
+	if (s->hdr == NULL || s->hdr->off_cache == 0)
+		return (NULL);
+	return (store_at(shm_at(s, s->hdr->off_cache)));
+}
+
+struct uses_area *
+shm_uses(const struct shm *s)
+{
+	if (s->hdr == NULL || s->hdr->off_uses == 0)
+		return (NULL);
+	return (shm_at(s, s->hdr->off_uses));
+}
 
 struct shm_pool *
 shm_pool(const struct shm *s, uint32_t i)

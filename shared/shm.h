@@ -4,7 +4,9 @@
  * Parts are found by offsets in the header, never by stored pointers.
  *
  *   header | scoreboard | idle map | pools | health table (backends) |
- *   counters (retired workers' totals) | limits (per-client tables)
+ *   counters (retired workers' totals) | limits (per-client tables) |
+ *   cache (shared/store.h: index and arena; only when a route caches) |
+ *   miss counts (shared/uses.h: cache_min_uses; with the cache)
  */
 #ifndef PORTER_SHARED_SHM_H
 #define PORTER_SHARED_SHM_H
@@ -15,8 +17,10 @@
 
 #include "shared/parking.h"
 
+struct store_params;
+
 #define SHM_MAGIC	0x726574726f70ULL	/* "porter" */
-#define SHM_LAYOUT	4
+#define SHM_LAYOUT	5
 
 struct shm_header {
 	uint64_t		magic;
@@ -35,6 +39,10 @@ struct shm_header {
 						   workers' totals */
 	uint64_t		off_limits;	/* struct lim_area: the waiter's
 						   connections, token buckets */
+	uint64_t		off_cache;	/* struct store; 0: no cache */
+	uint64_t		cache_size;	/* its bytes */
+	uint64_t		off_uses;	/* struct uses_area, with the
+						   cache; 0: none */
 	uint32_t		instance;	/* random, per running porter: its
 						   Via name, so loops show */
 	int64_t			started;	/* unix time the master made it:
@@ -60,11 +68,17 @@ struct shm_sizes {
 					   twice, for two generations */
 	uint32_t	npools;
 	uint32_t	nrows;		/* health table rows */
+	const struct store_params *cache;	/* NULL: no cache part */
 };
 
 /* Map and lay out a fresh zeroed segment. 0, or -1 with errno set. */
 int	shm_create(struct shm *, const struct shm_sizes *);
 void	shm_destroy(struct shm *);
+
+/* The cache's store, or NULL when the segment has none. */
+struct store	*shm_store(const struct shm *);
+/* The cache's miss counts (cache_min_uses), or NULL. */
+struct uses_area *shm_uses(const struct shm *);
 
 /* Pool i's shared state; i < npools. */
 struct shm_pool	*shm_pool(const struct shm *, uint32_t i);

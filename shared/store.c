@@ -1216,7 +1216,9 @@ store_lookup(struct store *st, uint32_t slot, uint64_t h, const char *key,
 	int wiped;
 
 	assert(slot < st->p.nslots);
-	if (atomic_load(&hd->pin) != 0)
+	assert(!(skip & STORE_KEEP_PIN) || ((skip & STORE_SKIP_READY) &&
+	    (skip & STORE_SKIP_FILLING)));
+	if (!(skip & STORE_KEEP_PIN) && atomic_load(&hd->pin) != 0)
 		store_unpin(st, slot);
 	if (now > atomic_load_explicit(&st->now, memory_order_relaxed))
 		atomic_store_explicit(&st->now, now, memory_order_relaxed);

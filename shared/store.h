@@ -123,6 +123,10 @@ enum store_rc {
 #define STORE_SKIP_READY	4	/* no hit: a refresh (client
 					   no-cache, stale), whose fill
 					   replaces the variant when done */
+#define STORE_KEEP_PIN		8	/* the slot's pin stays (a stale
+					   entry served if the refresh says
+					   304); only with SKIP_READY and
+					   SKIP_FILLING, which pin nothing */
 
 /* store_state. */
 enum store_state {

@@ -16,6 +16,8 @@
 #include "worker/io.h"
 #include "worker/state.h"
 
+struct cache_req;
+
 struct conn {
 	struct worker			*w;
 	const struct cfg_listener	*lst;
@@ -41,6 +43,20 @@ struct conn {
 	const char			*npath;		/* normalised path (w->nbuf) */
 	size_t				 npathlen;
 	struct span			 query;		/* "?..." of the target, or empty */
+
+	/*
+	 * The cache's words for this request (worker/cache.c), NULL/0 when
+	 * the route does not cache: fields for the backend request (a
+	 * revalidation's validators), whether to leave out the client's
+	 * conditional and Range fields (a fill fetches the whole response),
+	 * and fields for the response (Cache-Status).
+	 */
+	struct cache_req		*cache;		/* NULL: not cached */
+	const char			*req_extra;
+	size_t				 req_extra_len;
+	int				 req_unconditional;
+	const char			*resp_extra;
+	size_t				 resp_extra_len;
 
 	/* about the current request, for the log */
 	int				 status;	/* sent to the client */

@@ -40,6 +40,7 @@
 #include "shared/shm.h"
 #include "worker/answer.h"
 #include "worker/balance.h"
+#include "worker/cache.h"
 #include "worker/http_parse.h"
 #include "worker/io.h"
 #include "worker/limit.h"
@@ -307,8 +308,8 @@ unavailable(struct conn *c, const struct cfg_pool *p, int busy)
 static void	attempt(struct conn *, const struct cfg_route *,
 		    struct target *, size_t *, struct outcome *);
 
-int
-proxy_request(struct conn *c, const struct cfg_route *rt)
+static int
+proxy_fetch(struct conn *c, const struct cfg_route *rt)
 {
 	struct worker *w = c->w;
 	const struct cfg *cfg = w->cfg;
@@ -370,6 +371,29 @@ proxy_request(struct conn *c, const struct cfg_route *rt)
 		    c->peer, o.why, srv->addr.text);
 	}
 	return (answer_error(c, o.status, body_pending(c), o.why));
+}
+
+/*
+ * A route with cache = true asks the cache first (worker/cache.c): it
+ * answers, or says how the fetch goes (filling, revalidating).
+ */
+int
+proxy_request(struct conn *c, const struct cfg_route *rt)
+{
+	struct cache_req cr;
+	int rc;
+
+	if (!rt->cache.on || c->w->cache == NULL)
+		return (proxy_fetch(c, rt));
+	if (cache_request(c, rt, &cr, &rc)) {
+		cache_end(c, &cr);
+		return (rc);
+	}
+	c->cache = &cr;
+	rc = proxy_fetch(c, rt);
+	c->cache = NULL;
+	cache_end(c, &cr);
+	return (rc);
 }
 
 int
@@ -652,9 +676,20 @@ send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
 	struct relay rl;
 	enum relay_rc rrc;
 	size_t hlen;
-	int ka, decode, rechunk, fd;
+	int ka, decode, rechunk, fd, rc;
 
 	sb_set_state(w->sb, SB_WRITING);
+	memset(&rl, 0, sizeof(rl));
+	/* the cache stores it (a tee on rl), or answers a 304 itself */
+	if (c->cache != NULL && !early && cache_response(c, c->cache, r,
+	    w->ubuf, &rl, &rc)) {
+		if (rb == HTTP_BODY_NONE && !(r->h.conn & HTTP_CONN_CLOSE) &&
+		    ulen == r->h.head_len)
+			upstream_keep(&w->up, u);
+		else
+			upstream_close(u);
+		return (answered(o, rc));
+	}
 	/*
 	 * A body framed by the close goes to an HTTP/1.1 client chunked, so
 	 * that its connection can go on (as nginx does); not when the backend
@@ -682,7 +717,6 @@ send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
 		return (answered(o, proxy_tunnel(c, fd, w->obuf, hlen,
 		    w->ubuf + r->h.head_len, ulen - r->h.head_len)));
 	}
-	memset(&rl, 0, sizeof(rl));
 	rl.src = &u->io;
 	rl.dst = &c->io;
 	rl.src_to = cfg->timeouts.upstream;
@@ -696,6 +730,9 @@ send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
 	rl.chunk = rechunk;
 	rrc = relay_body(&rl, rb, (uint64_t)r->h.content_length, decode,
 	    cfg->limits.max_header_size);
+	if (c->cache != NULL)
+		cache_body_end(c, c->cache, rrc == RELAY_OK ||
+		    (rrc == RELAY_DST && rl.dst_gone && rl.tee != NULL));
 	c->sent += rl.out + hlen;
 	sb_add(&w->sb->bytes_out, rl.out + hlen);
 	if (rrc == RELAY_OK && !early && rb != HTTP_BODY_CLOSE &&

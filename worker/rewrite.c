@@ -103,6 +103,25 @@ underscored(const char *buf, struct span n)
 	return (memchr(buf + n.off, '_', n.len) != NULL);
 }
 
+/*
+ * A field that makes a request conditional or partial: left out when the
+ * cache fetches a whole response to store (it answers the client's
+ * conditions itself).
+ */
+static int
+conditional(const char *buf, struct span n)
+{
+	static const char *const names[] = { "if-none-match",
+	    "if-modified-since", "if-match", "if-unmodified-since",
+	    "if-range", "range", NULL };
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (http_span_eq(buf, n, names[i]))
+			return (1);
+	return (0);
+}
+
 /* Whether the field named by span n is in a route's remove or set list. */
 static int
 rewritten(const char *buf, struct span n, char *const *remove, int nremove,
@@ -319,6 +338,8 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 		default:
 			break;
 		}
+		if (c->req_unconditional && conditional(b, h->name))
+			continue;
 		if (http_is_hop_by_hop(&q->h, b, i) || anonymized(c, h->name) ||
 		    rewritten(b, h->name, rt->remove_request_headers,
 		    rt->nremove_request_headers, rt->set_request_headers,
@@ -327,6 +348,8 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 		out_field(&o, b, h);
 	}
 	out_set(&o, rt->set_request_headers, rt->nset_request_headers);
+	if (c->req_extra_len > 0)
+		out_add(&o, c->req_extra, c->req_extra_len);
 	if (upgrade)
 		out_str(&o, "Connection: upgrade\r\n");
 	if (q->h.chunked)
@@ -384,6 +407,8 @@ rewrite_response(struct conn *c, const struct cfg_route *rt,
 	}
 	if (chunked == REWRITE_TE_CHUNK)
 		out_str(&o, "Transfer-Encoding: chunked\r\n");
+	if (c->resp_extra_len > 0)
+		out_add(&o, c->resp_extra, c->resp_extra_len);
 	out_set(&o, rt->set_response_headers, rt->nset_response_headers);
 	out_joined(&o, "Via", ub, &r->h, HH_VIA,
 	    r->h.version == 10 ? c->w->via10 : c->w->via11);
@@ -407,6 +432,79 @@ rewrite_interim(struct conn *c, const struct http_resp *r, const char *ub)
 	for (i = 0; i < r->h.nhdr; i++)
 		if (!http_is_hop_by_hop(&r->h, ub, i))
 			out_field(&o, ub, &r->h.hdr[i]);
+	out_add(&o, "\r\n", 2);
+	return (o.overflow ? 0 : o.len);
+}
+
+/* Fields a 304 carries from the stored response (RFC 9110 15.4.5). */
+static int
+kept_in_304(const char *buf, struct span n)
+{
+	static const char *const names[] = { "cache-control",
+	    "content-location", "date", "etag", "expires", "vary",
+	    "last-modified", NULL };
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (http_span_eq(buf, n, names[i]))
+			return (1);
+	return (0);
+}
+
+size_t
+rewrite_cached(struct conn *c, const struct cfg_route *rt,
+    const struct http_resp *r, const char *ub, const struct rewrite_as *as,
+    int ka)
+{
+	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
+	char num[80];
+	int i;
+
+	switch (as->code) {
+	case 304:
+		out_str(&o, "HTTP/1.1 304 Not Modified\r\n");
+		break;
+	case 206:
+		out_str(&o, "HTTP/1.1 206 Partial Content\r\n");
+		(void)snprintf(num, sizeof(num), "Content-Range: bytes "
+		    "%llu-%llu/%llu\r\n", (unsigned long long)as->start,
+		    (unsigned long long)as->end, (unsigned long long)as->total);
+		out_str(&o, num);
+		break;
+	default:
+		out_status(&o, r, ub);
+		break;
+	}
+	for (i = 0; i < r->h.nhdr; i++) {
+		const struct http_hdr *h = &r->h.hdr[i];
+
+		/* the stored head has no framing: the cache frames it */
+		if (h->id == HH_CONTENT_LENGTH ||
+		    h->id == HH_TRANSFER_ENCODING || h->id == HH_VIA ||
+		    http_is_hop_by_hop(&r->h, ub, i) ||
+		    (as->code == 304 && !kept_in_304(ub, h->name)) ||
+		    rewritten(ub, h->name, rt->remove_response_headers,
+		    rt->nremove_response_headers, rt->set_response_headers,
+		    rt->nset_response_headers))
+			continue;
+		out_field(&o, ub, h);
+	}
+	if (as->chunked)
+		out_str(&o, "Transfer-Encoding: chunked\r\n");
+	else if (as->code != 304 && as->length >= 0 && r->code != 204) {
+		(void)snprintf(num, sizeof(num), "Content-Length: %llu\r\n",
+		    (unsigned long long)as->length);
+		out_str(&o, num);
+	}
+	if (c->resp_extra_len > 0)
+		out_add(&o, c->resp_extra, c->resp_extra_len);
+	out_set(&o, rt->set_response_headers, rt->nset_response_headers);
+	out_joined(&o, "Via", ub, &r->h, HH_VIA,
+	    r->h.version == 10 ? c->w->via10 : c->w->via11);
+	if (!ka)
+		out_str(&o, "Connection: close\r\n");
+	else if (c->req.h.version == 10)
+		out_str(&o, "Connection: keep-alive\r\n");
 	out_add(&o, "\r\n", 2);
 	return (o.overflow ? 0 : o.len);
 }

@@ -37,6 +37,25 @@ size_t	rewrite_request(struct conn *, const struct cfg_route *,
 #define REWRITE_TE_KEEP		1
 #define REWRITE_TE_CHUNK	2
 
+/*
+ * A stored response r (head bytes ub, which carry no framing fields) as
+ * the cache sends it: as->code 0 as stored, 304 (only the fields a 304
+ * carries), or 206 (Content-Range from start, end, total); framed by
+ * Content-Length as->length (>= 0), or chunked with as->chunked (a body
+ * still being filled, for an HTTP/1.1 client), or by the close. The
+ * route's response rules, c->resp_extra and Via apply as for a
+ * response from the backend. Length, or 0 if it does not fit in obuf.
+ */
+struct rewrite_as {
+	int		code;		/* 0, 206 or 304 */
+	int64_t		length;		/* Content-Length; -1: none */
+	int		chunked;
+	uint64_t	start, end, total;	/* 206 */
+};
+size_t	rewrite_cached(struct conn *, const struct cfg_route *,
+	    const struct http_resp *, const char *ub, const struct rewrite_as *,
+	    int ka);
+
 size_t	rewrite_response(struct conn *, const struct cfg_route *,
 	    const struct http_resp *r, const char *ub, int chunked, int ka);
 

@@ -17,6 +17,8 @@
 #include "worker/balance.h"
 #include "worker/upstream.h"
 
+struct cache_work;
+
 /* Per-worker state, alive for the life of the process. */
 struct worker {
 	const struct cfg	*cfg;
@@ -32,6 +34,8 @@ struct worker {
 	uint64_t		 rnd;		/* random2's generator state */
 	uint64_t		 tiebreak;	/* least_conn's rotation */
 	struct upstream		 up;		/* idle upstream connections */
+	struct cache_work	*cache;		/* NULL: the segment has no
+						   cache (worker/cache.h) */
 	char			*cbuf;		/* client input */
 	size_t			 ccap;
 	char			*ubuf;		/* upstream input */

@@ -11,6 +11,7 @@
 #include "shared/counters.h"
 #include "shared/health.h"
 #include "shared/scoreboard.h"
+#include "shared/store.h"
 #include "worker/answer.h"
 #include "worker/normalize.h"
 #include "worker/route.h"
@@ -350,6 +351,39 @@ put_waiter(struct page *pg, const struct worker *w)
 	    atomic_load(&sw->started) - 1 : 0));
 }
 
+/*
+ * The cache: its levels now and its counters (docs: the README's
+ * "Caching"); nothing when the segment has no cache.
+ */
+static void
+put_cache(struct page *pg, const struct worker *w)
+{
+	struct store *st = shm_store(w->shm);
+	struct store_stats s;
+	int i;
+
+	if (st == NULL)
+		return;
+	store_stats(st, &s);
+	put(pg, pg->json ? "\"cache\":{\"size\":%llu,\"chunk_size\":%llu,"
+	    "\"objects\":%llu,\"bytes\":%llu,\"chunks_free\":%llu,"
+	    "\"chunks_total\":%llu,\"entries_free\":%llu,"
+	    "\"entries_total\":%llu" :
+	    "\ncache: size=%llu chunk_size=%llu objects=%llu bytes=%llu "
+	    "chunks_free=%llu chunks_total=%llu entries_free=%llu "
+	    "entries_total=%llu",
+	    (unsigned long long)w->shm->hdr->cache_size,
+	    (unsigned long long)s.chunk_size, (unsigned long long)s.objects,
+	    (unsigned long long)s.bytes, (unsigned long long)s.chunks_free,
+	    (unsigned long long)s.chunks_total,
+	    (unsigned long long)s.entries_free,
+	    (unsigned long long)s.entries_total);
+	for (i = 0; i < STORE_C_MAX; i++)
+		put(pg, pg->json ? ",\"%s\":%llu" : " %s=%llu",
+		    store_counter_name(i), (unsigned long long)s.c[i]);
+	put(pg, pg->json ? "}," : "\n");
+}
+
 /* The page into page_buf; its length, or 0 when there is no memory. */
 static size_t
 build_page(const struct worker *w, int json)
@@ -365,6 +399,7 @@ build_page(const struct worker *w, int json)
 	pg.json = json;
 	put_summary(&pg, w);
 	put_waiter(&pg, w);
+	put_cache(&pg, w);
 	/* backends first: they matter more than a long worker list */
 	put_backends(&pg, w);
 	put_workers(&pg, w);

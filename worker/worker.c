@@ -15,6 +15,7 @@
 #include "shared/scoreboard.h"
 #include "lib/handoff.h"
 #include "waiter/waiter.h"
+#include "worker/cache.h"
 #include "worker/conn.h"
 #include "worker/park.h"
 #include "worker/state.h"
@@ -104,6 +105,10 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	(void)snprintf(w->via11, sizeof(w->via11), "1.1 %s", w->via_token);
 	w->rnd = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
 	    0x9E3779B97F4A7C15ULL;
+	if (cache_work_init(&w->cache, shm_store(a->shm), shm_uses(a->shm),
+	    a->slot,
+	    cfg->limits.max_header_size, w->ucap) == -1)
+		return (-1);
 	return (upstream_init(&w->up, cfg->upstream_keepalive));
 }
 

@@ -1,0 +1,1086 @@
+/*
+ * The cache in a worker: lookups before a request goes to a backend, and
+ * the fill as its response comes back (see cache.h).
+ *
+ * A request on a cache route takes one of these ways:
+ *   hit        a stored response usable for it (RFC 9111 4.2, and the
+ *              client's directives): served straight from the segment,
+ *              as a 304 to the client's own conditional, as a 206 for one
+ *              byte range, or as a head for HEAD
+ *   collapsed  another worker is fetching the same key: this one waits
+ *              for the head (collapse_timeout), then streams the body as
+ *              the filler publishes it; if the filler dies mid-body, the
+ *              client sees an incomplete response, never a complete one
+ *   fill       nothing stored: proxy.c fetches it and the body is teed
+ *              into the store (the first to miss fills; the rest wait)
+ *   stale      a stored response past its freshness with validators: the
+ *              backend is asked conditionally; a 304 refreshes the copy
+ *              (a new entry with the merged head and the same body)
+ *   pass       not cacheable (a request's no-store, a recent response
+ *              that was not storable, an unsafe method)
+ */
+#include "config.h"
+
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib/clock.h"
+#include "lib/log.h"
+#include "shared/scoreboard.h"
+#include "shared/uses.h"
+#include "worker/answer.h"
+#include "worker/cache.h"
+#include "worker/http_date.h"
+#include "worker/io.h"
+#include "worker/rewrite.h"
+#include "worker/state.h"
+
+#define CACHE_IOV	64	/* body pieces per writev */
+#define CACHE_PASS_MS	5000	/* hit-for-miss after an unstorable answer */
+
+int
+cache_work_init(struct cache_work **out, struct store *st,
+    struct uses_area *uses, uint32_t slot, size_t max_head, size_t resp_head)
+{
+	struct cache_work *cw;
+
+	*out = NULL;
+	if (st == NULL)
+		return (0);
+	if ((cw = calloc(1, sizeof(*cw))) == NULL)
+		return (-1);
+	cw->st = st;
+	cw->uses = uses;
+	cw->slot = slot;
+	cw->qcap = max_head;
+	cw->hcap = resp_head;
+	cw->qbuf = malloc(cw->qcap);
+	cw->head = malloc(cw->hcap);
+	cw->merged = malloc(cw->hcap);
+	if (cw->qbuf == NULL || cw->head == NULL || cw->merged == NULL) {
+		free(cw->qbuf);
+		free(cw->head);
+		free(cw->merged);
+		free(cw);
+		return (-1);
+	}
+	*out = cw;
+	return (0);
+}
+
+/* FNV-1a: the key's hash, the same in every worker. */
+static uint64_t
+key_hash(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (n-- > 0) {
+		h ^= (unsigned char)*p++;
+		h *= 0x100000001b3ULL;
+	}
+	return (h);
+}
+
+/* The stored meta as the policy reads it. */
+static void
+fresh_of(const struct store_meta *m, struct cp_fresh *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->request_time = m->request_time;
+	f->response_time = m->response_time;
+	f->expires = m->expires;
+	f->lifetime = m->lifetime;
+	f->initial_age = m->initial_age;
+	f->stale_while_revalidate = -1;
+	f->stale_if_error = -1;
+	f->status = m->status;
+	f->flags = m->flags;
+}
+
+/* store_lookup's variant test: does this request select it? */
+static int
+vary_match(void *arg, const char *vary, uint32_t vlen)
+{
+	const struct conn *c = arg;
+
+	return (cp_vary_match(vary, vlen, &c->req, c->w->cache->qbuf));
+}
+
+/* The key of c's request for path/query (the request's own by default). */
+static uint32_t
+build_key(struct conn *c, const struct cfg_route *rt, const char *path,
+    size_t pathlen, const char *query, size_t querylen, char *out,
+    size_t cap)
+{
+	const struct http_req *q = &c->req;
+	struct cp_key k;
+
+	memset(&k, 0, sizeof(k));
+	k.meth = HTTP_M_GET;		/* GET and HEAD share their objects */
+	k.host = q->host.len > 0 ? c->w->cache->qbuf + q->host.off : "";
+	k.hostlen = q->host.len;
+	k.path = path;
+	k.pathlen = pathlen;
+	k.query = query;
+	k.querylen = querylen;
+	k.ignore_query = rt->cache.ignore_query;
+	k.ignore = (const char *const *)rt->cache.ignore_params;
+	k.nignore = rt->cache.nignore_params;
+	k.route = rt->cache.id;
+	k.headers = (const char *const *)rt->cache.key_headers;
+	k.nheaders = rt->cache.nkey_headers;
+	k.q = q;
+	k.qbuf = c->w->cache->qbuf;
+	return ((uint32_t)cp_key_build(out, cap, &k));
+}
+
+/* "Cache-Status: porter; ...\r\n" (and Age) for the client's response. */
+static void
+say(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+say(struct conn *c, const char *fmt, ...)
+{
+	struct cache_work *cw = c->w->cache;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(cw->resp_extra, sizeof(cw->resp_extra), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(cw->resp_extra))
+		n = 0;
+	c->resp_extra = cw->resp_extra;
+	c->resp_extra_len = (size_t)n;
+}
+
+/* The stored head of ref into cw->head, parsed into cw->sr: 0 or -1. */
+static int
+read_head(struct cache_work *cw, struct store_ref ref)
+{
+	size_t n = store_copy_head(cw->st, ref, cw->head, cw->hcap);
+
+	http_resp_init(&cw->sr, (uint32_t)cw->hcap);
+	if (n == 0 || http_parse_response(&cw->sr, cw->head, n) != HTTP_OK)
+		return (-1);
+	return (0);
+}
+
+/* Write iov[0..n) (a head, then body pieces) to the client. */
+static int
+send_iov(struct conn *c, struct iovec *iov, int n, uint64_t *sent)
+{
+	uint64_t len = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += iov[i].iov_len;
+	if (io_writev(&c->io, iov, n, clock_now() +
+	    c->w->cfg->timeouts.client_body) == -1)
+		return (-1);
+	*sent += len;
+	return (0);
+}
+
+/*
+ * Body bytes [off, off + len) of pinned ref to the client, after the head
+ * h[0..hlen) when hlen > 0: pieces straight from the segment, CACHE_IOV
+ * at a time. 0, or -1 (the client failed).
+ */
+static int
+send_stored(struct conn *c, struct store_ref ref, const char *h, size_t hlen,
+    uint64_t off, uint64_t len, uint64_t *sent)
+{
+	struct store *st = c->w->cache->st;
+	struct iovec iov[CACHE_IOV + 1];
+	int k, n;
+
+	do {
+		k = 0;
+		if (hlen > 0) {
+			iov[k].iov_base = (void *)(uintptr_t)h;
+			iov[k++].iov_len = hlen;
+			hlen = 0;
+		}
+		n = len > 0 ? store_body_iov(st, ref, off, len, iov + k,
+		    CACHE_IOV) : 0;
+		if (n < 0)
+			return (-1);
+		for (int i = 0; i < n; i++) {
+			off += iov[k + i].iov_len;
+			len -= iov[k + i].iov_len;
+		}
+		if (k + n == 0)
+			break;
+		if (send_iov(c, iov, k + n, sent) == -1)
+			return (-1);
+		if (n == 0)
+			break;
+	} while (len > 0);
+	return (len == 0 ? 0 : -1);
+}
+
+/*
+ * A complete stored response: head (parsed at sr, bytes at hb) and the
+ * body of ref, total bytes, to the client as a hit: a 304 to its
+ * conditional, a 206 or 416 for a range, the head alone for HEAD.
+ */
+static int
+serve_complete(struct conn *c, const struct cfg_route *rt,
+    struct store_ref ref, const struct http_resp *sr, const char *hb,
+    uint64_t total)
+{
+	struct worker *w = c->w;
+	struct cache_work *cw = w->cache;
+	struct rewrite_as as;
+	uint64_t sent = 0, start = 0, end = 0;
+	size_t hlen;
+	int ka = c->keepalive, body = c->req.meth != HTTP_M_HEAD;
+
+	memset(&as, 0, sizeof(as));
+	as.length = (int64_t)total;
+	c->status = sr->code;
+	if (cp_not_modified(&c->req, cw->qbuf, &sr->h, hb)) {
+		as.code = 304;
+		c->status = 304;
+		body = 0;
+	} else if (sr->code == 200 && c->req.meth == HTTP_M_GET) {
+		switch (cp_range(&c->req, cw->qbuf, &sr->h, hb, total, &start,
+		    &end)) {
+		case CP_RANGE_OK:
+			as.code = 206;
+			as.start = start;
+			as.end = end;
+			as.total = total;
+			as.length = (int64_t)(end - start + 1);
+			c->status = 206;
+			break;
+		case CP_RANGE_UNSATISFIABLE: {
+			char extra[64];
+
+			(void)snprintf(extra, sizeof(extra), "Content-Range: "
+			    "bytes */%llu\r\n", (unsigned long long)total);
+			return (answer_error_with(c, 416, 0,
+			    "range not satisfiable", extra));
+		}
+		default:
+			break;
+		}
+	}
+	hlen = rewrite_cached(c, rt, sr, hb, &as, ka);
+	if (hlen == 0)
+		return (answer_error(c, 500, 0, "stored head too large"));
+	sb_set_state(w->sb, SB_WRITING);
+	if (send_stored(c, ref, w->obuf, hlen, start, body ?
+	    (uint64_t)as.length : 0, &sent) == -1) {
+		c->sent += sent;
+		log_info("%s: client went away during a cached response: %s",
+		    c->peer, strerror(errno));
+		return (-1);
+	}
+	c->sent += sent;
+	sb_add(&w->sb->bytes_out, sent);
+	return (ka ? 0 : -1);
+}
+
+/* Age and Cache-Status of a hit on f at now. */
+static void
+say_hit(struct conn *c, const struct cp_fresh *f, int64_t now, int64_t ttl,
+    const char *more)
+{
+	say(c, "Age: %lld\r\nCache-Status: porter; hit%s; ttl=%lld\r\n",
+	    (long long)cp_age(f, now), more, (long long)ttl);
+}
+
+/* A hit on pinned ref, usable with ttl: 1 (answered), *rc set. */
+static int
+serve_hit(struct conn *c, struct cache_req *cr, struct store_ref ref,
+    const struct cp_fresh *f, int64_t ttl, int stale, int *rc)
+{
+	struct cache_work *cw = c->w->cache;
+	uint64_t total;
+	int done;
+
+	store_lengths(cw->st, ref, NULL, NULL, &total, &done, NULL);
+	if (!done || read_head(cw, ref) == -1) {
+		store_unpin(cw->st, cw->slot);
+		*rc = answer_error(c, 500, 0, "cached object unreadable");
+		return (1);
+	}
+	store_touch(cw->st, ref);
+	store_count(cw->st, stale ? STORE_C_HIT_STALE : STORE_C_HIT_FRESH);
+	say_hit(c, f, store_now_ms(), ttl, "");
+	*rc = serve_complete(c, cr->rt, ref, &cw->sr, cw->head, total);
+	store_unpin(cw->st, cw->slot);
+	return (1);
+}
+
+/* p[0..n) of iovecs as one chunk of a chunked body. */
+static int
+send_chunk(struct conn *c, struct iovec *body, int n, const char *h,
+    size_t hlen, uint64_t *sent)
+{
+	struct iovec iov[CACHE_IOV + 3];
+	char line[24];
+	uint64_t len = 0;
+	int i, k = 0;
+
+	if (hlen > 0) {
+		iov[k].iov_base = (void *)(uintptr_t)h;
+		iov[k++].iov_len = hlen;
+	}
+	for (i = 0; i < n; i++)
+		len += body[i].iov_len;
+	if (len > 0) {
+		iov[k].iov_base = line;
+		iov[k++].iov_len = (size_t)snprintf(line, sizeof(line),
+		    "%llx\r\n", (unsigned long long)len);
+		for (i = 0; i < n; i++)
+			iov[k++] = body[i];
+		iov[k].iov_base = (void *)(uintptr_t)"\r\n";
+		iov[k++].iov_len = 2;
+	}
+	return (k == 0 ? 0 : send_iov(c, iov, k, sent));
+}
+
+/*
+ * A response another worker is filling (ref pinned, its head there):
+ * streamed as it is published. Framed by the stored Content-Length when
+ * the origin sent one, else chunked; either way a fill that ends early
+ * leaves the client's response visibly cut (short of its length, or
+ * without the last chunk) and the connection closed. -1 or 0 as rc.
+ */
+static int
+serve_stream(struct conn *c, struct cache_req *cr, struct store_ref ref)
+{
+	struct worker *w = c->w;
+	struct cache_work *cw = w->cache;
+	struct store *st = cw->st;
+	struct rewrite_as as;
+	struct iovec iov[CACHE_IOV];
+	uint64_t sent = 0, have = 0, body;
+	int64_t deadline;
+	size_t hlen;
+	int done, n, ka = c->keepalive, chunked;
+
+	memset(&as, 0, sizeof(as));
+	as.length = cw->sr.h.content_length;
+	chunked = as.length < 0 && cw->sr.code != 204;
+	as.chunked = chunked;
+	c->status = cw->sr.code;
+	hlen = rewrite_cached(c, cr->rt, &cw->sr, cw->head, &as, ka);
+	if (hlen == 0)
+		return (answer_error(c, 500, 0, "stored head too large"));
+	sb_set_state(w->sb, SB_WRITING);
+	deadline = store_now_ms() + (int64_t)((w->cfg->timeouts.upstream +
+	    1) * 1000);
+	for (;;) {
+		store_lengths(st, ref, NULL, NULL, &body, &done, NULL);
+		if (body > have) {
+			n = store_body_iov(st, ref, have, body - have, iov,
+			    CACHE_IOV);
+			if (n <= 0)
+				goto cut;
+			if (chunked) {
+				uint64_t before = sent;
+
+				if (send_chunk(c, iov, n, w->obuf, hlen,
+				    &sent) == -1)
+					goto gone;
+				for (int i = 0; i < n; i++)
+					have += iov[i].iov_len;
+				(void)before;
+			} else {
+				struct iovec all[CACHE_IOV + 1];
+				int k = 0;
+
+				if (hlen > 0) {
+					all[k].iov_base = w->obuf;
+					all[k++].iov_len = hlen;
+				}
+				for (int i = 0; i < n; i++) {
+					have += iov[i].iov_len;
+					all[k++] = iov[i];
+				}
+				if (send_iov(c, all, k, &sent) == -1)
+					goto gone;
+			}
+			hlen = 0;
+			deadline = store_now_ms() +
+			    (int64_t)((w->cfg->timeouts.upstream + 1) * 1000);
+			continue;
+		}
+		if (done) {
+			if (hlen > 0 && send_chunk(c, NULL, 0, w->obuf, hlen,
+			    &sent) == -1)
+				goto gone;
+			if (chunked && io_write(&c->io, "0\r\n\r\n", 5,
+			    clock_now() + w->cfg->timeouts.client_body) == -1)
+				goto gone;
+			if (chunked)
+				sent += 5;
+			break;
+		}
+		if (store_state(st, ref) == STORE_S_GONE)
+			goto cut;
+		if (store_wait(st, ref, have, deadline) == -1 &&
+		    store_now_ms() >= deadline)
+			goto cut;
+	}
+	c->sent += sent;
+	sb_add(&w->sb->bytes_out, sent);
+	return (ka ? 0 : -1);
+cut:
+	/* the fill ended early: what was sent stays visibly incomplete */
+	c->sent += sent;
+	sb_add(&w->sb->bytes_out, sent);
+	if (hlen > 0)		/* nothing went out yet: a clean error */
+		return (answer_error(c, 502, 0, "cache fill aborted"));
+	log_error("%s: the fill this response was streamed from ended "
+	    "early; closing", c->peer);
+	c->why = "cache fill aborted";
+	return (-1);
+gone:
+	c->sent += sent;
+	log_info("%s: client went away during a cached response: %s",
+	    c->peer, strerror(errno));
+	return (-1);
+}
+
+enum wait_rc { WAIT_SERVED, WAIT_AGAIN, WAIT_OTHER_VARIANT, WAIT_TIMEOUT };
+
+/*
+ * STORE_WAIT on ref: wait for the filler's head (until fill_started +
+ * collapse_timeout), then stream it if this request is of its variant.
+ */
+static enum wait_rc
+collapse(struct conn *c, struct cache_req *cr, struct store_ref ref, int *rc)
+{
+	struct worker *w = c->w;
+	struct cache_work *cw = w->cache;
+	struct store *st = cw->st;
+	const struct store_meta *m = store_meta(st, ref);
+	int64_t deadline = m->fill_started +
+	    (int64_t)(w->cfg->cache.collapse_timeout * 1000);
+	size_t vlen;
+	int there = 0, state;
+
+	sb_set_state(w->sb, SB_UPSTREAM);
+	for (;;) {
+		state = store_state(st, ref);
+		store_lengths(st, ref, NULL, NULL, NULL, NULL, &there);
+		if (there || state != STORE_S_FILLING)
+			break;
+		if (store_wait(st, ref, STORE_WAIT_HEAD, deadline) == -1 &&
+		    store_now_ms() >= deadline) {
+			store_count(st, STORE_C_WAITER_TIMEOUTS);
+			store_unpin(st, cw->slot);
+			return (WAIT_TIMEOUT);
+		}
+	}
+	if (!there) {		/* gone before its head: look again */
+		store_unpin(st, cw->slot);
+		return (WAIT_AGAIN);
+	}
+	vlen = store_copy_vary(st, ref, cw->vary, sizeof(cw->vary));
+	if (!cp_vary_match(cw->vary, vlen, &c->req, cw->qbuf)) {
+		store_unpin(st, cw->slot);
+		return (WAIT_OTHER_VARIANT);
+	}
+	if (read_head(cw, ref) == -1) {
+		store_unpin(st, cw->slot);
+		return (WAIT_AGAIN);
+	}
+	store_count(st, STORE_C_HIT_COLLAPSED);
+	{
+		struct cp_fresh f;
+
+		fresh_of(store_meta(st, ref), &f);
+		say_hit(c, &f, store_now_ms(), (int64_t)f.lifetime -
+		    cp_age(&f, store_now_ms()), "; collapsed");
+	}
+	/* an HTTP/1.0 client learns a chunked body's end from the close,
+	 * which a cut fill would fake: it gets the complete object */
+	if (cw->sr.h.content_length < 0 && c->req.h.version == 10) {
+		uint64_t total;
+		int done = 0;
+
+		while (store_state(st, ref) != STORE_S_GONE) {
+			store_lengths(st, ref, NULL, NULL, &total, &done,
+			    NULL);
+			if (done)
+				break;
+			(void)store_wait(st, ref, total, store_now_ms() +
+			    1000);
+		}
+		if (!done) {
+			*rc = answer_error(c, 502, 0, "cache fill aborted");
+			return (WAIT_SERVED);
+		}
+		*rc = serve_complete(c, cr->rt, ref, &cw->sr, cw->head, total);
+		return (WAIT_SERVED);
+	}
+	*rc = serve_stream(c, cr, ref);
+	return (WAIT_SERVED);
+}
+
+/* Validators of the stored head (cw->sr) as request fields. */
+static size_t
+validators(struct cache_work *cw)
+{
+	const struct http_head *h = &cw->sr.h;
+	size_t n = 0;
+	int i, have_etag = 0;
+
+	for (i = 0; i < h->nhdr; i++) {
+		const struct http_hdr *f = &h->hdr[i];
+		const char *name = NULL;
+		int k;
+
+		if (http_span_eq(cw->head, f->name, "etag")) {
+			name = "If-None-Match";
+			have_etag = 1;
+		} else if (http_span_eq(cw->head, f->name, "last-modified"))
+			name = "If-Modified-Since";
+		if (name == NULL)
+			continue;
+		k = snprintf(cw->req_extra + n, sizeof(cw->req_extra) - n,
+		    "%s: %.*s\r\n", name, (int)f->value.len,
+		    cw->head + f->value.off);
+		if (k < 0 || (size_t)k >= sizeof(cw->req_extra) - n)
+			return (0);
+		n += (size_t)k;
+	}
+	(void)have_etag;
+	return (n);
+}
+
+/*
+ * A stale (or client no-cache) entry ref with validators: keep it pinned
+ * and ask the backend conditionally, filling a new entry for the answer.
+ */
+static void
+revalidate(struct conn *c, struct cache_req *cr, struct store_ref ref)
+{
+	struct cache_work *cw = c->w->cache;
+	struct store_ref nref;
+	size_t n;
+
+	if (read_head(cw, ref) == -1 || (n = validators(cw)) == 0) {
+		store_unpin(cw->st, cw->slot);
+		return;
+	}
+	cr->stale = 1;
+	cr->sref = ref;
+	c->req_extra = cw->req_extra;
+	c->req_extra_len = n;
+	c->req_unconditional = 1;
+	/* a new entry for the answer beside the old one, still pinned */
+	if (store_lookup(cw->st, cw->slot, cr->hash, cw->key, cr->klen,
+	    vary_match, c, 1, STORE_SKIP_READY | STORE_SKIP_FILLING |
+	    STORE_KEEP_PIN, store_now_ms(), &nref, NULL) == STORE_FILL) {
+		cr->fill = 1;
+		cr->fref = nref;
+	}
+}
+
+int
+cache_request(struct conn *c, const struct cfg_route *rt,
+    struct cache_req *cr, int *rc)
+{
+	struct worker *w = c->w;
+	struct cache_work *cw = w->cache;
+	struct store *st = cw->st;
+	const struct http_req *q = &c->req;
+	struct store_ref ref;
+	struct cp_fresh f;
+	enum store_rc src;
+	int64_t now, ttl;
+	uint32_t nvar = 0;
+	int want_fill, skip = STORE_SKIP_NONE, tries, only;
+
+	memset(cr, 0, sizeof(*cr));
+	cr->cw = cw;
+	cr->rt = rt;
+	cr->request_time = store_now_ms();
+	/* the head is dropped from c->buf before the response comes */
+	if (q->h.head_len > cw->qcap)
+		return (0);
+	memcpy(cw->qbuf, c->buf, q->h.head_len);
+	cp_cc_request(&cr->rq, cw->qbuf, q);
+	if (q->meth != HTTP_M_GET && q->meth != HTTP_M_HEAD) {
+		cr->fwd = "method";
+		cr->invalidate = q->meth != HTTP_M_OPTIONS &&
+		    q->meth != HTTP_M_TRACE;
+	} else if (http_req_body(q) != HTTP_BODY_NONE)
+		cr->fwd = "bypass";	/* a GET with a body: not ours */
+	if ((cr->klen = build_key(c, rt, c->npath, c->npathlen,
+	    c->query.len > 1 ? c->buf + c->query.off + 1 : NULL,
+	    c->query.len > 1 ? c->query.len - 1 : 0, cw->key,
+	    sizeof(cw->key))) == 0) {
+		cr->fwd = "bypass";
+		cr->invalidate = 0;
+		return (0);
+	}
+	cr->hash = key_hash(cw->key, cr->klen);
+	if (cr->fwd != NULL)
+		return (0);
+	if (cr->rq.flags & CP_CC_NO_STORE) {
+		cr->fwd = "request";
+		cr->detail = "no-store";
+		store_count(st, STORE_C_MISS_REQUEST);
+		return (0);
+	}
+	only = (cr->rq.flags & CP_CC_ONLY_IF_CACHED) != 0;
+	want_fill = q->meth == HTTP_M_GET && !only;
+	for (tries = 0; tries < 4; tries++) {
+		now = store_now_ms();
+		src = store_lookup(st, cw->slot, cr->hash, cw->key, cr->klen,
+		    vary_match, c, want_fill, skip, now, &ref, &nvar);
+		switch (src) {
+		case STORE_HIT:
+			fresh_of(store_meta(st, ref), &f);
+			switch (cp_usable(&cr->rq, &f, now, &ttl)) {
+			case CP_FRESH:
+				return (serve_hit(c, cr, ref, &f, ttl, 0, rc));
+			case CP_STALE_OK:
+				return (serve_hit(c, cr, ref, &f, ttl, 1, rc));
+			case CP_REVALIDATE:
+				if (only)
+					break;
+				cr->fwd = (cr->rq.flags & CP_CC_NO_CACHE) ||
+				    cr->rq.max_age >= 0 ? "request" : "stale";
+				store_count(st, cr->fwd[0] == 'r' ?
+				    STORE_C_MISS_REQUEST : STORE_C_MISS_STALE);
+				if ((f.flags & CP_F_VALIDATORS) &&
+				    q->meth == HTTP_M_GET) {
+					revalidate(c, cr, ref);
+					return (0);
+				}
+				store_unpin(st, cw->slot);
+				if (q->meth == HTTP_M_GET &&
+				    store_lookup(st, cw->slot, cr->hash,
+				    cw->key, cr->klen, vary_match, c, 1,
+				    STORE_SKIP_READY | STORE_SKIP_FILLING,
+				    now, &ref, NULL) == STORE_FILL) {
+					cr->fill = 1;
+					cr->fref = ref;
+					c->req_unconditional = 1;
+				}
+				return (0);
+			default:	/* CP_MISS */
+				store_unpin(st, cw->slot);
+				cr->fwd = "request";
+				return (0);
+			}
+			store_unpin(st, cw->slot);
+			goto not_cached;
+		case STORE_WAIT:
+			if (q->meth == HTTP_M_HEAD) {
+				store_unpin(st, cw->slot);
+				cr->fwd = "miss";
+				return (0);
+			}
+			switch (collapse(c, cr, ref, rc)) {
+			case WAIT_SERVED:
+				store_unpin(st, cw->slot);
+				return (1);
+			case WAIT_OTHER_VARIANT:
+				skip = STORE_SKIP_FILLING;
+				break;
+			case WAIT_TIMEOUT:
+				skip = STORE_SKIP_TAKEOVER;
+				break;
+			default:
+				skip = STORE_SKIP_NONE;
+				break;
+			}
+			continue;
+		case STORE_FILL:
+			if (rt->cache.min_uses > 1 && uses_bump(cw->uses,
+			    cr->hash, now / 1000) < rt->cache.min_uses) {
+				/* not yet: fetched, not stored */
+				store_fill_abort(st, cw->slot, ref, 0);
+				cr->fwd = nvar > 0 ? "vary-miss" : "uri-miss";
+				cr->detail = "min-uses";
+				store_count(st, STORE_C_NS_MIN_USES);
+				return (0);
+			}
+			cr->fill = 1;
+			cr->fref = ref;
+			c->req_unconditional = 1;
+			cr->fwd = nvar > 0 ? "vary-miss" : "uri-miss";
+			store_count(st, nvar > 0 ? STORE_C_MISS_VARY :
+			    STORE_C_MISS_URI);
+			return (0);
+		case STORE_PASS:
+			store_count(st, STORE_C_HIT_PASS);
+			cr->fwd = "miss";
+			if (only)
+				goto not_cached;
+			return (0);
+		case STORE_BUSY:
+		case STORE_NOSPACE:
+			cr->fwd = "miss";
+			if (src == STORE_NOSPACE)
+				cr->detail = "no-space";
+			if (only)
+				goto not_cached;
+			return (0);
+		default:	/* STORE_MISS: HEAD or only-if-cached */
+			if (only)
+				goto not_cached;
+			cr->fwd = nvar > 0 ? "vary-miss" : "uri-miss";
+			store_count(st, nvar > 0 ? STORE_C_MISS_VARY :
+			    STORE_C_MISS_URI);
+			return (0);
+		}
+	}
+	cr->fwd = "miss";
+	return (0);
+not_cached:
+	say(c, "Cache-Status: porter; fwd=miss; detail=only-if-cached\r\n");
+	*rc = answer_error(c, 504, 0, "only-if-cached: not in the cache");
+	return (1);
+}
+
+/* The stored copy of response r: no framing, no hop-by-hop, no Age. */
+static size_t
+stored_head(const struct http_resp *r, const char *ub,
+    const struct cp_fresh *f, char *out, size_t cap)
+{
+	const char *eol = memchr(ub, '\n', r->h.head_len);
+	size_t n, line;
+	int i, cl = 0;
+
+	if (eol == NULL)
+		return (0);
+	line = (size_t)(eol - ub) + 1;
+	if (line > cap)
+		return (0);
+	memcpy(out, ub, line);
+	n = line;
+	for (i = 0; i < r->h.nhdr; i++) {
+		const struct http_hdr *h = &r->h.hdr[i];
+		int k;
+
+		if (h->id == HH_TRANSFER_ENCODING || cp_dropped(f, i) ||
+		    http_is_hop_by_hop(&r->h, ub, i) ||
+		    http_span_eq(ub, h->name, "age"))
+			continue;
+		if (h->id == HH_CONTENT_LENGTH) {
+			if (cl++ > 0 || r->h.content_length < 0)
+				continue;
+			k = snprintf(out + n, cap - n, "Content-Length: %lld"
+			    "\r\n", (long long)r->h.content_length);
+		} else
+			k = snprintf(out + n, cap - n, "%.*s: %.*s\r\n",
+			    (int)h->name.len, ub + h->name.off,
+			    (int)h->value.len, ub + h->value.off);
+		if (k < 0 || (size_t)k >= cap - n)
+			return (0);
+		n += (size_t)k;
+	}
+	if (cap - n < 2)
+		return (0);
+	memcpy(out + n, "\r\n", 2);
+	return (n + 2);
+}
+
+/* The route's rules as the policy takes them. */
+static void
+rules_of(const struct cfg_route *rt, struct cp_rules *ru)
+{
+	memset(ru, 0, sizeof(*ru));
+	ru->default_ttl = (uint32_t)rt->cache.default_ttl;
+	ru->max_ttl = (uint32_t)rt->cache.max_ttl;
+	ru->set_cookie = rt->cache.set_cookie;
+	ru->cdn_cache_control = rt->cache.cdn_control;
+}
+
+static void
+meta_of(const struct cp_fresh *f, struct store_meta *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->expires = f->expires;
+	m->response_time = f->response_time;
+	m->request_time = f->request_time;
+	m->initial_age = f->initial_age;
+	m->lifetime = f->lifetime;
+	m->status = f->status;
+	m->flags = f->flags;
+}
+
+/* The fill is abandoned: waiters released; pass_ms > 0: hit-for-miss. */
+static void
+drop_fill(struct cache_req *cr, int64_t pass_ms)
+{
+	struct cache_work *cw = cr->cw;
+
+	if (!cr->fill)
+		return;
+	store_fill_abort(cw->st, cw->slot, cr->fref, pass_ms > 0 ?
+	    store_now_ms() + pass_ms : 0);
+	cr->fill = 0;
+	cr->storing = 0;
+}
+
+static int
+tee_cb(void *arg, const char *p, size_t n)
+{
+	struct cache_req *cr = arg;
+	struct cache_work *cw = cr->cw;
+
+	while (n > 0) {
+		uint32_t k = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+
+		if (store_fill_append(cw->st, cr->fref, p, k) == -1) {
+			store_count(cw->st, STORE_C_NS_TOO_BIG);
+			drop_fill(cr, 0);
+			return (-1);
+		}
+		p += k;
+		n -= k;
+	}
+	return (0);
+}
+
+/* The counter for a not-stored detail. */
+static int
+ns_counter(const char *d)
+{
+	static const struct { const char *d; int c; } map[] = {
+		{ "no-store", STORE_C_NS_NO_STORE },
+		{ "private", STORE_C_NS_PRIVATE },
+		{ "set-cookie", STORE_C_NS_SET_COOKIE },
+		{ "authorization", STORE_C_NS_AUTHORIZATION },
+		{ "status", STORE_C_NS_STATUS },
+		{ "method", STORE_C_NS_METHOD },
+		{ "vary-star", STORE_C_NS_VARY_STAR },
+		{ "too-big", STORE_C_NS_TOO_BIG },
+		{ "no-freshness", STORE_C_NS_NO_FRESHNESS },
+		{ "no-space", STORE_C_NS_NO_SPACE },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i].d, d) == 0)
+			return (map[i].c);
+	return (STORE_C_NS_ABORTED);
+}
+
+/* After an unsafe method's success: its target and Location(s) go. */
+static void
+invalidate(struct conn *c, struct cache_req *cr, const struct http_resp *r,
+    const char *ub)
+{
+	struct cache_work *cw = cr->cw;
+	struct span t[2];
+	char key[CACHE_KEY_MAX];
+	uint32_t klen;
+	int i, n;
+
+	if (r->code < 200 || r->code >= 400)
+		return;
+	(void)store_invalidate(cw->st, cr->hash, cw->key, cr->klen);
+	n = cp_invalidation_targets(&c->req, cw->qbuf, r, ub, t);
+	for (i = 0; i < n; i++) {
+		const char *p = ub + t[i].off, *qm;
+		size_t len = t[i].len;
+
+		qm = memchr(p, '?', len);
+		klen = build_key(c, cr->rt, p, qm != NULL ? (size_t)(qm - p) :
+		    len, qm != NULL ? qm + 1 : NULL, qm != NULL ?
+		    len - (size_t)(qm - p) - 1 : 0, key, sizeof(key));
+		if (klen > 0)
+			(void)store_invalidate(cw->st, key_hash(key, klen),
+			    key, klen);
+	}
+}
+
+/*
+ * A 304 to a revalidation: the stored head updated (a new entry with the
+ * old body, if this request fills one) and the client answered from the
+ * stored body.
+ */
+static int
+refreshed(struct conn *c, struct cache_req *cr, const struct http_resp *r,
+    const char *ub, int *rc)
+{
+	struct cache_work *cw = cr->cw;
+	struct store *st = cw->st;
+	struct cp_rules ru;
+	struct cp_fresh f;
+	struct store_meta m;
+	struct iovec iov[CACHE_IOV];
+	const char *detail = NULL;
+	uint64_t total, off = 0;
+	size_t mlen, vlen, slen;
+	int done, n, i;
+
+	store_lengths(st, cr->sref, NULL, NULL, &total, &done, NULL);
+	if (!done || read_head(cw, cr->sref) == -1 ||
+	    (mlen = cp_merge_304(cw->merged, cw->hcap, &cw->sr, cw->head, r,
+	    ub)) == 0) {
+		drop_fill(cr, 0);
+		return (0);
+	}
+	http_resp_init(&cw->mr, (uint32_t)cw->hcap);
+	if (http_parse_response(&cw->mr, cw->merged, mlen) != HTTP_OK) {
+		drop_fill(cr, 0);
+		return (0);
+	}
+	store_count(st, STORE_C_HIT_REVALIDATED);
+	rules_of(cr->rt, &ru);
+	/* the request's own Cache-Control must not veto the refresh: the
+	 * decision is the merged response's */
+	if (cr->fill && cp_storable(&c->req, cw->qbuf, &cw->mr, cw->merged,
+	    &ru, cr->request_time, store_now_ms(), &f, &detail)) {
+		meta_of(&f, &m);
+		vlen = store_copy_vary(st, cr->sref, cw->vary,
+		    sizeof(cw->vary));
+		/* the merged head's copy without what the policy drops */
+		slen = stored_head(&cw->mr, cw->merged, &f, cw->head,
+		    cw->hcap);
+		if (slen == 0 || store_fill_head(st, cr->fref, cw->vary,
+		    (uint32_t)vlen, cw->head, (uint32_t)slen, &m) == -1)
+			drop_fill(cr, 0);
+		while (cr->fill && off < total &&
+		    (n = store_body_iov(st, cr->sref, off, total - off, iov,
+		    CACHE_IOV)) > 0)
+			for (i = 0; i < n && cr->fill; i++) {
+				if (store_fill_append(st, cr->fref,
+				    iov[i].iov_base,
+				    (uint32_t)iov[i].iov_len) == -1)
+					drop_fill(cr, 0);
+				off += iov[i].iov_len;
+			}
+		if (cr->fill) {
+			(void)store_fill_done(st, cw->slot, cr->fref);
+			cr->fill = 0;
+		}
+	} else {
+		fresh_of(store_meta(st, cr->sref), &f);
+		drop_fill(cr, 0);
+	}
+	say(c, "Age: %lld\r\nCache-Status: porter; fwd=stale; fwd-status=304;"
+	    " ttl=%lld\r\n", (long long)cp_age(&f, store_now_ms()),
+	    (long long)((int64_t)f.lifetime - cp_age(&f, store_now_ms())));
+	*rc = serve_complete(c, cr->rt, cr->sref, &cw->mr, cw->merged,
+	    total);
+	return (1);
+}
+
+int
+cache_response(struct conn *c, struct cache_req *cr,
+    const struct http_resp *r, const char *ub, struct relay *rl, int *rc)
+{
+	struct cache_work *cw = cr->cw;
+	struct store *st = cw->st;
+	struct cp_rules ru;
+	struct cp_fresh f;
+	struct store_meta m;
+	const char *detail = NULL;
+	long vlen;
+	size_t hlen;
+	enum http_body rb = http_resp_body(r, c->req.meth);
+
+	if (cr->stale && r->code == 304)
+		return (refreshed(c, cr, r, ub, rc));
+	if (cr->stale) {		/* a full answer replaces it */
+		store_unpin(st, cw->slot);
+		cr->stale = 0;
+	}
+	if (cr->invalidate)
+		invalidate(c, cr, r, ub);
+	if (!cr->fill) {
+		if (cr->detail == NULL && c->req.meth == HTTP_M_HEAD)
+			cr->detail = "method";
+		if (cr->detail != NULL)
+			say(c, "Cache-Status: porter; fwd=%s; fwd-status=%d; "
+			    "detail=%s\r\n", cr->fwd != NULL ? cr->fwd :
+			    "miss", r->code, cr->detail);
+		else
+			say(c, "Cache-Status: porter; fwd=%s; fwd-status=%d"
+			    "\r\n", cr->fwd != NULL ? cr->fwd : "miss",
+			    r->code);
+		return (0);
+	}
+	rules_of(cr->rt, &ru);
+	if (r->code == 101 || rb == HTTP_BODY_CLOSE)
+		detail = r->code == 101 ? "status" : NULL;
+	if (detail == NULL && !cp_storable(&c->req, cw->qbuf, r, ub, &ru,
+	    cr->request_time, store_now_ms(), &f, &detail))
+		;
+	else if (detail == NULL && r->h.content_length >= 0 &&
+	    (uint64_t)r->h.content_length > c->w->cfg->cache.max_object)
+		detail = "too-big";
+	else if (detail == NULL) {
+		vlen = cp_vary_build(cw->vary, sizeof(cw->vary), r, ub,
+		    &c->req, cw->qbuf);
+		hlen = vlen < 0 ? 0 : stored_head(r, ub, &f, cw->head,
+		    cw->hcap);
+		meta_of(&f, &m);
+		if (vlen < 0)
+			detail = "vary-star";
+		else if (hlen == 0)
+			detail = "too-big";
+		else if (store_fill_head(st, cr->fref, cw->vary,
+		    (uint32_t)vlen, cw->head, (uint32_t)hlen, &m) == -1)
+			detail = "no-space";
+	}
+	if (detail != NULL) {
+		store_count(st, ns_counter(detail));
+		/* waiters go at once; the next ones fetch without waiting */
+		drop_fill(cr, CACHE_PASS_MS);
+		say(c, "Cache-Status: porter; fwd=%s; fwd-status=%d; "
+		    "detail=%s\r\n", cr->fwd, r->code, detail);
+		return (0);
+	}
+	cr->storing = 1;
+	rl->tee = tee_cb;
+	rl->tee_arg = cr;
+	say(c, "Cache-Status: porter; fwd=%s; fwd-status=%d; stored\r\n",
+	    cr->fwd, r->code);
+	return (0);
+}
+
+void
+cache_body_end(struct conn *c, struct cache_req *cr, int complete)
+{
+	struct cache_work *cw = cr->cw;
+
+	(void)c;
+	if (!cr->fill || !cr->storing)
+		return;
+	if (complete) {
+		(void)store_fill_done(cw->st, cw->slot, cr->fref);
+		cr->fill = 0;
+		cr->storing = 0;
+		return;
+	}
+	store_count(cw->st, STORE_C_NS_ABORTED);
+	drop_fill(cr, 0);
+}
+
+void
+cache_end(struct conn *c, struct cache_req *cr)
+{
+	struct cache_work *cw = cr->cw;
+
+	drop_fill(cr, 0);
+	if (cr->stale) {
+		store_unpin(cw->st, cw->slot);
+		cr->stale = 0;
+	}
+	c->req_extra = NULL;
+	c->req_extra_len = 0;
+	c->req_unconditional = 0;
+	c->resp_extra = NULL;
+	c->resp_extra_len = 0;
+}
