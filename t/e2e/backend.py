@@ -53,6 +53,7 @@ chunked, and counted in the log):
        h=Name:Value  a response field, repeatable, in order (e.g.
                      h=Cache-Control:max-age%3D60); a Date given here
                      replaces the automatic one
+       h200=Name:Value  a field sent only when the answer is not a 304
        h304=Name:Value  a field sent only on a 304 (a revalidation)
        size=N        a body of N deterministic bytes: bytes [SEED, SEED+N)
                      of the --gen stream (seed=SEED, default 0); without
@@ -577,11 +578,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         qs = urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query,
                                     keep_blank_values=True)
         one = {}
-        fields, fields304, vary = [], [], []
+        fields, fields200, fields304, vary = [], [], [], []
         for k, v in qs:
-            if k == "h" or k == "h304":
+            if k in ("h", "h200", "h304"):
                 name, _, value = v.partition(":")
-                (fields if k == "h" else fields304).append(
+                {"h": fields, "h200": fields200, "h304": fields304}[k].append(
                     (name.strip(), value.strip()))
             elif k == "vary":
                 vary += [n.strip() for n in v.split(",") if n.strip()]
@@ -648,7 +649,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Last-Modified", lm)
         if vary:
             self.send_header("Vary", ", ".join(vary))
-        for k, v in fields + (fields304 if code == 304 else []):
+        for k, v in fields + (fields304 if code == 304 else fields200):
             self.send_header(k, v)
         if ctype is not None:
             self.send_header("Content-Type", ctype)
