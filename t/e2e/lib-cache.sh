@@ -41,6 +41,13 @@
 #   httpdate [+-SECS]         an IMF-fixdate, now (+-SECS)
 #   enc TEXT                  TEXT URL-encoded (for h= values)
 #
+# Concurrent clients (t/e2e/cacheclients.py)
+#   burst NAME ARGS...        cacheclients.py burst --port $P ARGS, its
+#                             report in $T/NAME.json
+#   rj NAME EXPR              a Python expression on that report (r; re,
+#                             statistics imported; CS_* as Python strings)
+#                             printed: e.g. rj b 'r["statuses"]'
+#
 # Status page
 #   cache_stat KEY            cache.KEY from the JSON status page
 #                             (chunks_free, chunks_total, objects), or
@@ -179,4 +186,26 @@ need_cache_status() {	# what R_CS came from
 		    "got no Cache-Status: this porter does not cache" "$R_HEAD"
 		done_testing
 	fi
+}
+
+burst() {	# NAME ARGS...
+	local name=$1
+	shift
+	"$PYTHON" "$E2E/cacheclients.py" burst --port "$P" "$@" >"$T/$name.json" 2>"$T/$name.err"
+}
+
+rj() {	# NAME EXPR
+	CS_HIT=$CS_HIT CS_HIT_ANY=$CS_HIT_ANY CS_COLLAPSED=$CS_COLLAPSED \
+	CS_MISS=$CS_MISS "$PYTHON" -c '
+import json, os, re, statistics, sys
+CS_HIT, CS_HIT_ANY = os.environ["CS_HIT"], os.environ["CS_HIT_ANY"]
+CS_COLLAPSED, CS_MISS = os.environ["CS_COLLAPSED"], os.environ["CS_MISS"]
+def m(rx, v):
+    return re.search(rx, v or "") is not None
+try:
+    r = json.load(open(sys.argv[1]))
+except Exception:
+    sys.exit(0)
+v = eval(sys.argv[2])
+print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$T/$1.json" "$2"
 }
