@@ -81,9 +81,8 @@ for w in json.load(sys.stdin)["workers"]:
     print(w["pid"], w["requests"])'
 }
 workers_json >"$T/w0"
-for i in $(seq 1 40); do
-	echo "$i"
-done | xargs -P 8 -I{} sh -c 'curl -q -sS --noproxy "*" --max-time 10 \
+# shellcheck disable=SC2016	# $1.. are sh -c's own
+seq 1 40 | xargs -P 8 -I{} sh -c 'curl -q -sS --noproxy "*" --max-time 10 \
     -D "$1/par-$2.h" -o "$1/par-$2.b" "$3"' sh "$T" {} "$U$BIG"
 workers_json >"$T/w1"
 nhit=0 nsame=0

@@ -107,6 +107,7 @@ _creq() {	# METHOD-ARG NAME TARGET [CURL ARGS...]
 	local m=$1 name=$2 target=$3
 	shift 3
 	rm -f "$T/$name.h" "$T/$name.b"
+	# shellcheck disable=SC2086	# $m: nothing or -I
 	R_CODE=$(cu $m -D "$T/$name.hr" -o "$T/$name.b" -w '%{http_code}' "$@" "$U$target")
 	[ -f "$T/$name.hr" ] && tr -d '\r' <"$T/$name.hr" >"$T/$name.h"
 	: >>"$T/$name.h"
@@ -162,7 +163,11 @@ from backend import gen_bytes
 sys.stdout.buffer.write(gen_bytes(int(sys.argv[2]), int(sys.argv[3])))' "$E2E" "$1" "$2"
 }
 
-httpdate() { date -u -d "@$(($(date +%s) ${1:-+0}))" '+%a, %d %b %Y %H:%M:%S GMT'; }
+httpdate() {
+	local t
+	t=$(date +%s)
+	date -u -d "@$((t + ${1:-0}))" '+%a, %d %b %Y %H:%M:%S GMT'
+}
 
 enc() { "$PYTHON" -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }
 
