@@ -46,6 +46,39 @@ chunked, and counted in the log):
                      for SECONDS (default 5): SECONDS/E chunks, the first
                      at once
 
+  /cache, /cache/ANY/PATH  a cacheable resource for the cache tests, shaped
+                     by the query string (URL-encoded values; anything else
+                     in the query is ignored, so ?v=2 makes another URL):
+       status=N      status (default 200); 204 and 304 have no body
+       h=Name:Value  a response field, repeatable, in order (e.g.
+                     h=Cache-Control:max-age%3D60); a Date given here
+                     replaces the automatic one
+       h200=Name:Value  a field sent only when the answer is not a 304
+       h304=Name:Value  a field sent only on a 304 (a revalidation)
+       size=N        a body of N deterministic bytes: bytes [SEED, SEED+N)
+                     of the --gen stream (seed=SEED, default 0); without
+                     size, "NAME fetch=K METHOD PATH\n" (plus one
+                     "vary NAME: VALUE\n" line per vary field), K counting
+                     this backend's /cache requests, this one included
+       seed=SEED     where in the deterministic stream the body starts
+       etag=X        ETag: X (quoted unless it starts with " or W/); a
+                     request whose If-None-Match lists it (weak compare, or
+                     *) gets 304 with no body
+       lm=DATE       Last-Modified: DATE (an HTTP-date); without
+                     If-None-Match, a request with If-Modified-Since >= DATE
+                     gets 304 with no body
+       chunked=1     chunked framing (else Content-Length)
+       trickle=S     the head at once, then the body in pieces (pieces=K,
+                     default 10), one every S/K seconds, the first after
+                     S/K, each flushed (one chunk each with chunked=1)
+       vary=Name     Vary: Name (repeatable, or a comma list; * for
+                     Vary: *) and the request's value of each named field
+                     in the default body
+       delay=S       (as anywhere) S seconds before the head
+                     Every /cache response carries X-Fetch: K (as above)
+                     and Content-Type text/plain or application/octet-stream
+                     (with size).
+
   /health            the health check answer: 200 "ok\n" by default; else
                      what /control/health or --health-file says
   /control/health?status=N&body=TEXT&delay=S
@@ -91,6 +124,7 @@ wall clock in seconds when the request was read.
 """
 
 import argparse
+import email.utils
 import hashlib
 import http.server
 import json
@@ -165,6 +199,7 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
         self.lock = threading.Lock()
         self.connections = 0
         self.requests = 0
+        self.cache_fetches = 0  # /cache requests
         super().__init__(addr, handler)
 
     def server_bind(self):
@@ -524,11 +559,130 @@ class Handler(http.server.BaseHTTPRequestHandler):
                              b"Keep-Alive: timeout=9\r\n"
                              b"Link: </a.css>; rel=preload\r\n\r\n")
             self.reply(200, name + b"\n")
+        elif path == "/cache" or path.startswith("/cache/"):
+            self.cache_answer(path)
         elif path == "/badresp":
             self.close_connection = True
             self.wfile.write(b"HTTP/1.1 2x0 Nope\r\nContent Length: 3\r\n\r\nabc")
         else:
             self.reply(200, name + b"\n")
+
+
+    # -- /cache: a resource shaped by its query, for the cache tests --------
+
+    def cache_answer(self, path):
+        srv = self.server
+        with srv.lock:
+            srv.cache_fetches += 1
+            fetch = srv.cache_fetches
+        qs = urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query,
+                                    keep_blank_values=True)
+        one = {}
+        fields, fields200, fields304, vary = [], [], [], []
+        for k, v in qs:
+            if k in ("h", "h200", "h304"):
+                name, _, value = v.partition(":")
+                {"h": fields, "h200": fields200, "h304": fields304}[k].append(
+                    (name.strip(), value.strip()))
+            elif k == "vary":
+                vary += [n.strip() for n in v.split(",") if n.strip()]
+            else:
+                one[k] = v
+        code = int(one.get("status", "200"))
+        head = self.command == "HEAD"
+        etag = one.get("etag")
+        if etag is not None and not etag.startswith(('"', "W/")):
+            etag = '"%s"' % etag
+        lm = one.get("lm")
+
+        # conditionals: If-None-Match decides when present (RFC 9110 13.2.2)
+        not_modified = False
+        inm = self.headers.get_all("If-None-Match") or []
+        ims = self.headers.get("If-Modified-Since")
+        if inm:
+            if etag is not None:
+                want = etag[2:] if etag.startswith("W/") else etag
+                for t in ",".join(inm).split(","):
+                    t = t.strip()
+                    if t == "*" or (t[2:] if t.startswith("W/") else t) == want:
+                        not_modified = True
+        elif ims is not None and lm is not None:
+            try:
+                a = email.utils.parsedate_to_datetime(ims)
+                b = email.utils.parsedate_to_datetime(lm)
+                not_modified = a >= b
+            except (TypeError, ValueError):
+                pass
+        if not_modified and self.command in ("GET", "HEAD"):
+            code = 304
+
+        size = one.get("size")
+        if code in (204, 304) or code < 200:
+            body = b""
+            ctype = None
+        elif size is not None:
+            body = None
+            n = int(size)
+            seed = int(one.get("seed", "0"))
+            ctype = "application/octet-stream"
+        else:
+            text = "%s fetch=%d %s %s\n" % (srv.name, fetch, self.command,
+                                           self.path)
+            for name in vary:
+                if name != "*":
+                    text += "vary %s: %s\n" % (
+                        name.lower(), ", ".join(self.headers.get_all(name) or []))
+            body = text.encode()
+            ctype = "text/plain"
+
+        self.send_response_only(code)
+        self.send_header("Server", self.version_string())
+        if not any(k.lower() == "date" for k, _ in fields):
+            self.send_header("Date", self.date_time_string())
+        self.send_header("X-Backend", srv.name)
+        self.send_header("X-Conn", str(self.conn_id))
+        self.send_header("X-Path", self.path)
+        self.send_header("X-Fetch", str(fetch))
+        if etag is not None:
+            self.send_header("ETag", etag)
+        if lm is not None:
+            self.send_header("Last-Modified", lm)
+        if vary:
+            self.send_header("Vary", ", ".join(vary))
+        for k, v in fields + (fields304 if code == 304 else fields200):
+            self.send_header(k, v)
+        if ctype is not None:
+            self.send_header("Content-Type", ctype)
+        if code in (204, 304) or code < 200:
+            self.end_headers()
+            return
+        chunked = one.get("chunked") == "1"
+        total = len(body) if body is not None else n
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(total))
+        self.end_headers()
+        self.wfile.flush()
+        if head:
+            return
+        trickle = float(one.get("trickle", "0"))
+        pieces = max(1, int(one.get("pieces", "10"))) if trickle > 0 else 1
+        for i in range(pieces):
+            a, b = total * i // pieces, total * (i + 1) // pieces
+            data = body[a:b] if body is not None else gen_bytes(seed + a, b - a)
+            if trickle > 0:
+                time.sleep(trickle / pieces)
+            if not data:
+                continue
+            if chunked:
+                self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n")
+            else:
+                self.wfile.write(data)
+            self.wfile.flush()
+        if chunked:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
 
 
 def main():

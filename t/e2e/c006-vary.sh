@@ -1,0 +1,74 @@
+#!/bin/bash
+# c006: Vary (RFC 9111 4.1). Accept-Language en, fr, en, fr: two variants
+# stored and each served to its own clients (2 backend requests for 4
+# requests; the first fr is porter; fwd=vary-miss; fwd-status=200;
+# stored). Accept-Encoding is normalised: "gzip, deflate" and "deflate,
+# gzip;q=1.0" share a variant, "br" (no gzip) is another, and no field at
+# all matches "br"'s (both without gzip). max_variants = 2: en, fr, de
+# stored (3 requests), then fr and de hit and en, the oldest, was dropped
+# (a vary-miss). Vary: * is never served from the cache (detail=vary-star).
+. "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
+. "$E2E/lib-cache.sh"
+
+CACHE_GROUP='size = "32M"; max_object = "8M"; max_variants = 2;'
+cache_start
+
+AL="/cache/al?vary=Accept-Language&h=Cache-Control:max-age%3D60"
+creq a "$AL" -H 'Accept-Language: en'
+need_cache_status "Vary: Accept-Language"
+expect_match "$R_CS" "$CS_MISS" "en: stored"
+expect_eq "$(hval Vary "$R_HEAD")" Accept-Language "en: Vary passed to the client"
+expect_match "$R_BODY" $'vary accept-language: en$' "en: the en body"
+creq b "$AL" -H 'Accept-Language: fr'
+expect_match "$R_CS" "$CS_VARY_MISS" "fr: a vary-miss, stored"
+expect_match "$R_BODY" $'vary accept-language: fr$' "fr: the fr body"
+creq c "$AL" -H 'Accept-Language: en'
+expect_match "$R_CS" "$CS_HIT" "en again: a hit"
+expect_match "$R_BODY" $'vary accept-language: en$' "en again: the en body"
+creq d "$AL" -H 'Accept-Language: fr'
+expect_match "$R_CS" "$CS_HIT" "fr again: a hit"
+expect_match "$R_BODY" $'vary accept-language: fr$' "fr again: the fr body"
+expect_eq "$(bpath /cache/al)" 2 "Accept-Language: 2 backend requests for 4 requests"
+
+# Accept-Encoding normalised
+AE="/cache/ae?vary=Accept-Encoding&h=Cache-Control:max-age%3D60"
+creq a "$AE" -H 'Accept-Encoding: gzip, deflate'
+expect_match "$R_CS" "$CS_MISS" "Accept-Encoding: gzip, deflate: stored"
+creq b "$AE" -H 'Accept-Encoding: deflate, gzip;q=1.0'
+expect_match "$R_CS" "$CS_HIT" "Accept-Encoding: deflate, gzip;q=1.0: the same variant, a hit"
+expect_match "$R_BODY" $'vary accept-encoding: gzip, deflate$' "... with the first body"
+creq c "$AE" -H 'Accept-Encoding: br'
+expect_match "$R_CS" "$CS_VARY_MISS" "Accept-Encoding: br: another variant"
+creq d "$AE"
+expect_match "$R_CS" "$CS_HIT" "no Accept-Encoding: the same variant as br (no gzip), a hit"
+expect_eq "$(bpath /cache/ae)" 2 "Accept-Encoding: 2 backend requests for 4 requests"
+
+# max_variants = 2
+MV="/cache/mv?vary=Accept-Language&h=Cache-Control:max-age%3D60"
+for l in en fr de; do
+	creq "mv-$l" "$MV" -H "Accept-Language: $l"
+done
+expect_eq "$(bpath /cache/mv)" 3 "max_variants = 2: en, fr, de fetched"
+creq a "$MV" -H 'Accept-Language: fr'
+expect_match "$R_CS" "$CS_HIT" "max_variants = 2: fr still a hit"
+expect_match "$R_BODY" $'vary accept-language: fr$' "... the fr body"
+creq b "$MV" -H 'Accept-Language: de'
+expect_match "$R_CS" "$CS_HIT" "max_variants = 2: de (the newest) a hit"
+expect_match "$R_BODY" $'vary accept-language: de$' "... the de body"
+creq c "$MV" -H 'Accept-Language: en'
+expect_match "$R_CS" "$CS_VARY_MISS" "max_variants = 2: en, the oldest, was dropped"
+expect_match "$R_BODY" $'vary accept-language: en$' "... the en body"
+expect_eq "$(bpath /cache/mv)" 4 "max_variants = 2: 4 backend requests"
+
+# Vary: *
+VS="/cache/vs?vary=*&h=Cache-Control:max-age%3D60"
+creq a "$VS"
+expect_match "$R_CS" "$(cs_detail vary-star)" "Vary: *: not stored, detail=vary-star"
+creq b "$VS"
+expect_nomatch "$R_CS" '^porter; hit' "Vary: *: never a hit ($R_CS)"
+creq c "$VS"
+expect_eq "$(bpath /cache/vs)" 3 "Vary: *: 3 backend requests for 3 requests"
+
+expect_no_alerts
+porter_stop
+done_testing
