@@ -249,6 +249,7 @@ master_cache_params(const struct cfg *cfg, uint32_t nslots,
 	sp->nslots = nslots;
 	sp->max_variants = cfg->cache.max_variants;
 	sp->max_waiters = cfg->cache.max_waiters;
+	sp->collapse_ms = (uint32_t)(cfg->cache.collapse_timeout * 1000);
 }
 
 static void

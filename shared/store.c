@@ -54,6 +54,11 @@ enum { S_FREE, S_FILLING, S_READY, S_DYING, S_PASS };
 /* entry flags */
 #define F_HEAD		0x01	/* vary and head published */
 #define F_COUNTED	0x02	/* in objects / bytes */
+/* scan(): the takeover's second scan, which ends the fill it replaces */
+#define SCAN_KILL	0x100
+
+#define F_TAKEN		0x04	/* a fill that took over a timed-out one:
+				   never taken over itself */
 
 /* eviction queues */
 enum { Q_NONE, Q_SMALL, Q_MAIN, Q_N };
@@ -1155,8 +1160,20 @@ scan(struct store *st, uint32_t b, uint64_t h, const char *key,
 			}
 			break;
 		case S_FILLING:
-			if (skip & STORE_SKIP_TAKEOVER) {
-				if (kill(st, i, W_GEN(w)))
+			/*
+			 * A takeover ends only a fill older than the collapse
+			 * timeout: the first waiter to time out replaces it,
+			 * the others then wait on that new fill.
+			 */
+			if ((skip & STORE_SKIP_TAKEOVER) && now -
+			    e->meta.fill_started >= (int64_t)st->p.collapse_ms &&
+			    !(atomic_load(&e->flags) & F_TAKEN)) {
+				/*
+				 * Ended only by the scan that links its
+				 * replacement, in the same hold of the lock:
+				 * its waiters, woken, find the new fill.
+				 */
+				if ((skip & SCAN_KILL) && kill(st, i, W_GEN(w)))
 					drop_linked(st, b, i, d);
 			} else if (!(skip & STORE_SKIP_FILLING) &&
 			    f->fill == NIL) {
@@ -1251,11 +1268,11 @@ store_lookup(struct store *st, uint32_t slot, uint64_t h, const char *key,
 	d.n = 0;
 	d.overflow = 0;
 	wiped = stripe_lock(st, s);
-	if (skip & STORE_SKIP_TAKEOVER)
-		skip = (skip & ~STORE_SKIP_TAKEOVER) | STORE_SKIP_FILLING;
-	scan(st, b, h, key, klen, match, arg, skip, now, &f, &d);
+	scan(st, b, h, key, klen, match, arg, skip | SCAN_KILL, now, &f, &d);
 	rc = found_rc(st, hd, &f, out);
 	if (rc == STORE_MISS) {
+		if (skip & STORE_SKIP_TAKEOVER)
+			atomic_fetch_or(&ent(st, mine.idx)->flags, F_TAKEN);
 		link_entry(st, b, mine.idx);
 		rc = STORE_FILL;
 		*out = mine;
@@ -1482,8 +1499,6 @@ store_fill_abort(struct store *st, uint32_t slot, struct store_ref r,
 		return;
 	d.n = 0;
 	d.overflow = 0;
-	if (kill(st, r.idx, r.gen))
-		count(st, STORE_C_FILLS_ABORTED);
 	ps.idx = NIL;
 	w = atomic_load(&e->word);
 	if (W_GEN(w) != r.gen) {	/* not ours: nothing of it to touch */
@@ -1514,6 +1529,13 @@ store_fill_abort(struct store *st, uint32_t slot, struct store_ref r,
 		(void)atomic_compare_exchange_strong(&pe->word, &pw,
 		    W_MAKE(ps.gen, S_PASS, 0) | W_LINKED);
 	}
+	/*
+	 * Dying only now, the PASS entry linked: its waiters wake and look
+	 * again under this stripe lock, so they find the PASS, and none of
+	 * them starts a fill of its own that the rest would queue behind.
+	 */
+	if (kill(st, r.idx, r.gen))
+		count(st, STORE_C_FILLS_ABORTED);
 	stripe_unlock(st, s);
 	atomic_store(&holds(st)[slot].fill, 0);
 	d.r[d.n++] = r;
@@ -2012,4 +2034,12 @@ store_check(struct store *st, char *why, size_t cap)
 fail:
 	free(seen);
 	return (-1);
+}
+
+int
+store_is_takeover(struct store *st, struct store_ref r)
+{
+	if (r.idx >= st->nentries)
+		return (0);
+	return ((atomic_load(&ent(st, r.idx)->flags) & F_TAKEN) != 0);
 }

@@ -74,6 +74,9 @@ struct store_params {
 	uint32_t	max_variants;	/* READY entries per key (Vary), >= 1 */
 	uint32_t	max_waiters;	/* collapsed readers per filling
 					   entry; 0: no cap */
+	uint32_t	collapse_ms;	/* STORE_SKIP_TAKEOVER ends a fill
+					   this old (ms since fill_started);
+					   younger ones are waited on */
 };
 
 /* Kept for the worker; only expires and fill_started are read by the store. */
@@ -118,8 +121,10 @@ enum store_rc {
 #define STORE_SKIP_NONE		0	/* a FILLING entry: STORE_WAIT */
 #define STORE_SKIP_FILLING	1	/* ignore FILLING entries (already
 					   waited, another variant) */
-#define STORE_SKIP_TAKEOVER	2	/* FILLING entries of the key are
-					   made DYING (collapse timeout) */
+#define STORE_SKIP_TAKEOVER	2	/* FILLING entries of the key older
+					   than collapse_ms are made DYING
+					   (collapse timeout), unless they
+					   took over themselves */
 #define STORE_SKIP_READY	4	/* no hit: a refresh (client
 					   no-cache, stale), whose fill
 					   replaces the variant when done */
@@ -320,6 +325,13 @@ int		store_body_iov(struct store *, struct store_ref, uint64_t off,
 #define STORE_WAIT_HEAD	UINT64_MAX
 int		store_wait(struct store *, struct store_ref,
 		    uint64_t body_have, int64_t deadline_ms);
+
+/*
+ * Whether pinned ref is a fill that took over a timed-out one (made by a
+ * STORE_SKIP_TAKEOVER lookup): it is never taken over in turn, so its
+ * waiters wait for it as long as its fetch may take.
+ */
+int		store_is_takeover(struct store *, struct store_ref);
 
 /* A hit on ref (pinned): its eviction frequency bumped, one atomic op. */
 void		store_touch(struct store *, struct store_ref);

@@ -28,6 +28,7 @@
 static struct store	*st;
 static void		*mem;
 static size_t		 memlen;
+static uint32_t		 collapse_ms;	/* make()'s, 0 unless a test sets it */
 
 static void
 make(uint64_t size, uint32_t chunk, uint32_t max_variants,
@@ -36,7 +37,7 @@ make(uint64_t size, uint32_t chunk, uint32_t max_variants,
 	struct store_params p = {
 		.size = size, .chunk_size = chunk, .max_object = 1 << 20,
 		.nslots = NSLOTS, .max_variants = max_variants,
-		.max_waiters = max_waiters
+		.max_waiters = max_waiters, .collapse_ms = collapse_ms
 	};
 
 	memlen = store_size(&p);
@@ -433,6 +434,53 @@ START_TEST(takeover_and_busy)
 	ck_assert_int_eq(store_fill_head(st, r, "", 0, "H", 1, NULL), -1);
 	ck_assert_int_eq(store_fill_done(st, 0, r), -1);
 	ck_assert_int_eq(store_fill_head(st, r1, "", 0, "H", 1, NULL), 0);
+	store_fill_abort(st, 1, r1, 0);
+	ck_assert_uint_eq(stats().chunks_free, stats().chunks_total);
+	check_ok();
+	unmake();
+}
+END_TEST
+
+/*
+ * Waiters that time out together: only a fill older than collapse_ms is
+ * taken over, so the first replaces it and the rest wait on the new one
+ * (no cascade of takeovers).
+ */
+START_TEST(takeover_once)
+{
+	struct store_ref r, r1, r2, r3;
+
+	collapse_ms = 500;
+	make(4 << 20, 1024, 4, 0);
+	collapse_ms = 0;
+	ck_assert_int_eq(look(0, "t", "", 1, 0, 1000, &r, NULL), STORE_FILL);
+	ck_assert_int_eq(look(1, "t", "", 1, 0, 1000, &r1, NULL), STORE_WAIT);
+	/* too early: still waited on */
+	ck_assert_int_eq(look(1, "t", "", 1, STORE_SKIP_TAKEOVER, 1400, &r1,
+	    NULL), STORE_WAIT);
+	ck_assert_uint_eq(r1.idx, r.idx);
+	ck_assert_int_eq(store_state(st, r), STORE_S_FILLING);
+	/* the first to time out takes over */
+	ck_assert_int_eq(look(1, "t", "", 1, STORE_SKIP_TAKEOVER, 1500, &r1,
+	    NULL), STORE_FILL);
+	ck_assert_int_eq(store_state(st, r), STORE_S_GONE);
+	/* the next ones, timed out at the same moment, wait on its fill */
+	ck_assert_int_eq(look(2, "t", "", 1, STORE_SKIP_TAKEOVER, 1500, &r2,
+	    NULL), STORE_WAIT);
+	ck_assert_uint_eq(r2.idx, r1.idx);
+	ck_assert_int_eq(look(3, "t", "", 1, STORE_SKIP_TAKEOVER, 1600, &r3,
+	    NULL), STORE_WAIT);
+	ck_assert_uint_eq(r3.idx, r1.idx);
+	ck_assert_int_eq(store_is_takeover(st, r1), 1);
+	ck_assert_int_eq(store_is_takeover(st, r), 0);
+	/* a takeover is never taken over in turn, however old */
+	ck_assert_int_eq(look(3, "t", "", 1, STORE_SKIP_TAKEOVER, 9000, &r3,
+	    NULL), STORE_WAIT);
+	ck_assert_uint_eq(r3.idx, r1.idx);
+	ck_assert_int_eq(store_state(st, r1), STORE_S_FILLING);
+	store_unpin(st, 2);
+	store_unpin(st, 3);
+	store_fill_abort(st, 0, r, 0);
 	store_fill_abort(st, 1, r1, 0);
 	ck_assert_uint_eq(stats().chunks_free, stats().chunks_total);
 	check_ok();
@@ -997,6 +1045,7 @@ main(void)
 	tcase_add_test(tb, invalidate_pinned);
 	tcase_add_test(tb, pass_expiry);
 	tcase_add_test(tb, takeover_and_busy);
+	tcase_add_test(tb, takeover_once);
 	suite_add_tcase(s, tb);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, collapse_streams);
