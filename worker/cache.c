@@ -42,6 +42,7 @@
 
 #define CACHE_IOV	64	/* body pieces per writev */
 #define CACHE_PASS_MS	5000	/* hit-for-miss after an unstorable answer */
+#define CACHE_FAIL_PASS_MS 1000	/* and after a fetch that failed */
 
 int
 cache_work_init(struct cache_work **out, struct store *st,
@@ -465,8 +466,14 @@ collapse(struct conn *c, struct cache_req *cr, struct store_ref ref, int *rc)
 	struct cache_work *cw = w->cache;
 	struct store *st = cw->st;
 	const struct store_meta *m = store_meta(st, ref);
-	int64_t deadline = m->fill_started +
-	    (int64_t)(w->cfg->cache.collapse_timeout * 1000);
+	/*
+	 * collapse_timeout bounds the wait for a first fill; a fill that
+	 * already took over one is waited for as long as its fetch may take
+	 * (no cascade of takeovers behind a slow backend).
+	 */
+	int64_t deadline = m->fill_started + (int64_t)((store_is_takeover(st,
+	    ref) ? w->cfg->timeouts.upstream + 1 : w->cfg->cache.collapse_timeout)
+	    * 1000);
 	size_t vlen;
 	int there = 0, state;
 
@@ -1032,12 +1039,20 @@ cache_response(struct conn *c, struct cache_req *cr,
 			detail = "too-big";
 		else if (store_fill_head(st, cr->fref, cw->vary,
 		    (uint32_t)vlen, cw->head, (uint32_t)hlen, &m) == -1)
-			detail = "no-space";
+			/* a waiter that timed out took the fill over, or
+			   no room could be made */
+			detail = store_state(st, cr->fref) == STORE_S_GONE ?
+			    "aborted" : "no-space";
 	}
 	if (detail != NULL) {
 		store_count(st, ns_counter(detail));
-		/* waiters go at once; the next ones fetch without waiting */
-		drop_fill(cr, CACHE_PASS_MS);
+		/*
+		 * Waiters go at once; for an unstorable response the next
+		 * ones fetch without waiting (hit-for-miss), not when the
+		 * fill was only taken over or found no room.
+		 */
+		drop_fill(cr, strcmp(detail, "aborted") == 0 ||
+		    strcmp(detail, "no-space") == 0 ? 0 : CACHE_PASS_MS);
 		say(c, "Cache-Status: porter; fwd=%s; fwd-status=%d; "
 		    "detail=%s\r\n", cr->fwd, r->code, detail);
 		return (0);
@@ -1073,7 +1088,12 @@ cache_end(struct conn *c, struct cache_req *cr)
 {
 	struct cache_work *cw = cr->cw;
 
-	drop_fill(cr, 0);
+	/*
+	 * A fill that never got its head (the backend failed, porter
+	 * answered an error): its waiters fetch at once, side by side,
+	 * rather than one after another behind a failing backend.
+	 */
+	drop_fill(cr, cr->storing ? 0 : CACHE_FAIL_PASS_MS);
 	if (cr->stale) {
 		store_unpin(cw->st, cw->slot);
 		cr->stale = 0;
