@@ -63,16 +63,19 @@ expect_match "$R_CS" "$CS_HIT" "Expires = Date + 30: a hit"
 expect_ge "${R_TTL:--1}" 27 "Expires = Date + 30: ttl ${R_TTL:-none} >= 27"
 expect_le "${R_TTL:-99}" 30 "Expires = Date + 30: ttl ${R_TTL:-none} <= 30"
 
-E1="/cache/ex1?h=$(enc "Date:$(httpdate)")&h=$(enc "Expires:$(httpdate +1)")"
+# Date + 3, not + 1: Date has whole seconds, so a response whose Date was
+# written just before a second turned is already 1 s old (RFC 9111 4.2.3's
+# apparent_age) and Date + 1 would be stale on arrival
+E1="/cache/ex1?h=$(enc "Date:$(httpdate)")&h=$(enc "Expires:$(httpdate +3)")"
 creq a "$E1"
-expect_match "$R_CS" "$CS_MISS" "Expires = Date + 1: stored"
-sleep 2.2
+expect_match "$R_CS" "$CS_MISS" "Expires = Date + 3: stored"
+sleep 4.2
 creq b "$E1"
 # (the refetch carries the same, now past, dates: stale at once, so not
 # necessarily stored)
 expect_match "$R_CS" '^porter; fwd=(stale|uri-miss)(; fwd-status=200)?(; stored|; detail=no-freshness)$' \
-    "Expires = Date + 1: stale 2.2 s later, fetched"
-expect_eq "$(bpath /cache/ex1)" 2 "Expires = Date + 1: 2 backend requests"
+    "Expires = Date + 3: stale 4.2 s later, fetched"
+expect_eq "$(bpath /cache/ex1)" 2 "Expires = Date + 3: 2 backend requests"
 
 # Cache-Control max-age wins over Expires
 EM="/cache/exm?h=$(enc "Expires:$(httpdate +1)")&h=$(enc 'Cache-Control:max-age=60')"
