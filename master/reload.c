@@ -15,7 +15,6 @@
 #include "shared/shm.h"
 #include "shared/store.h"
 
-/* Close the old sockets the new set does not use. */
 /*
  * The cache lives in the segment, which a reload keeps: so do its
  * objects. A new size (or chunk_size, max_object) takes a full restart,
@@ -44,6 +43,7 @@ cache_check(struct master *m, const struct cfg *nc)
 		    "current ones and its objects", m->cfg_path);
 }
 
+/* Close the old sockets the new set does not use. */
 static void
 close_unused(const int *oldfds, int nold, const int *fds, int n)
 {

@@ -1218,6 +1218,55 @@ found_rc(struct store *st, struct hold *hd, struct found *f,
 	return (STORE_MISS);
 }
 
+/* Entries store_lookup_fast looks at, at most, before it gives up. */
+#define FAST_STEPS	32
+
+enum store_rc
+store_lookup_fast(struct store *st, uint32_t slot, uint64_t h,
+    const char *key, uint32_t klen,
+    int (*match)(void *, const char *, uint32_t), void *arg,
+    struct store_ref *out)
+{
+	struct hold *hd = &holds(st)[slot];
+	uint32_t i, n, next;
+
+	assert(slot < st->p.nslots);
+	if (atomic_load(&hd->pin) != 0)
+		store_unpin(st, slot);
+	/*
+	 * No lock: the chain may change under the walk (entries unlinked,
+	 * freed, reused), so its links are read atomically, bounded by the
+	 * table and the step count, and are only hints. A candidate counts
+	 * once pinned and still READY at the generation read: from then on
+	 * its key, vary and head do not change and its memory stays.
+	 */
+	i = __atomic_load_n(&buckets(st)[bucket_of(st, h)], __ATOMIC_ACQUIRE);
+	for (n = 0; i != NIL && i < st->nentries && n < FAST_STEPS; n++) {
+		struct entry *e = ent(st, i);
+		uint64_t w = atomic_load(&e->word);
+		struct preamble *pre;
+
+		next = __atomic_load_n(&e->next, __ATOMIC_RELAXED);
+		if (W_STATE(w) == S_READY &&
+		    __atomic_load_n(&e->hash, __ATOMIC_RELAXED) == h &&
+		    pin(st, hd, i, W_GEN(w))) {
+			pre = pre_of(st, e);
+			if (W_STATE(atomic_load(&e->word)) == S_READY &&
+			    pre->klen == klen &&
+			    memcmp((char *)(pre + 1), key, klen) == 0 &&
+			    (match == NULL || match(arg, (char *)(pre + 1) +
+			    klen, pre->vlen))) {
+				out->idx = i;
+				out->gen = W_GEN(w);
+				return (STORE_HIT);
+			}
+			store_unpin(st, slot);
+		}
+		i = next;
+	}
+	return (STORE_MISS);
+}
+
 enum store_rc
 store_lookup(struct store *st, uint32_t slot, uint64_t h, const char *key,
     uint32_t klen, int (*match)(void *, const char *, uint32_t), void *arg,

@@ -243,6 +243,19 @@ enum store_rc	store_lookup(struct store *, uint32_t slot, uint64_t h,
 		    struct store_ref *out, uint32_t *nvariants);
 
 /*
+ * The hit path, without a lock: a READY entry of key[0..klen) (hash h)
+ * whose variant match() accepts, pinned in slot's hold: STORE_HIT; else
+ * STORE_MISS, which proves nothing (the walk is bounded and races with
+ * changes to the chain): the caller then asks store_lookup, which also
+ * finds fills to wait on and starts them. match is called with the
+ * entry pinned, so it may take its time.
+ */
+enum store_rc	store_lookup_fast(struct store *, uint32_t slot, uint64_t h,
+		    const char *key, uint32_t klen,
+		    int (*match)(void *arg, const char *vary, uint32_t vlen),
+		    void *arg, struct store_ref *out);
+
+/*
  * The filler of ref (its slot's fill): the variant blob and the head,
  * once, with the meta (NULL: zeros; its fill_started is kept as the
  * store set it);

@@ -647,8 +647,13 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 	want_fill = q->meth == HTTP_M_GET && !only;
 	for (tries = 0; tries < 4; tries++) {
 		now = store_now_ms();
-		src = store_lookup(st, cw->slot, cr->hash, cw->key, cr->klen,
-		    vary_match, c, want_fill, skip, now, &ref, &nvar);
+		/* a hit takes no lock; the rest (fills, waits) the locked way */
+		src = tries == 0 ? store_lookup_fast(st, cw->slot, cr->hash,
+		    cw->key, cr->klen, vary_match, c, &ref) : STORE_MISS;
+		if (src == STORE_MISS)
+			src = store_lookup(st, cw->slot, cr->hash, cw->key,
+			    cr->klen, vary_match, c, want_fill, skip, now, &ref,
+			    &nvar);
 		switch (src) {
 		case STORE_HIT:
 			fresh_of(store_meta(st, ref), &f);

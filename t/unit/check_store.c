@@ -100,6 +100,15 @@ look(uint32_t slot, const char *key, const char *vary, int fill, int skip,
 	    nv));
 }
 
+/* The same with store_lookup_fast: a hit or a miss, never a fill. */
+static enum store_rc
+look_fast(uint32_t slot, const char *key, const char *vary,
+    struct store_ref *r)
+{
+	return (store_lookup_fast(st, slot, hash(key, strlen(key)), key,
+	    (uint32_t)strlen(key), vmatch, (void *)vary, r));
+}
+
 /* The body byte at off of the object named by seed. */
 static char
 pat(uint32_t seed, uint64_t off)
@@ -241,6 +250,9 @@ START_TEST(miss_fill_hit)
 	/* a second process now waits, it does not fill */
 	ck_assert_int_eq(look(1, "k1", "", 1, 0, 1000, &r2, &nv), STORE_WAIT);
 	ck_assert_uint_eq(r2.idx, r.idx);
+	/* the lock-free path finds only READY entries */
+	ck_assert_int_eq(look_fast(3, "k1", "", &r2), STORE_MISS);
+	ck_assert_uint_eq(r2.idx, r.idx);
 	store_lengths(st, r2, &vlen, &hlen, &body, &done, &there);
 	ck_assert_int_eq(there, 0);
 	ck_assert_int_eq(done, 0);
@@ -268,6 +280,17 @@ START_TEST(miss_fill_hit)
 	ck_assert_int_eq(store_meta(st, r2)->status, 200);
 	ck_assert_int_eq(body_is(r2, 7, 5000), 1);
 	store_unpin(st, 2);
+	/* lock-free: the same hit, pinned; not another variant or key */
+	ck_assert_int_eq(look_fast(2, "k1", "v=1", &r2), STORE_HIT);
+	ck_assert_uint_eq(r2.idx, r.idx);
+	ck_assert_uint_eq(r2.gen, r.gen);
+	ck_assert_int_eq(body_is(r2, 7, 5000), 1);
+	ck_assert_int_eq(look_fast(4, "k1", "v=2", &r2), STORE_MISS);
+	ck_assert_int_eq(look_fast(4, "k2", "v=1", &r2), STORE_MISS);
+	/* two slots pin it at once */
+	ck_assert_int_eq(look_fast(5, "k1", "v=1", &r2), STORE_HIT);
+	store_unpin(st, 2);
+	store_unpin(st, 5);
 	/* another variant misses; another key misses */
 	ck_assert_int_eq(look(2, "k1", "v=2", 0, 0, 1000, &r2, &nv),
 	    STORE_MISS);
