@@ -4,10 +4,10 @@
 # probe asks every 0.25 s; 3 s in, the waiter is killed. The master starts
 # a new porter-waiter within 1 s; the probe is answered throughout, none
 # slower than 2 s (no worker ever blocks on the dead waiter); wrk sees at
-# most a few errors (only connections parked at the kill can fail); the
+# most one error per connection (only connections parked at the kill can
+# fail), and no error status; the
 # parked slowloris connections are closed with the waiter and, opened
 # again, parked in the new one; a slow head is parked and answered after.
-# Today there is no waiter to kill.
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
 . "$E2E/lib-waiter.sh"
 
@@ -68,8 +68,12 @@ se=$(grep -a 'Socket errors' "$T/wrk.out" |
     awk '{ s = 0; for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) s += $i; print s }')
 nx=$(sed -n 's/^ *Non-2xx or 3xx responses: *//p' "$T/wrk.out")
 expect_ge "${rq:-0}" 100 "wrk got responses (${rq:-none})"
-expect_le "$((${se:-0} + ${nx:-0}))" 4 \
-    "wrk's failures (${se:-0} socket errors, ${nx:-0} non-2xx): a few at most"
+# Each of wrk's 16 connections may be parked at the kill and fail once
+# (how many are depends on the build's speed: more under ASan); a
+# connection failing again after wrk reconnects would be a fault.
+expect_le "$((${se:-0} + ${nx:-0}))" 16 \
+    "wrk's failures (${se:-0} socket errors, ${nx:-0} non-2xx): at most one per connection"
+expect_eq "${nx:-0}" 0 "no non-2xx answer to wrk"
 
 expect_true "the probe ends" sc_wait probe 20
 diag "probe: $(sc_report probe)"
