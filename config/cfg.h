@@ -176,6 +176,9 @@ struct cfg_route_cache {
 	int		 nignore_params;
 	char		**key_headers;	/* lower case: request fields that are */
 	int		 nkey_headers;
+	char		**ignore_vary;	/* lower case: fields a response's Vary
+					   names that do not make variants */
+	int		 nignore_vary;
 	char		*id;		/* "listener|host|path|pool": in every
 					   key, so a reload that remaps routes
 					   never serves another route's objects */

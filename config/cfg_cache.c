@@ -152,7 +152,8 @@ cfg_parse_route_cache(struct ctx *x, const config_setting_t *g,
 		static const char *const keys[] = { "cache_default_ttl",
 		    "default_ttl", "cache_max_ttl", "cache_min_uses",
 		    "cache_set_cookie", "cache_ignore_query",
-		    "cache_key_headers", "cache_cdn_control", NULL };
+		    "cache_key_headers", "cache_ignore_vary",
+		    "cache_cdn_control", NULL };
 
 		for (i = 0; keys[i] != NULL; i++)
 			if ((s = cfg_member(g, keys[i])) != NULL)
@@ -206,6 +207,11 @@ cfg_parse_route_cache(struct ctx *x, const config_setting_t *g,
 		return (-1);
 	for (i = 0; i < c->nkey_headers; i++)
 		lower(c->key_headers[i]);
+	if (cfg_get_methods(x, g, where, "cache_ignore_vary", 0,
+	    &c->ignore_vary, &c->nignore_vary) == -1)
+		return (-1);
+	for (i = 0; i < c->nignore_vary; i++)
+		lower(c->ignore_vary[i]);
 	return (route_id(x, g, listen, rt));
 }
 
@@ -220,5 +226,8 @@ cfg_free_route_cache(struct cfg_route_cache *c)
 	for (i = 0; i < c->nkey_headers; i++)
 		free(c->key_headers[i]);
 	free(c->key_headers);
+	for (i = 0; i < c->nignore_vary; i++)
+		free(c->ignore_vary[i]);
+	free(c->ignore_vary);
 	free(c->id);
 }

@@ -371,7 +371,7 @@ static const char *const route_keys[] = {
 	"set_response_headers", "remove_response_headers",
 	"cache", "cache_default_ttl", "default_ttl", "cache_max_ttl",
 	"cache_min_uses", "cache_set_cookie", "cache_ignore_query",
-	"cache_key_headers", "cache_cdn_control", NULL
+	"cache_key_headers", "cache_ignore_vary", "cache_cdn_control", NULL
 };
 
 static int

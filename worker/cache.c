@@ -761,6 +761,37 @@ not_cached:
 	return (1);
 }
 
+/*
+ * The variant blob ("name\0value\0" pairs) less the fields the route's
+ * cache_ignore_vary names: a Vary on them makes no variants. New length.
+ */
+static size_t
+vary_less(char *blob, size_t len, char *const *names, int n)
+{
+	size_t in = 0, out = 0, nl, vl;
+	int i, drop;
+
+	while (in < len) {
+		nl = strnlen(blob + in, len - in);
+		vl = in + nl + 1 < len ? strnlen(blob + in + nl + 1,
+		    len - in - nl - 1) : 0;
+		if (in + nl + 1 + vl >= len) {
+			/* not a pair (cannot happen): kept as it is */
+			memmove(blob + out, blob + in, len - in);
+			return (out + len - in);
+		}
+		drop = 0;
+		for (i = 0; i < n && !drop; i++)
+			drop = strcmp(blob + in, names[i]) == 0;
+		if (!drop) {
+			memmove(blob + out, blob + in, nl + vl + 2);
+			out += nl + vl + 2;
+		}
+		in += nl + vl + 2;
+	}
+	return (out);
+}
+
 /* The stored copy of response r: no framing, no hop-by-hop, no Age. */
 static size_t
 stored_head(const struct http_resp *r, const char *ub,
@@ -1035,6 +1066,10 @@ cache_response(struct conn *c, struct cache_req *cr,
 	else if (detail == NULL) {
 		vlen = cp_vary_build(cw->vary, sizeof(cw->vary), r, ub,
 		    &c->req, cw->qbuf);
+		if (vlen > 0 && cr->rt->cache.nignore_vary > 0)
+			vlen = (long)vary_less(cw->vary, (size_t)vlen,
+			    cr->rt->cache.ignore_vary,
+			    cr->rt->cache.nignore_vary);
 		hlen = vlen < 0 ? 0 : stored_head(r, ub, &f, cw->head,
 		    cw->hcap);
 		meta_of(&f, &m);

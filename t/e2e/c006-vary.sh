@@ -7,10 +7,15 @@
 # all matches "br"'s (both without gzip). max_variants = 2: en, fr, de
 # stored (3 requests), then fr and de hit and en, the oldest, was dropped
 # (a vary-miss). Vary: * is never served from the cache (detail=vary-star).
+# A route's cache_ignore_vary = [ "User-Agent" ]: a Vary on it makes no
+# variants there, the other fields Vary names still do.
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
 . "$E2E/lib-cache.sh"
 
 CACHE_GROUP='size = "32M"; max_object = "8M"; max_variants = 2;'
+CACHE_ROUTES='{ host = "*"; path = "/"; pool = "app"; cache = true; },
+  { host = "*"; path = "/cache/iv"; pool = "app"; cache = true;
+    cache_ignore_vary = [ "User-Agent" ]; }'
 cache_start
 
 AL="/cache/al?vary=Accept-Language&h=Cache-Control:max-age%3D60"
@@ -68,6 +73,18 @@ creq b "$VS"
 expect_nomatch "$R_CS" '^porter; hit' "Vary: *: never a hit ($R_CS)"
 creq c "$VS"
 expect_eq "$(bpath /cache/vs)" 3 "Vary: *: 3 backend requests for 3 requests"
+
+# cache_ignore_vary: a Vary on User-Agent makes no variants there; the
+# other field it names still does
+IV="/cache/iv?vary=User-Agent,Accept-Language&h=Cache-Control:max-age%3D60"
+creq a "$IV" -H 'User-Agent: one' -H 'Accept-Language: en'
+expect_match "$R_CS" "$CS_MISS" "cache_ignore_vary: stored"
+creq b "$IV" -H 'User-Agent: two' -H 'Accept-Language: en'
+expect_match "$R_CS" "$CS_HIT" "cache_ignore_vary: another User-Agent, a hit"
+expect_match "$R_BODY" $'vary user-agent: one' "... with the first body"
+creq c "$IV" -H 'User-Agent: one' -H 'Accept-Language: fr'
+expect_match "$R_CS" "$CS_VARY_MISS" "cache_ignore_vary: another Accept-Language, a vary-miss"
+expect_eq "$(bpath /cache/iv)" 2 "cache_ignore_vary: 2 backend requests for 3 requests"
 
 expect_no_alerts
 porter_stop

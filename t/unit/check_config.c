@@ -1065,7 +1065,8 @@ START_TEST(cache_settings)
 	    "cache_max_ttl = 3600; cache_min_uses = 2; cache_set_cookie = "
 	    "true; cache_cdn_control = true; cache_ignore_query = [ "
 	    "\"utm_source\", \"fbclid\" ]; cache_key_headers = [ "
-	    "\"X-Tenant\" ]; }, { path = \"/q/\"; pool = \"app\"; cache = "
+	    "\"X-Tenant\" ]; cache_ignore_vary = [ \"User-Agent\" ]; }, "
+	    "{ path = \"/q/\"; pool = \"app\"; cache = "
 	    "true; cache_ignore_query = true; } ); } );\n"
 	    "cache = { size = \"8M\"; max_object = \"1M\"; chunk_size = "
 	    "\"1K\"; max_variants = 2; max_waiters = 10; collapse_timeout = "
@@ -1087,6 +1088,8 @@ START_TEST(cache_settings)
 	ck_assert_str_eq(rc->ignore_params[1], "fbclid");
 	ck_assert_int_eq(rc->nkey_headers, 1);
 	ck_assert_str_eq(rc->key_headers[0], "x-tenant");
+	ck_assert_int_eq(rc->nignore_vary, 1);
+	ck_assert_str_eq(rc->ignore_vary[0], "user-agent");
 	ck_assert_str_eq(rc->id, "127.0.0.1:8080|a.example|/s/|app");
 	ck_assert_int_eq(c->listeners[0].routes[1].cache.ignore_query, 1);
 	cfg_free(c);
