@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/outbuf.h"
 #include "worker/cache_policy.h"
 #include "worker/http_date.h"
 
@@ -655,32 +656,15 @@ cp_vary_star(const struct http_resp *r, const char *rbuf)
 	return (0);
 }
 
-/* Writing into a caller's buffer; overflow is sticky. */
-struct out {
-	char	*p;
-	size_t	 cap, len;
-	int	 overflow;
-};
 
 static void
-out_add(struct out *o, const char *s, size_t n)
+out_c(struct outbuf *o, char c)
 {
-	if (o->overflow || n > o->cap - o->len) {
-		o->overflow = 1;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
+	outbuf_add(o, &c, 1);
 }
 
 static void
-out_c(struct out *o, char c)
-{
-	out_add(o, &c, 1);
-}
-
-static void
-out_lc(struct out *o, const char *s, size_t n)
+out_lc(struct outbuf *o, const char *s, size_t n)
 {
 	size_t i;
 
@@ -778,14 +762,14 @@ long
 cp_value(char *buf, size_t cap, const struct http_req *q, const char *qbuf,
     const char *name)
 {
-	struct out o = { buf, cap < CP_VALUE_MAX ? cap : CP_VALUE_MAX, 0, 0 };
+	struct outbuf o = { buf, cap < CP_VALUE_MAX ? cap : CP_VALUE_MAX, 0, 0 };
 	const char *v;
 	uint32_t j;
 	int i, sp;
 
 	if (strcasecmp(name, "accept-encoding") == 0) {
 		if (accepts_gzip(q, qbuf))
-			out_add(&o, "gzip", 4);
+			outbuf_add(&o, "gzip", 4);
 		return (o.overflow ? -1 : (long)o.len);
 	}
 	for (i = 0; (i = field(&q->h, qbuf, name, i)) >= 0; i++) {
@@ -836,7 +820,7 @@ cp_vary_build(char *buf, size_t cap, const struct http_resp *r,
     const char *rbuf, const struct http_req *q, const char *qbuf)
 {
 	struct span names[CP_VARY_NAMES], e, t;
-	struct out o = { buf, cap, 0, 0 };
+	struct outbuf o = { buf, cap, 0, 0 };
 	struct list l;
 	char lname[256];
 	long n;
@@ -871,7 +855,7 @@ cp_vary_build(char *buf, size_t cap, const struct http_resp *r,
 		for (j = 0; j < t.len; j++)
 			lname[j] = (char)lc((unsigned char)rbuf[t.off + j]);
 		lname[t.len] = '\0';
-		out_add(&o, lname, t.len + 1);
+		outbuf_add(&o, lname, t.len + 1);
 		if (o.overflow)
 			return (-1);
 		n = cp_value(buf + o.len, cap - o.len, q, qbuf, lname);
@@ -939,7 +923,7 @@ ignored(const struct cp_key *k, const char *p, size_t n)
 size_t
 cp_key_build(char *buf, size_t cap, const struct cp_key *k)
 {
-	struct out o = { buf, cap, 0, 0 };
+	struct outbuf o = { buf, cap, 0, 0 };
 	const char *p, *end, *amp, *eq;
 	size_t nl;
 	long n;
@@ -947,11 +931,11 @@ cp_key_build(char *buf, size_t cap, const struct cp_key *k)
 
 	out_c(&o, k->meth == HTTP_M_GET || k->meth == HTTP_M_HEAD ? 'G' : 'X');
 	out_c(&o, '\0');
-	out_add(&o, k->https ? "https" : "http", k->https ? 5 : 4);
+	outbuf_add(&o, k->https ? "https" : "http", k->https ? 5 : 4);
 	out_c(&o, '\0');
 	out_lc(&o, k->host, host_len(k->host, k->hostlen, k->https));
 	out_c(&o, '\0');
-	out_add(&o, k->path, k->pathlen);
+	outbuf_add(&o, k->path, k->pathlen);
 	if (k->query != NULL && !k->ignore_query) {
 		end = k->query + k->querylen;
 		for (p = k->query; p < end; p = amp + 1) {
@@ -963,12 +947,12 @@ cp_key_build(char *buf, size_t cap, const struct cp_key *k)
 				continue;
 			out_c(&o, first ? '?' : '&');
 			first = 0;
-			out_add(&o, p, (size_t)(amp - p));
+			outbuf_add(&o, p, (size_t)(amp - p));
 		}
 	}
 	out_c(&o, '\0');
 	if (k->route != NULL)
-		out_add(&o, k->route, strlen(k->route));
+		outbuf_add(&o, k->route, strlen(k->route));
 	out_c(&o, '\0');
 	for (i = 0; i < k->nheaders; i++) {
 		nl = strlen(k->headers[i]);
@@ -1231,12 +1215,8 @@ kept_from_stored(const char *b, struct span n)
 		"content-range", "content-type", "set-cookie", "set-cookie2",
 		NULL
 	};
-	int i;
 
-	for (i = 0; names[i] != NULL; i++)
-		if (http_span_eq(b, n, names[i]))
-			return (1);
-	return (0);
+	return (http_span_in(b, n, names));
 }
 
 /* Whether the 304 n brings a field named like stored field name. */
@@ -1255,30 +1235,30 @@ replaced(const struct http_resp *n, const char *nbuf, const char *sbuf,
 }
 
 static void
-out_field(struct out *o, const char *b, const struct http_hdr *h)
+out_field(struct outbuf *o, const char *b, const struct http_hdr *h)
 {
-	out_add(o, b + h->name.off, h->name.len);
-	out_add(o, ": ", 2);
-	out_add(o, b + h->value.off, h->value.len);
-	out_add(o, "\r\n", 2);
+	outbuf_add(o, b + h->name.off, h->name.len);
+	outbuf_add(o, ": ", 2);
+	outbuf_add(o, b + h->value.off, h->value.len);
+	outbuf_add(o, "\r\n", 2);
 }
 
 size_t
 cp_merge_304(char *buf, size_t cap, const struct http_resp *s,
     const char *sbuf, const struct http_resp *n, const char *nbuf)
 {
-	struct out o = { buf, cap, 0, 0 };
+	struct outbuf o = { buf, cap, 0, 0 };
 	char code[4];
 	int i;
 
-	out_add(&o, s->h.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ", 9);
+	outbuf_add(&o, s->h.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ", 9);
 	code[0] = (char)('0' + s->code / 100 % 10);
 	code[1] = (char)('0' + s->code / 10 % 10);
 	code[2] = (char)('0' + s->code % 10);
 	code[3] = ' ';
-	out_add(&o, code, 4);
-	out_add(&o, sbuf + s->reason.off, s->reason.len);
-	out_add(&o, "\r\n", 2);
+	outbuf_add(&o, code, 4);
+	outbuf_add(&o, sbuf + s->reason.off, s->reason.len);
+	outbuf_add(&o, "\r\n", 2);
 	for (i = 0; i < s->h.nhdr; i++)
 		if (!http_is_hop_by_hop(&s->h, sbuf, i) &&
 		    !replaced(n, nbuf, sbuf, s->h.hdr[i].name))
@@ -1287,6 +1267,6 @@ cp_merge_304(char *buf, size_t cap, const struct http_resp *s,
 		if (!http_is_hop_by_hop(&n->h, nbuf, i) &&
 		    !kept_from_stored(nbuf, n->h.hdr[i].name))
 			out_field(&o, nbuf, &n->h.hdr[i]);
-	out_add(&o, "\r\n", 2);
+	outbuf_add(&o, "\r\n", 2);
 	return (o.overflow ? 0 : o.len);
 }

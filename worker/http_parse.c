@@ -1011,6 +1011,17 @@ http_span_eq(const char *buf, struct span sp, const char *s)
 	return (s[i] == '\0');
 }
 
+int
+http_span_in(const char *buf, struct span sp, const char *const *names)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (http_span_eq(buf, sp, names[i]))
+			return (1);
+	return (0);
+}
+
 /* max_line bounds a chunk-size line or a trailer field, CRLF not counted. */
 void
 http_chunked_init(struct http_chunked *ch, uint32_t max_line,

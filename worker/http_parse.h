@@ -136,6 +136,8 @@ int	http_is_hop_by_hop(const struct http_head *, const char *buf, int i);
 
 /* Case-insensitive compare of a span with a NUL-terminated string. */
 int	http_span_eq(const char *buf, struct span, const char *s);
+/* Whether the span is one of names (NULL-terminated), as http_span_eq. */
+int	http_span_in(const char *buf, struct span, const char *const *names);
 
 /*
  * Chunked body scanner. It validates the framing and finds where the body

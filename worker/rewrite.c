@@ -4,46 +4,24 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/outbuf.h"
 #include "worker/rewrite.h"
 
-/* A head being written into a fixed buffer; overflow is sticky. */
-struct out {
-	char	*p;
-	size_t	 cap, len;
-	int	 overflow;
-};
 
 static void
-out_add(struct out *o, const char *s, size_t n)
+out_span(struct outbuf *o, const char *buf, struct span sp)
 {
-	if (n > o->cap - o->len) {
-		o->overflow = 1;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-static void
-out_str(struct out *o, const char *s)
-{
-	out_add(o, s, strlen(s));
-}
-
-static void
-out_span(struct out *o, const char *buf, struct span sp)
-{
-	out_add(o, buf + sp.off, sp.len);
+	outbuf_add(o, buf + sp.off, sp.len);
 }
 
 /* "Name: value\r\n" exactly as the client or backend spelled the name. */
 static void
-out_field(struct out *o, const char *buf, const struct http_hdr *h)
+out_field(struct outbuf *o, const char *buf, const struct http_hdr *h)
 {
 	out_span(o, buf, h->name);
-	out_add(o, ": ", 2);
+	outbuf_add(o, ": ", 2);
 	out_span(o, buf, h->value);
-	out_add(o, "\r\n", 2);
+	outbuf_add(o, "\r\n", 2);
 }
 
 /*
@@ -51,24 +29,24 @@ out_field(struct out *o, const char *buf, const struct http_hdr *h)
  * X-Forwarded-For) are joined into one line: "a, b, ours".
  */
 static void
-out_joined(struct out *o, const char *name, const char *buf,
+out_joined(struct outbuf *o, const char *name, const char *buf,
     const struct http_head *h, int id, const char *ours)
 {
 	int i, n = 0;
 
-	out_str(o, name);
-	out_add(o, ": ", 2);
+	outbuf_str(o, name);
+	outbuf_add(o, ": ", 2);
 	for (i = 0; i < h->nhdr; i++) {
 		/* one the sender named in Connection was for porter alone */
 		if (h->hdr[i].id != id || h->hdr[i].value.len == 0 ||
 		    http_is_hop_by_hop(h, buf, i))
 			continue;
 		out_span(o, buf, h->hdr[i].value);
-		out_add(o, ", ", 2);
+		outbuf_add(o, ", ", 2);
 		n++;
 	}
-	out_str(o, ours);
-	out_add(o, "\r\n", 2);
+	outbuf_str(o, ours);
+	outbuf_add(o, "\r\n", 2);
 }
 
 /*
@@ -79,7 +57,7 @@ out_joined(struct out *o, const char *name, const char *buf,
  * lines were there: a response's Transfer-Encoding overrode it.
  */
 static void
-out_content_length(struct out *o, const struct http_head *h, int *done)
+out_content_length(struct outbuf *o, const struct http_head *h, int *done)
 {
 	char num[24];
 
@@ -87,9 +65,9 @@ out_content_length(struct out *o, const struct http_head *h, int *done)
 		return;
 	*done = 1;
 	(void)snprintf(num, sizeof(num), "%lld", (long long)h->content_length);
-	out_str(o, "Content-Length: ");
-	out_str(o, num);
-	out_add(o, "\r\n", 2);
+	outbuf_str(o, "Content-Length: ");
+	outbuf_str(o, num);
+	outbuf_add(o, "\r\n", 2);
 }
 
 /*
@@ -114,12 +92,8 @@ conditional(const char *buf, struct span n)
 	static const char *const names[] = { "if-none-match",
 	    "if-modified-since", "if-match", "if-unmodified-since",
 	    "if-range", "range", NULL };
-	int i;
 
-	for (i = 0; names[i] != NULL; i++)
-		if (http_span_eq(buf, n, names[i]))
-			return (1);
-	return (0);
+	return (http_span_in(buf, n, names));
 }
 
 /* Whether the field named by span n is in a route's remove or set list. */
@@ -139,15 +113,15 @@ rewritten(const char *buf, struct span n, char *const *remove, int nremove,
 }
 
 static void
-out_set(struct out *o, const struct cfg_hdr_set *set, int nset)
+out_set(struct outbuf *o, const struct cfg_hdr_set *set, int nset)
 {
 	int i;
 
 	for (i = 0; i < nset; i++) {
-		out_str(o, set[i].name);
-		out_add(o, ": ", 2);
-		out_str(o, set[i].value);
-		out_add(o, "\r\n", 2);
+		outbuf_str(o, set[i].name);
+		outbuf_add(o, ": ", 2);
+		outbuf_str(o, set[i].value);
+		outbuf_add(o, "\r\n", 2);
 	}
 }
 
@@ -201,7 +175,7 @@ anonymized(const struct conn *c, struct span n)
  * conn.c answers the request itself when it is 0.
  */
 static int
-out_max_forwards(struct out *o, const struct conn *c, const struct http_hdr *h)
+out_max_forwards(struct outbuf *o, const struct conn *c, const struct http_hdr *h)
 {
 	char num[24];
 	long v;
@@ -213,9 +187,9 @@ out_max_forwards(struct out *o, const struct conn *c, const struct http_hdr *h)
 	if (v <= 0)
 		return (0);	/* malformed: passed on as is */
 	(void)snprintf(num, sizeof(num), "%ld", v - 1);
-	out_str(o, "Max-Forwards: ");
-	out_str(o, num);
-	out_add(o, "\r\n", 2);
+	outbuf_str(o, "Max-Forwards: ");
+	outbuf_str(o, num);
+	outbuf_add(o, "\r\n", 2);
 	return (1);
 }
 
@@ -234,7 +208,7 @@ rewrite_wants_upgrade(const struct http_req *q)
  * authority, or NULL.
  */
 static void
-out_identity(struct out *o, const struct conn *c, const struct span *auth)
+out_identity(struct outbuf *o, const struct conn *c, const struct span *auth)
 {
 	const struct http_req *q = &c->req;
 	const struct cfg_forward *fwd = c->fwd;
@@ -251,11 +225,11 @@ out_identity(struct out *o, const struct conn *c, const struct span *auth)
 			    !http_is_hop_by_hop(&q->h, b, i))
 				out_field(o, b, &q->h.hdr[i]);
 	if (fwd == NULL) {
-		out_str(o, "X-Forwarded-Proto: http\r\n");
+		outbuf_str(o, "X-Forwarded-Proto: http\r\n");
 		if (auth != NULL || q->host.len > 0) {
-			out_str(o, "X-Forwarded-Host: ");
+			outbuf_str(o, "X-Forwarded-Host: ");
 			out_span(o, b, auth != NULL ? *auth : q->host);
-			out_add(o, "\r\n", 2);
+			outbuf_add(o, "\r\n", 2);
 		}
 	}
 	if (fwd == NULL || fwd->forwarded_for)
@@ -273,7 +247,7 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 {
 	const struct http_req *q = &c->req;
 	const char *b = c->buf;
-	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
+	struct outbuf o = { c->w->obuf, c->w->ocap, 0, 0 };
 	struct span auth = { 0, 0 }, rest = { 0, 0 };
 	int i, absolute, have_host = 0, cl = 0;
 	int upgrade = rewrite_wants_upgrade(q);
@@ -285,31 +259,31 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 	for (i = 0; i < q->h.nhdr && !have_host; i++)
 		have_host = q->h.hdr[i].id == HH_HOST;
 	out_span(&o, b, q->method);
-	out_add(&o, " ", 1);
+	outbuf_add(&o, " ", 1);
 	if (c->to_parent) {
 		out_span(&o, b, q->target);	/* a proxy wants it absolute */
 	} else if (rt->normalize && c->npath[0] == '/') {
 		/* the path the rules saw, and the query as sent */
-		out_add(&o, c->npath, c->npathlen);
+		outbuf_add(&o, c->npath, c->npathlen);
 		out_span(&o, b, c->query);
 	} else if (absolute) {
 		if (rest.len == 0 || b[rest.off] != '/')
-			out_add(&o, "/", 1);
+			outbuf_add(&o, "/", 1);
 		out_span(&o, b, rest);
 	} else {
 		out_span(&o, b, q->target);
 	}
-	out_str(&o, " HTTP/1.1\r\n");
+	outbuf_str(&o, " HTTP/1.1\r\n");
 	if (absolute) {
 		/* RFC 9112 3.2.2: the URI's authority replaces Host. */
-		out_str(&o, "Host: ");
+		outbuf_str(&o, "Host: ");
 		out_span(&o, b, auth);
-		out_add(&o, "\r\n", 2);
+		outbuf_add(&o, "\r\n", 2);
 	} else if (!have_host) {
 		/* an HTTP/1.0 client may omit Host; 1.1 backends need one */
-		out_str(&o, "Host: ");
-		out_str(&o, hostfb);
-		out_add(&o, "\r\n", 2);
+		outbuf_str(&o, "Host: ");
+		outbuf_str(&o, hostfb);
+		outbuf_add(&o, "\r\n", 2);
 	}
 	for (i = 0; i < q->h.nhdr; i++) {
 		const struct http_hdr *h = &q->h.hdr[i];
@@ -349,19 +323,19 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 	}
 	out_set(&o, rt->set_request_headers, rt->nset_request_headers);
 	if (c->req_extra_len > 0)
-		out_add(&o, c->req_extra, c->req_extra_len);
+		outbuf_add(&o, c->req_extra, c->req_extra_len);
 	if (upgrade)
-		out_str(&o, "Connection: upgrade\r\n");
+		outbuf_str(&o, "Connection: upgrade\r\n");
 	if (q->h.chunked)
-		out_str(&o, "Transfer-Encoding: chunked\r\n");
+		outbuf_str(&o, "Transfer-Encoding: chunked\r\n");
 	out_identity(&o, c, absolute ? &auth : NULL);
-	out_add(&o, "\r\n", 2);
+	outbuf_add(&o, "\r\n", 2);
 	return (o.overflow ? 0 : o.len);
 }
 
 /* "HTTP/1.1 NNN reason\r\n" for response r, its bytes in ub. */
 static void
-out_status(struct out *o, const struct http_resp *r, const char *ub)
+out_status(struct outbuf *o, const struct http_resp *r, const char *ub)
 {
 	char line[13] = "HTTP/1.1 000 ";
 
@@ -369,16 +343,16 @@ out_status(struct out *o, const struct http_resp *r, const char *ub)
 	line[9] = (char)('0' + r->code / 100);
 	line[10] = (char)('0' + r->code / 10 % 10);
 	line[11] = (char)('0' + r->code % 10);
-	out_add(o, line, sizeof(line));
+	outbuf_add(o, line, sizeof(line));
 	out_span(o, ub, r->reason);
-	out_add(o, "\r\n", 2);
+	outbuf_add(o, "\r\n", 2);
 }
 
 size_t
 rewrite_response(struct conn *c, const struct cfg_route *rt,
     const struct http_resp *r, const char *ub, int chunked, int ka)
 {
-	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
+	struct outbuf o = { c->w->obuf, c->w->ocap, 0, 0 };
 	int i, cl = 0;
 
 	out_status(&o, r, ub);
@@ -406,33 +380,33 @@ rewrite_response(struct conn *c, const struct cfg_route *rt,
 		out_field(&o, ub, h);
 	}
 	if (chunked == REWRITE_TE_CHUNK)
-		out_str(&o, "Transfer-Encoding: chunked\r\n");
+		outbuf_str(&o, "Transfer-Encoding: chunked\r\n");
 	if (c->resp_extra_len > 0)
-		out_add(&o, c->resp_extra, c->resp_extra_len);
+		outbuf_add(&o, c->resp_extra, c->resp_extra_len);
 	out_set(&o, rt->set_response_headers, rt->nset_response_headers);
 	out_joined(&o, "Via", ub, &r->h, HH_VIA,
 	    r->h.version == 10 ? c->w->via10 : c->w->via11);
 	if (r->code == 101)
-		out_str(&o, "Connection: upgrade\r\n");
+		outbuf_str(&o, "Connection: upgrade\r\n");
 	else if (!ka)
-		out_str(&o, "Connection: close\r\n");
+		outbuf_str(&o, "Connection: close\r\n");
 	else if (c->req.h.version == 10)
-		out_str(&o, "Connection: keep-alive\r\n");
-	out_add(&o, "\r\n", 2);
+		outbuf_str(&o, "Connection: keep-alive\r\n");
+	outbuf_add(&o, "\r\n", 2);
 	return (o.overflow ? 0 : o.len);
 }
 
 size_t
 rewrite_interim(struct conn *c, const struct http_resp *r, const char *ub)
 {
-	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
+	struct outbuf o = { c->w->obuf, c->w->ocap, 0, 0 };
 	int i;
 
 	out_status(&o, r, ub);
 	for (i = 0; i < r->h.nhdr; i++)
 		if (!http_is_hop_by_hop(&r->h, ub, i))
 			out_field(&o, ub, &r->h.hdr[i]);
-	out_add(&o, "\r\n", 2);
+	outbuf_add(&o, "\r\n", 2);
 	return (o.overflow ? 0 : o.len);
 }
 
@@ -443,12 +417,8 @@ kept_in_304(const char *buf, struct span n)
 	static const char *const names[] = { "cache-control",
 	    "content-location", "date", "etag", "expires", "vary",
 	    "last-modified", NULL };
-	int i;
 
-	for (i = 0; names[i] != NULL; i++)
-		if (http_span_eq(buf, n, names[i]))
-			return (1);
-	return (0);
+	return (http_span_in(buf, n, names));
 }
 
 size_t
@@ -456,20 +426,20 @@ rewrite_cached(struct conn *c, const struct cfg_route *rt,
     const struct http_resp *r, const char *ub, const struct rewrite_as *as,
     int ka)
 {
-	struct out o = { c->w->obuf, c->w->ocap, 0, 0 };
+	struct outbuf o = { c->w->obuf, c->w->ocap, 0, 0 };
 	char num[80];
 	int i;
 
 	switch (as->code) {
 	case 304:
-		out_str(&o, "HTTP/1.1 304 Not Modified\r\n");
+		outbuf_str(&o, "HTTP/1.1 304 Not Modified\r\n");
 		break;
 	case 206:
-		out_str(&o, "HTTP/1.1 206 Partial Content\r\n");
+		outbuf_str(&o, "HTTP/1.1 206 Partial Content\r\n");
 		(void)snprintf(num, sizeof(num), "Content-Range: bytes "
 		    "%llu-%llu/%llu\r\n", (unsigned long long)as->start,
 		    (unsigned long long)as->end, (unsigned long long)as->total);
-		out_str(&o, num);
+		outbuf_str(&o, num);
 		break;
 	default:
 		out_status(&o, r, ub);
@@ -490,21 +460,21 @@ rewrite_cached(struct conn *c, const struct cfg_route *rt,
 		out_field(&o, ub, h);
 	}
 	if (as->chunked)
-		out_str(&o, "Transfer-Encoding: chunked\r\n");
+		outbuf_str(&o, "Transfer-Encoding: chunked\r\n");
 	else if (as->code != 304 && as->length >= 0 && r->code != 204) {
 		(void)snprintf(num, sizeof(num), "Content-Length: %llu\r\n",
 		    (unsigned long long)as->length);
-		out_str(&o, num);
+		outbuf_str(&o, num);
 	}
 	if (c->resp_extra_len > 0)
-		out_add(&o, c->resp_extra, c->resp_extra_len);
+		outbuf_add(&o, c->resp_extra, c->resp_extra_len);
 	out_set(&o, rt->set_response_headers, rt->nset_response_headers);
 	out_joined(&o, "Via", ub, &r->h, HH_VIA,
 	    r->h.version == 10 ? c->w->via10 : c->w->via11);
 	if (!ka)
-		out_str(&o, "Connection: close\r\n");
+		outbuf_str(&o, "Connection: close\r\n");
 	else if (c->req.h.version == 10)
-		out_str(&o, "Connection: keep-alive\r\n");
-	out_add(&o, "\r\n", 2);
+		outbuf_str(&o, "Connection: keep-alive\r\n");
+	outbuf_add(&o, "\r\n", 2);
 	return (o.overflow ? 0 : o.len);
 }
