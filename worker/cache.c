@@ -199,7 +199,7 @@ send_stored(struct conn *c, struct store_ref ref, const char *h, size_t hlen,
 {
 	struct store *st = c->w->cache->st;
 	struct iovec iov[CACHE_IOV + 1];
-	int k, n;
+	int i, k, n;
 
 	do {
 		k = 0;
@@ -212,7 +212,7 @@ send_stored(struct conn *c, struct store_ref ref, const char *h, size_t hlen,
 		    CACHE_IOV) : 0;
 		if (n < 0)
 			return (-1);
-		for (int i = 0; i < n; i++) {
+		for (i = 0; i < n; i++) {
 			off += iov[k + i].iov_len;
 			len -= iov[k + i].iov_len;
 		}
@@ -367,7 +367,7 @@ serve_stream(struct conn *c, struct cache_req *cr, struct store_ref ref)
 	uint64_t sent = 0, have = 0, body;
 	int64_t deadline;
 	size_t hlen;
-	int done, n, ka = c->keepalive, chunked;
+	int done, i, n, ka = c->keepalive, chunked;
 
 	memset(&as, 0, sizeof(as));
 	as.length = cw->sr.h.content_length;
@@ -388,14 +388,11 @@ serve_stream(struct conn *c, struct cache_req *cr, struct store_ref ref)
 			if (n <= 0)
 				goto cut;
 			if (chunked) {
-				uint64_t before = sent;
-
 				if (send_chunk(c, iov, n, w->obuf, hlen,
 				    &sent) == -1)
 					goto gone;
-				for (int i = 0; i < n; i++)
+				for (i = 0; i < n; i++)
 					have += iov[i].iov_len;
-				(void)before;
 			} else {
 				struct iovec all[CACHE_IOV + 1];
 				int k = 0;
@@ -404,7 +401,7 @@ serve_stream(struct conn *c, struct cache_req *cr, struct store_ref ref)
 					all[k].iov_base = w->obuf;
 					all[k++].iov_len = hlen;
 				}
-				for (int i = 0; i < n; i++) {
+				for (i = 0; i < n; i++) {
 					have += iov[i].iov_len;
 					all[k++] = iov[i];
 				}
@@ -542,17 +539,16 @@ validators(struct cache_work *cw)
 {
 	const struct http_head *h = &cw->sr.h;
 	size_t n = 0;
-	int i, have_etag = 0;
+	int i;
 
 	for (i = 0; i < h->nhdr; i++) {
 		const struct http_hdr *f = &h->hdr[i];
 		const char *name = NULL;
 		int k;
 
-		if (http_span_eq(cw->head, f->name, "etag")) {
+		if (http_span_eq(cw->head, f->name, "etag"))
 			name = "If-None-Match";
-			have_etag = 1;
-		} else if (http_span_eq(cw->head, f->name, "last-modified"))
+		else if (http_span_eq(cw->head, f->name, "last-modified"))
 			name = "If-Modified-Since";
 		if (name == NULL)
 			continue;
@@ -563,7 +559,6 @@ validators(struct cache_work *cw)
 			return (0);
 		n += (size_t)k;
 	}
-	(void)have_etag;
 	return (n);
 }
 
@@ -665,8 +660,10 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 			case CP_REVALIDATE:
 				if (only)
 					break;
-				cr->fwd = (cr->rq.flags & CP_CC_NO_CACHE) ||
-				    cr->rq.max_age >= 0 ? "request" : "stale";
+				/* RFC 9211: stale, or fresh but the request
+				   (no-cache, max-age, min-fresh) said no */
+				cr->fwd = ttl >= 0 && !(f.flags &
+				    CP_F_NO_CACHE) ? "request" : "stale";
 				store_count(st, cr->fwd[0] == 'r' ?
 				    STORE_C_MISS_REQUEST : STORE_C_MISS_STALE);
 				if ((f.flags & CP_F_VALIDATORS) &&
