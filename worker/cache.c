@@ -43,6 +43,8 @@
 #define CACHE_IOV	64	/* body pieces per writev */
 #define CACHE_PASS_MS	5000	/* hit-for-miss after an unstorable answer */
 #define CACHE_FAIL_PASS_MS 1000	/* and after a fetch that failed */
+#define CACHE_AGAIN	2	/* serve_stream: the fill ended before
+				   anything went out: look the key up again */
 
 int
 cache_work_init(struct cache_work **out, struct store *st,
@@ -354,7 +356,8 @@ send_chunk(struct conn *c, struct iovec *body, int n, const char *h,
  * streamed as it is published. Framed by the stored Content-Length when
  * the origin sent one, else chunked; either way a fill that ends early
  * leaves the client's response visibly cut (short of its length, or
- * without the last chunk) and the connection closed. -1 or 0 as rc.
+ * without the last chunk) and the connection closed. -1 or 0 as rc, or
+ * CACHE_AGAIN when it ended before anything went to the client.
  */
 static int
 serve_stream(struct conn *c, struct cache_req *cr, struct store_ref ref)
@@ -437,8 +440,8 @@ cut:
 	/* the fill ended early: what was sent stays visibly incomplete */
 	c->sent += sent;
 	sb_add(&w->sb->bytes_out, sent);
-	if (hlen > 0)		/* nothing went out yet: a clean error */
-		return (answer_error(c, 502, 0, "cache fill aborted"));
+	if (hlen > 0)		/* nothing went out yet: look again */
+		return (CACHE_AGAIN);
 	log_error("%s: the fill this response was streamed from ended "
 	    "early; closing", c->peer);
 	c->why = "cache fill aborted";
@@ -523,13 +526,16 @@ collapse(struct conn *c, struct cache_req *cr, struct store_ref ref, int *rc)
 			    1000);
 		}
 		if (!done) {
-			*rc = answer_error(c, 502, 0, "cache fill aborted");
-			return (WAIT_SERVED);
+			store_unpin(st, cw->slot);
+			return (WAIT_AGAIN);	/* nothing went out yet */
 		}
 		*rc = serve_complete(c, cr->rt, ref, &cw->sr, cw->head, total);
 		return (WAIT_SERVED);
 	}
-	*rc = serve_stream(c, cr, ref);
+	if ((*rc = serve_stream(c, cr, ref)) == CACHE_AGAIN) {
+		store_unpin(st, cw->slot);
+		return (WAIT_AGAIN);
+	}
 	return (WAIT_SERVED);
 }
 
