@@ -53,7 +53,6 @@ enum { S_FREE, S_FILLING, S_READY, S_DYING, S_PASS };
 
 /* entry flags */
 #define F_HEAD		0x01	/* vary and head published */
-#define F_COUNTED	0x02	/* in objects / bytes */
 /* scan(): the takeover's second scan, which ends the fill it replaces */
 #define SCAN_KILL	0x100
 
@@ -131,7 +130,6 @@ struct store {
 				off_ghost, off_chunks;
 	_Atomic int64_t		now;		/* the last lookup's now_ms */
 	_Atomic uint64_t	c[STORE_C_MAX];
-	_Atomic uint64_t	objects, bytes;
 	_Atomic uint32_t	chunks_free, entries_free;
 
 	struct lockline		stripe[STORE_STRIPES];
@@ -706,11 +704,6 @@ free_locked(struct store *st, uint32_t idx, uint32_t gen)
 	e->first = NIL;
 	atomic_fetch_add(&st->chunks_free, n);
 	q_remove(st, idx);
-	if (atomic_load(&e->flags) & F_COUNTED) {
-		atomic_fetch_sub(&st->objects, 1);
-		atomic_fetch_sub(&st->bytes,
-		    atomic_load(&e->published) - PRE);
-	}
 	atomic_store(&e->flags, 0);
 	e->next = st->free_entry;
 	st->free_entry = idx;
@@ -752,7 +745,7 @@ static void
 rebuild(struct store *st)
 {
 	uint32_t i, c, n;
-	uint64_t w, objects = 0, bytes = 0;
+	uint64_t w;
 	int q;
 
 	for (i = 0; i < st->nchunks; i++)
@@ -788,10 +781,6 @@ rebuild(struct store *st)
 			chk(st, c)->entry |= CHUNK_MARK;
 		}
 		q_push(st, Q_MAIN, i);
-		if (atomic_load(&e->flags) & F_COUNTED) {
-			objects++;
-			bytes += atomic_load(&e->published) - PRE;
-		}
 	}
 	atomic_store(&st->entries_free, n);
 	st->free_chunk = NIL;
@@ -809,8 +798,6 @@ rebuild(struct store *st)
 		n++;
 	}
 	atomic_store(&st->chunks_free, n);
-	atomic_store(&st->objects, objects);
-	atomic_store(&st->bytes, bytes);
 	(void)sweep_locked(st);
 }
 
@@ -1509,9 +1496,6 @@ store_fill_done(struct store *st, uint32_t slot, struct store_ref r)
 	}
 	if (atomic_compare_exchange_strong(&e->word, &w,
 	    W_MAKE(r.gen, S_READY, 0) | W_LINKED)) {
-		atomic_fetch_or(&e->flags, F_COUNTED);
-		atomic_fetch_add(&st->objects, 1);
-		atomic_fetch_add(&st->bytes, atomic_load(&e->published) - PRE);
 		count(st, STORE_C_FILLS_DONE);
 		rc = 0;
 	}
@@ -1952,17 +1936,31 @@ store_reclaim(struct store *st)
 void
 store_stats(struct store *st, struct store_stats *s)
 {
-	int i;
+	uint32_t i;
+	int k;
 
-	s->objects = atomic_load(&st->objects);
-	s->bytes = atomic_load(&st->bytes);
+	/*
+	 * Objects and their bytes, counted now rather than kept in counters:
+	 * a counter updated beside a state change is lost or doubled by a
+	 * process killed between the two, or by a free list rebuild racing
+	 * a fill's end. Only the status page asks, not the hit path.
+	 */
+	s->objects = s->bytes = 0;
+	for (i = 0; i < st->nentries; i++) {
+		struct entry *e = ent(st, i);
+
+		if (W_STATE(atomic_load(&e->word)) == S_READY) {
+			s->objects++;
+			s->bytes += atomic_load(&e->published) - PRE;
+		}
+	}
 	s->chunks_free = atomic_load(&st->chunks_free);
 	s->chunks_total = st->nchunks;
 	s->entries_free = atomic_load(&st->entries_free);
 	s->entries_total = st->nentries;
 	s->chunk_size = st->p.chunk_size;
-	for (i = 0; i < STORE_C_MAX; i++)
-		s->c[i] = atomic_load_explicit(&st->c[i],
+	for (k = 0; k < STORE_C_MAX; k++)
+		s->c[k] = atomic_load_explicit(&st->c[k],
 		    memory_order_relaxed);
 }
 
