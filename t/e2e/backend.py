@@ -115,7 +115,10 @@ empty file means 200 "ok". A file outlives a backend restart.
 /control/* requests are neither logged nor counted; /health requests are
 (tests tell them apart by path). /stats also reports "in_flight" and
 "max_in_flight": requests other than /health, /control and /stats being
-answered at once, now and at most so far.
+answered at once, now and at most so far. A request counts from its arrival
+until its delay has passed and its answer is about to be written: a proxy
+that reads the whole answer and then sends the next request must not be
+seen overlapping them while this thread is still finishing its write.
 
 The log (--log) gets one JSON object per request, written before the answer:
 {"conn": ID, "method": ..., "path": ..., "version": ..., "headers":
@@ -410,12 +413,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not special:
                 srv.in_flight += 1
                 srv.max_in_flight = max(srv.max_in_flight, srv.in_flight)
+        self.counted = not special
         try:
             self.answer(path, q, blen, bsha, data, mode, mcode)
         finally:
-            if not special:
-                with srv.lock:
-                    srv.in_flight -= 1
+            self.uncount()
+
+    def uncount(self):
+        """The request stops counting as in flight (once)."""
+        if getattr(self, "counted", False):
+            self.counted = False
+            with self.server.lock:
+                self.server.in_flight -= 1
 
     def early(self, q):
         code = int(q.get("code", "413"))
@@ -446,6 +455,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             time.sleep(srv.delay)
         if "delay" in q:
             time.sleep(float(q["delay"]))
+        self.uncount()
         name = srv.name.encode()
         head = self.command == "HEAD"
 
