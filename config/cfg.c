@@ -414,6 +414,7 @@ static const char *const listener_keys[] = {
 	"connect_ports", "forwarded_for", "anonymous", "anonymous_strip",
 	"block_hosts", "allow_hosts", "block_urls", "block_file",
 	"deny_private", "auth_file", "auth_realm", "parent", "parent_hosts",
+	"proxy_protocol", "proxy_protocol_from",
 	NULL
 };
 /* Of listener_keys, those that only one mode has. */
@@ -471,6 +472,35 @@ addr_loopback(const struct cfg_addr *a)
 	return (0);
 }
 
+/*
+ * proxy_protocol = true with proxy_protocol_from = [ CIDRs ]: only those
+ * peers (the L4 balancers) may say who the client is. Without the list,
+ * anyone who reaches the port could claim any address and walk past
+ * allow/deny and the per-client limits, so it is required.
+ */
+static int
+parse_proxy_protocol(struct ctx *x, const config_setting_t *g,
+    const char *where, struct cfg_listener *l)
+{
+	int	on = 0;
+
+	if (cfg_get_bool(x, g, where, "proxy_protocol", &on) == -1 ||
+	    cfg_parse_cidrs(x, g, where, "proxy_protocol_from", &l->proxy_from,
+	    &l->nproxy_from) == -1)
+		return (-1);
+	l->proxy_protocol = on;
+	if (on && l->nproxy_from == 0)
+		return (cfg_bad(x, cfg_member(g, "proxy_protocol"),
+		    "%s.proxy_protocol needs proxy_protocol_from = [ ... ]: "
+		    "the addresses of the balancers that may send the header",
+		    where));
+	if (!on && cfg_member(g, "proxy_protocol_from") != NULL)
+		return (cfg_bad(x, cfg_member(g, "proxy_protocol_from"),
+		    "%s.proxy_protocol_from has no effect without "
+		    "proxy_protocol = true", where));
+	return (0);
+}
+
 static int
 parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
     struct cfg_listener *l)
@@ -493,7 +523,8 @@ parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
 	else
 		return (cfg_bad(x, s, "%s.mode must be \"reverse\" or "
 		    "\"forward\", not \"%s\"", where, v));
-	if (check_mode_keys(x, g, where, l->mode) == -1)
+	if (check_mode_keys(x, g, where, l->mode) == -1 ||
+	    parse_proxy_protocol(x, g, where, l) == -1)
 		return (-1);
 	switch (cfg_get_int(x, g, where, "backlog", 1, 65535, &n)) {
 	case -1:
@@ -763,6 +794,7 @@ cfg_free(struct cfg *c)
 			cfg_free_route(&c->listeners[i].routes[j]);
 		free(c->listeners[i].routes);
 		cfg_free_filter(&c->listeners[i].filter);
+		free(c->listeners[i].proxy_from);
 		cfg_free_forward(&c->listeners[i].fwd);
 		free_pages(c->listeners[i].error_pages,
 		    c->listeners[i].nerror_pages);

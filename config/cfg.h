@@ -55,6 +55,8 @@ struct cfg_server {
 	int		line;		/* where it was defined */
 	int		backup;		/* used only when no primary answers */
 	int		max_conns;	/* 0: no cap; else requests at once */
+	int		send_proxy;	/* 0, or the PROXY protocol version
+					   written first on each connection */
 };
 
 /*
@@ -259,6 +261,10 @@ struct cfg_listener {
 	struct cfg_error_page *error_pages;	/* override the global ones */
 	int		nerror_pages;
 	char		*status_path;	/* status mode: the page, "/porter-status" */
+	int		proxy_protocol;	/* each connection starts with a
+					   PROXY header naming the client */
+	struct cfg_cidr	*proxy_from;	/* who may send one (required) */
+	int		nproxy_from;
 };
 
 struct cfg_workers {

@@ -15,8 +15,31 @@
 #include "config/cfg_parse.h"
 
 static const char *const server_keys[] = {
-	"address", "weight", "backup", "max_conns", NULL
+	"address", "weight", "backup", "max_conns", "send_proxy", NULL
 };
+
+/* send_proxy = "v1" | "v2": the PROXY header porter writes first. */
+static int
+parse_send_proxy(struct ctx *x, const config_setting_t *g, const char *where,
+    struct cfg_server *sv)
+{
+	const char	*v;
+
+	switch (cfg_get_string(x, g, where, "send_proxy", &v)) {
+	case -1:
+		return (-1);
+	case 0:
+		return (0);
+	}
+	if (strcmp(v, "v1") == 0)
+		sv->send_proxy = 1;
+	else if (strcmp(v, "v2") == 0)
+		sv->send_proxy = 2;
+	else
+		return (cfg_bad(x, cfg_member(g, "send_proxy"), "%s.send_proxy "
+		    "must be \"v1\" or \"v2\", not \"%s\"", where, v));
+	return (0);
+}
 
 static int
 parse_server(struct ctx *x, const config_setting_t *g, const char *where,
@@ -46,7 +69,7 @@ parse_server(struct ctx *x, const config_setting_t *g, const char *where,
 	case 1:
 		sv->max_conns = (int)n;
 	}
-	return (0);
+	return (parse_send_proxy(x, g, where, sv));
 }
 
 /* A request target a check can send as is: "/", then no blanks. */

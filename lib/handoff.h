@@ -15,10 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HANDOFF_MAGIC	0x706b7230u	/* "pkr0": a new layout, a new one */
+#define HANDOFF_MAGIC	0x706b7231u	/* "pkr1": a new layout, a new one */
 
 /* The request in the bytes was counted already (parked for its body). */
 #define HANDOFF_COUNTED	0x01
+/*
+ * The bytes begin with a PROXY header still to be read (a listener with
+ * proxy_protocol = true): peer is the balancer, checked already.
+ */
+#define HANDOFF_PROXY	0x02
 
 /* What travels with the socket. */
 struct handoff {
@@ -37,6 +42,14 @@ struct handoff {
 		struct sockaddr_in6	sin6;
 	}		peer;		/* the client */
 	uint32_t	peerlen;
+	union {
+		struct sockaddr		sa;
+		struct sockaddr_in	sin;
+		struct sockaddr_in6	sin6;
+	}		local;		/* the address it reached, as a PROXY
+					   header said; locallen 0: porter's
+					   own end of the socket */
+	uint32_t	locallen;
 };
 
 /*

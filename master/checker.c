@@ -27,6 +27,7 @@
 
 #include "lib/addr.h"
 #include "lib/log.h"
+#include "lib/proxyproto.h"
 #include "lib/resolve.h"
 #include "master/checker.h"
 #include "master/privs.h"
@@ -193,7 +194,7 @@ checks_make(const struct cfg *c, const uint32_t *rows, int *n)
 			const char *host = h->host != NULL ? h->host :
 			    s->addr.text;
 			size_t cap = strlen(method) + strlen(h->path) +
-			    strlen(host) + 128;
+			    strlen(host) + 128 + PP_WRITE_MAX, pp = 0;
 			int w;
 
 			ck[k].pool = p;
@@ -204,12 +205,19 @@ checks_make(const struct cfg *c, const uint32_t *rows, int *n)
 			ck[k].timeout_ms = secs_ms(h->timeout, 1);
 			if ((ck[k].req = malloc(cap)) == NULL)
 				goto fail;
-			w = snprintf(ck[k].req, cap, "%s %s HTTP/1.1\r\n"
-			    "Host: %s\r\nUser-Agent: porter-health\r\n"
-			    "Connection: close\r\n\r\n", method, h->path, host);
-			if (w < 0 || (size_t)w >= cap)
+			/*
+			 * A server that expects a PROXY header gets one that
+			 * names nobody (LOCAL): the check is porter's own.
+			 */
+			if (s->send_proxy && (pp = pp_write_local(
+			    s->send_proxy, ck[k].req, cap)) == 0)
 				goto fail;
-			ck[k].reqlen = (size_t)w;
+			w = snprintf(ck[k].req + pp, cap - pp, "%s %s HTTP/1.1"
+			    "\r\nHost: %s\r\nUser-Agent: porter-health\r\n"
+			    "Connection: close\r\n\r\n", method, h->path, host);
+			if (w < 0 || (size_t)w >= cap - pp)
+				goto fail;
+			ck[k].reqlen = pp + (size_t)w;
 		}
 	}
 	return (ck);

@@ -62,7 +62,10 @@
 	    "limits.max_tunnels open")					\
 	X(slow_readers, COUNTER, SLOT,					\
 	    "Connections cut off: the client read a response slower "	\
-	    "than limits.min_rate")
+	    "than limits.min_rate")					\
+	X(proxy_refused, COUNTER, SLOT,					\
+	    "Connections closed on a proxy_protocol listener: not from "	\
+	    "proxy_protocol_from, or no valid PROXY header in time")
 
 enum ctr_type { CTR_COUNTER, CTR_GAUGE };
 enum ctr_where { CTR_SLOT, CTR_STATE };

@@ -20,7 +20,7 @@
 struct store_params;
 
 #define SHM_MAGIC	0x726574726f70ULL	/* "porter" */
-#define SHM_LAYOUT	5
+#define SHM_LAYOUT	6
 
 struct shm_header {
 	uint64_t		magic;

@@ -15,6 +15,7 @@
 #include "lib/clock.h"
 #include "lib/handoff.h"
 #include "lib/log.h"
+#include "lib/proxyproto.h"
 #include "master/privs.h"
 #include "shared/limits.h"
 #include "waiter/deadline.h"
@@ -59,6 +60,12 @@ struct parked {
 		struct sockaddr_in	sin;
 		struct sockaddr_in6	sin6;
 	}		 peer;
+	uint32_t	 locallen;
+	union {
+		struct sockaddr		sa;
+		struct sockaddr_in	sin;
+		struct sockaddr_in6	sin6;
+	}		 local;
 };
 
 struct waiter {
@@ -193,6 +200,8 @@ flush_ready(struct waiter *wt)
 		h.since_ms = p->since;
 		memcpy(&h.peer, &p->peer, sizeof(h.peer));
 		h.peerlen = p->peerlen;
+		memcpy(&h.local, &p->local, sizeof(h.local));
+		h.locallen = p->locallen;
 		if (handoff_send(wt->ready_fd, p->fd, &h, p->buf, p->len)
 		    == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK ||
@@ -223,20 +232,32 @@ flush_ready(struct waiter *wt)
 static int
 complete(struct waiter *wt, struct parked *p, int64_t now)
 {
+	struct pp_result pr;
+	const char *why;
 	enum http_rc rc;
 	uint64_t total;
+	size_t off = 0;
+	int n;
 
 	if (p->need > 0)
 		return (p->len >= p->need);
+	if (p->flags & HANDOFF_PROXY) {
+		/* the head after a PROXY header; a bad one is the worker's */
+		if ((n = pp_parse(p->buf, p->len, &pr, &why)) == PP_ERROR)
+			return (1);
+		if (n == PP_AGAIN)
+			return (0);
+		off = (size_t)n;
+	}
 	http_req_init(&wt->req, wt->max_head, wt->max_head);
-	rc = http_parse_request(&wt->req, p->buf, p->len);
+	rc = http_parse_request(&wt->req, p->buf + off, p->len - off);
 	if (rc == HTTP_AGAIN)
-		return (p->len >= wt->max_head + WAITER_BODY_MAX);
+		return (p->len - off >= wt->max_head + WAITER_BODY_MAX);
 	if (rc == HTTP_ERROR ||
 	    http_req_body(&wt->req) != HTTP_BODY_LENGTH ||
 	    wt->req.expect_continue)
 		return (1);
-	total = (uint64_t)wt->req.h.head_len +
+	total = (uint64_t)off + (uint64_t)wt->req.h.head_len +
 	    (uint64_t)wt->req.h.content_length;
 	if (total > (uint64_t)wt->max_head + WAITER_BODY_MAX ||
 	    p->len >= total)
@@ -275,7 +296,8 @@ append(struct parked *p, const char *b, size_t n)
 static void
 readable(struct waiter *wt, struct parked *p, int64_t now)
 {
-	size_t cap = (size_t)wt->max_head + WAITER_BODY_MAX;
+	size_t cap = (size_t)wt->max_head + WAITER_BODY_MAX +
+	    ((p->flags & HANDOFF_PROXY) ? 16 + PP_V2_MAX : 0);
 	int newline = 0;
 
 	for (;;) {
@@ -319,8 +341,8 @@ readable(struct waiter *wt, struct parked *p, int64_t now)
 		if ((size_t)n < room)
 			break;
 	}
-	if ((newline || p->need > 0 || p->len >= cap) &&
-	    complete(wt, p, now)) {
+	if ((newline || p->need > 0 || p->len >= cap ||
+	    (p->flags & HANDOFF_PROXY)) && complete(wt, p, now)) {
 		make_ready(wt, p);
 		return;
 	}
@@ -352,6 +374,8 @@ take(struct waiter *wt, int fd, const struct handoff *h, int64_t now)
 	p->last = now;
 	p->peerlen = h->peerlen;
 	memcpy(&p->peer, &h->peer, sizeof(p->peer));
+	p->locallen = h->locallen;
+	memcpy(&p->local, &h->local, sizeof(p->local));
 	if (h->len > 0 && append(p, wt->scratch, h->len) == -1) {
 		log_syserr("waiter");
 		(void)close(fd);
@@ -431,8 +455,14 @@ expire(struct waiter *wt, int64_t now)
 	while ((d = dl_first(&wt->heap)) != NULL && d->at <= now) {
 		struct parked *p = of_node(d);
 
-		/* a head or body cut short is told why; an idle one is not */
-		if (p->len > 0)
+		/*
+		 * A head or body cut short is told why; an idle one is not,
+		 * nor a balancer that never finished its PROXY header.
+		 */
+		if (p->flags & HANDOFF_PROXY)
+			log_info("waiter: connection closed: no whole PROXY "
+			    "header within client_header");
+		else if (p->len > 0)
 			(void)send(p->fd, timeout_answer,
 			    sizeof(timeout_answer) - 1,
 			    MSG_DONTWAIT | MSG_NOSIGNAL);

@@ -30,6 +30,12 @@ struct conn {
 	char				 peer[46];	/* client address (INET6_ADDRSTRLEN) */
 	struct sockaddr_storage		 peer_sa;
 	socklen_t			 peer_len;
+	struct sockaddr_storage		 local_sa;	/* the address it reached
+							   (local_len 0: not
+							   looked up yet) */
+	socklen_t			 local_len;
+	int				 pp_pending;	/* a PROXY header comes
+							   first, not read yet */
 	unsigned			 requests;	/* served on it so far */
 	int				 resumed;	/* this request was parked
 							   for its body by another

@@ -26,6 +26,7 @@
 #include "worker/limit.h"
 #include "worker/normalize.h"
 #include "worker/park.h"
+#include "worker/proxy_header.h"
 #include "worker/proxy.h"
 #include "worker/route.h"
 #include "worker/status.h"
@@ -114,7 +115,16 @@ read_head(struct conn *c, int first)
 	for (;;) {
 		ssize_t n;
 
-		if (c->len > 0) {
+		if (c->len > 0 && c->pp_pending) {
+			/* the balancer's PROXY header, then the request */
+			int r = proxy_header_take(c);
+
+			if (r == -1)
+				return (-1);
+			if (r == 1 && !limit_conn_admit(c))
+				return (-1);
+		}
+		if (c->len > 0 && !c->pp_pending) {
 			rc = http_parse_request(&c->req, c->buf, c->len);
 			if (rc == HTTP_OK)
 				return (1);
@@ -144,6 +154,13 @@ read_head(struct conn *c, int first)
 			continue;
 		}
 		if (n < 0) {
+			if (errno == ETIMEDOUT && c->pp_pending) {
+				sb_add(&c->w->sb->proxy_refused, 1);
+				log_info("%s: connection to %s closed: no whole "
+				    "PROXY header within client_header",
+				    c->peer, c->lst->addr.text);
+				return (-1);
+			}
 			if (errno == ETIMEDOUT && c->len > 0) {
 				c->keepalive = 0;
 				(void)answer_error(c, 408, 1,
@@ -553,12 +570,24 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		memcpy(&c.peer_sa, sa, salen);
 		c.peer_len = salen;
 	}
+	if (h != NULL && h->locallen > 0 && h->locallen <= sizeof(c.local_sa)) {
+		memcpy(&c.local_sa, &h->local, h->locallen);
+		c.local_len = h->locallen;
+	}
 	(void)str_copy(w->sb->client, sizeof(w->sb->client), c.peer);
 	sb_set_state(w->sb, SB_READING);
+	/*
+	 * Behind a balancer the client is known once its PROXY header is
+	 * read (read_head admits it then); only the balancers may send one.
+	 */
+	c.pp_pending = l->proxy_protocol &&
+	    (h == NULL || (h->flags & HANDOFF_PROXY));
+	if (c.pp_pending && h == NULL && !proxy_header_allowed(&c))
+		goto out;
 	/* one the waiter hands back was admitted when it was accepted */
-	if (h != NULL)
+	if (!c.pp_pending && h != NULL)
 		limit_conn_start(&c);
-	else if (!limit_conn_admit(&c))
+	else if (!c.pp_pending && !limit_conn_admit(&c))
 		goto out;
 
 	for (;;) {

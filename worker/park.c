@@ -37,11 +37,19 @@ park_conn(struct conn *c, int why, int64_t since_ms)
 	h.listener = (uint16_t)(c->lst - w->cfg->listeners);
 	h.why = (uint8_t)(why & ~PARK_COUNTED);
 	h.flags = (why & PARK_COUNTED) ? HANDOFF_COUNTED : 0;
+	if (c->pp_pending)
+		h.flags |= HANDOFF_PROXY;
 	h.requests = c->requests > 255 ? 255 : (uint8_t)c->requests;
 	h.since_ms = since_ms;
 	if (c->peer_len <= sizeof(h.peer)) {
 		memcpy(&h.peer, &c->peer_sa, c->peer_len);
 		h.peerlen = c->peer_len;
+	}
+	/* what a PROXY header said it reached (send_proxy passes it on) */
+	if (c->local_len > 0 && c->local_len <= sizeof(h.local) &&
+	    c->lst->proxy_protocol) {
+		memcpy(&h.local, &c->local_sa, c->local_len);
+		h.locallen = c->local_len;
 	}
 	if (handoff_send(w->park_fd, c->io.fd, &h, c->buf, c->len) == -1) {
 		/* the waiter is behind or gone: the worker keeps it */

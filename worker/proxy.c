@@ -36,6 +36,7 @@
 
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/proxyproto.h"
 #include "shared/health.h"
 #include "shared/shm.h"
 #include "worker/answer.h"
@@ -46,6 +47,7 @@
 #include "worker/limit.h"
 #include "worker/pick.h"
 #include "worker/proxy.h"
+#include "worker/proxy_header.h"
 #include "worker/relay.h"
 #include "worker/rewrite.h"
 #include "worker/respond.h"
@@ -79,6 +81,7 @@ struct target {
 	const struct cfg_pool	*pool;		/* NULL in forward mode */
 	uint32_t		 row;		/* its health row, with pool */
 	double			 start;		/* for the latency average */
+	int			 send_proxy;	/* PROXY header version, or 0 */
 };
 
 /* How an attempt ended. */
@@ -244,13 +247,39 @@ resendable(const struct conn *c, const struct cfg_pool *p)
  * address tried first is looked for among the idle ones: it is the one
  * that answered last.
  */
+/*
+ * send_proxy: the PROXY header goes first on a new connection, naming the
+ * client (as the balancer in front named it, if there is one). -1 with
+ * errno when it cannot be sent: the server is then treated as failing to
+ * connect.
+ */
+static int
+send_proxy_header(struct conn *c, const struct target *t, struct up_conn *u)
+{
+	char hdr[PP_WRITE_MAX];
+	size_t n;
+
+	n = proxy_header_out(c, t->send_proxy, hdr, sizeof(hdr));
+	if (n == 0)
+		n = pp_write_local(t->send_proxy, hdr, sizeof(hdr));
+	if (n == 0) {
+		errno = EINVAL;	/* cannot happen: hdr holds any */
+		return (-1);
+	}
+	if (io_write(&u->io, hdr, n, clock_now() +
+	    c->w->cfg->timeouts.connect) == -1)
+		return (-1);
+	return (0);
+}
+
 static int
 upstream_open(struct conn *c, struct target *t, int fresh,
     struct up_conn *u, int *reused)
 {
 	struct worker *w = c->w;
 	const struct addrlist *l = &t->addrs;
-	const struct sockaddr *sa;
+	const struct sockaddr *sa, *client;
+	socklen_t clientlen;
 	char text[ADDR_TEXT];
 	int fd, i;
 
@@ -259,8 +288,12 @@ upstream_open(struct conn *c, struct target *t, int fresh,
 		errno = EADDRNOTAVAIL;
 		return (-1);
 	}
+	/* a connection that named a client serves only that client */
+	client = t->send_proxy ? (const struct sockaddr *)&c->peer_sa : NULL;
+	clientlen = t->send_proxy ? c->peer_len : 0;
 	if (!fresh && upstream_take(&w->up, (const struct sockaddr *)
-	    &l->sa[t->first], l->len[t->first], !resendable(c, t->pool), u)) {
+	    &l->sa[t->first], l->len[t->first], client, clientlen,
+	    !resendable(c, t->pool), u)) {
 		*reused = 1;
 		return (0);
 	}
@@ -269,6 +302,11 @@ upstream_open(struct conn *c, struct target *t, int fresh,
 	    t->tried, sizeof(t->tried));
 	if (fd == -1)
 		return (-1);
+	io_init(&u->io, fd);
+	if (t->send_proxy && send_proxy_header(c, t, u) == -1) {
+		upstream_close(u);
+		return (-1);
+	}
 	sa = (const struct sockaddr *)&l->sa[i];
 	/* another address answered: every process goes there first now */
 	if (i != t->first && t->shared != NULL && t->pool != NULL &&
@@ -276,9 +314,13 @@ upstream_open(struct conn *c, struct target *t, int fresh,
 		log_info("backend %s/%s: now using %s (%s)", t->pool->name,
 		    t->name, addr_text(sa, text, sizeof(text)), t->tried);
 	t->tried[0] = '\0';
-	io_init(&u->io, fd);
 	memcpy(&u->sa, sa, l->len[i]);
 	u->salen = l->len[i];
+	u->clientlen = 0;
+	if (clientlen > 0 && clientlen <= sizeof(u->client)) {
+		memcpy(&u->client, client, clientlen);
+		u->clientlen = clientlen;
+	}
 	return (0);
 }
 
@@ -354,6 +396,7 @@ proxy_fetch(struct conn *c, const struct cfg_route *rt)
 		t.name = srv->addr.text;
 		t.pool = pool;
 		t.row = row;
+		t.send_proxy = srv->send_proxy;
 		c->backend = srv->addr.text;
 		/* held in the slot: the master gives it back if we die */
 		atomic_store_explicit(&w->sb->hc_held, row + 1,

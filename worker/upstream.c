@@ -44,7 +44,8 @@ drop(struct upstream *u, int i)
 
 int
 upstream_take(struct upstream *u, const struct sockaddr *sa, socklen_t salen,
-    int probe, struct up_conn *out)
+    const struct sockaddr *client, socklen_t clientlen, int probe,
+    struct up_conn *out)
 {
 	double now = clock_now();
 	int i;
@@ -53,7 +54,9 @@ upstream_take(struct upstream *u, const struct sockaddr *sa, socklen_t salen,
 	for (i = u->nidle - 1; i >= 0; i--) {
 		struct up_conn *c = &u->idle[i];
 
-		if (c->salen != salen || memcmp(&c->sa, sa, salen) != 0)
+		if (c->salen != salen || memcmp(&c->sa, sa, salen) != 0 ||
+		    c->clientlen != clientlen ||
+		    (clientlen > 0 && memcmp(&c->client, client, clientlen)))
 			continue;
 		if (now - c->since > UPSTREAM_IDLE_MAX ||
 		    (probe && !io_idle_alive(c->io.fd))) {

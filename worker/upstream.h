@@ -15,6 +15,9 @@ struct up_conn {
 	struct io		 io;
 	struct sockaddr_storage	 sa;		/* where it goes: the key */
 	socklen_t		 salen;
+	struct sockaddr_storage	 client;	/* and, when it began with a
+						   PROXY header, for whom */
+	socklen_t		 clientlen;	/* 0: for anyone */
 	double			 since;		/* idle since (clock_now) */
 };
 
@@ -32,9 +35,12 @@ int	upstream_init(struct upstream *, int max);
  * address, not a config entry); 1 if one was found (in *out), 0 if none.
  * probe: first make sure the backend has not closed it (one recv). A
  * caller that can resend its request on a fresh connection skips that.
+ * client (clientlen > 0): only one that began with a PROXY header for
+ * this client address and port; clientlen 0: only one that did not.
  */
 int	upstream_take(struct upstream *, const struct sockaddr *, socklen_t,
-	    int probe, struct up_conn *out);
+	    const struct sockaddr *client, socklen_t clientlen, int probe,
+	    struct up_conn *out);
 /*
  * Connect to the first of l's addresses that answers, trying them in
  * order from index first (wrapping around), all within timeout seconds:

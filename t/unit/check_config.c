@@ -1164,6 +1164,42 @@ START_TEST(new_defaults)
 }
 END_TEST
 
+/* proxy_protocol on a listener of each mode; send_proxy of each version. */
+START_TEST(proxy_protocol)
+{
+	static const char text[] =
+	    "pools = ( { name = \"app\"; servers = (\n"
+	    "  { address = \"127.0.0.1:9001\"; send_proxy = \"v1\"; },\n"
+	    "  { address = \"127.0.0.1:9002\"; send_proxy = \"v2\"; },\n"
+	    "  { address = \"127.0.0.1:9003\"; } ); } );\n"
+	    "listeners = ( { listen = \"127.0.0.1:8080\"; mode = \"reverse\";\n"
+	    "  proxy_protocol = true;\n"
+	    "  proxy_protocol_from = [ \"127.0.0.1\", \"10.0.0.0/8\", \"::1\" ];\n"
+	    "  routes = ( { pool = \"app\"; } ); },\n"
+	    "  { listen = \"127.0.0.1:3128\"; mode = \"forward\";\n"
+	    "  proxy_protocol = true; proxy_protocol_from = [ \"127.0.0.2\" ]; },\n"
+	    "  { listen = \"127.0.0.1:8081\"; mode = \"reverse\";\n"
+	    "  proxy_protocol = false; routes = ( { pool = \"app\"; } ); } );\n";
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN];
+
+	c = load(&t, text, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->pools[0].servers[0].send_proxy, 1);
+	ck_assert_int_eq(c->pools[0].servers[1].send_proxy, 2);
+	ck_assert_int_eq(c->pools[0].servers[2].send_proxy, 0);
+	ck_assert_int_eq(c->listeners[0].proxy_protocol, 1);
+	ck_assert_int_eq(c->listeners[0].nproxy_from, 3);
+	ck_assert_int_eq(c->listeners[1].proxy_protocol, 1);
+	ck_assert_int_eq(c->listeners[1].nproxy_from, 1);
+	ck_assert_int_eq(c->listeners[2].proxy_protocol, 0);
+	ck_assert_int_eq(c->listeners[2].nproxy_from, 0);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
 /* Every pool setting, written. */
 START_TEST(pool_health_full)
 {
@@ -2481,6 +2517,22 @@ static const struct bad_case {
 	  "listeners[0].parent_hosts needs parent" },
 	{ FHEAD " parent = \"127.0.0.1:3129\";\n parent_hosts = [ \"a/b\" ];"
 	  FTAIL, 3, "listeners[0].parent_hosts[0]: bad host pattern \"a/b\"" },
+	/* the PROXY protocol, in and out */
+	{ LHEAD " proxy_protocol = true;" LTAIL, 3,
+	  "listeners[0].proxy_protocol needs proxy_protocol_from" },
+	{ LHEAD " proxy_protocol_from = [ \"127.0.0.1\" ];" LTAIL, 3,
+	  "listeners[0].proxy_protocol_from has no effect without "
+	  "proxy_protocol = true" },
+	{ LHEAD " proxy_protocol = true;\n proxy_protocol_from = [ \"10.0.0/8\" ];"
+	  LTAIL, 4, "listeners[0].proxy_protocol_from" },
+	{ LHEAD " proxy_protocol = \"yes\";" LTAIL, 3,
+	  "listeners[0].proxy_protocol must be" },
+	{ "pools = ( { name = \"app\"; servers = (\n { address = \"127.0.0.1:9001\";"
+	  " send_proxy = \"v3\"; } ); } );\n" LISTEN, 2,
+	  "pools[0].servers[0].send_proxy must be \"v1\" or \"v2\", not \"v3\"" },
+	{ "pools = ( { name = \"app\"; servers = (\n { address = \"127.0.0.1:9001\";"
+	  " send_proxy = 2; } ); } );\n" LISTEN, 2,
+	  "pools[0].servers[0].send_proxy must be a string" },
 };
 
 START_TEST(bad_config)
@@ -2868,6 +2920,7 @@ config_suite(void)
 	tcase_add_test(tc, parse_addr);
 	tcase_add_test(tc, parse_cidr_v4);
 	tcase_add_test(tc, parse_cidr_v6);
+	tcase_add_test(tc, proxy_protocol);
 	tcase_add_test(tc, parse_cidr_host_bits);
 	tcase_add_test(tc, parse_cidr_bad);
 	suite_add_tcase(s, tc);
