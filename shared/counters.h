@@ -65,7 +65,8 @@
 	    "than limits.min_rate")					\
 	X(proxy_refused, COUNTER, SLOT,					\
 	    "Connections closed on a proxy_protocol listener: not from "	\
-	    "proxy_protocol_from, or no valid PROXY header in time")
+	    "proxy_protocol_from, a bad PROXY header, or none in time "	\
+	    "(the waiter counts its own timeouts)")
 
 enum ctr_type { CTR_COUNTER, CTR_GAUGE };
 enum ctr_where { CTR_SLOT, CTR_STATE };

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/addr.h"
 #include "lib/clock.h"
 #include "lib/handoff.h"
 #include "lib/log.h"
@@ -459,10 +460,14 @@ expire(struct waiter *wt, int64_t now)
 		 * A head or body cut short is told why; an idle one is not,
 		 * nor a balancer that never finished its PROXY header.
 		 */
-		if (p->flags & HANDOFF_PROXY)
-			log_info("waiter: connection closed: no whole PROXY "
-			    "header within client_header");
-		else if (p->len > 0)
+		if (p->flags & HANDOFF_PROXY) {
+			char text[ADDR_TEXT];
+
+			log_info("connection from %s closed: no whole "
+			    "PROXY header in time",
+			    p->peerlen > 0 ? addr_text(&p->peer.sa, text,
+			    sizeof(text)) : "?");
+		} else if (p->len > 0)
 			(void)send(p->fd, timeout_answer,
 			    sizeof(timeout_answer) - 1,
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
