@@ -54,7 +54,7 @@ START_TEST(table_shape)
 	static const char *const names[] = { "workers", "idle", "busy",
 	    "connections", "requests", "bytes_in", "bytes_out", "refused",
 	    "parked", "unparked", "conns_capped", "rate_limited",
-	    "tunnels_capped", "slow_readers" };
+	    "tunnels_capped", "slow_readers", "proxy_refused" };
 	int id, nslot = 0;
 
 	/* t/e2e/s012-status.sh pins these names, in this order */
@@ -69,7 +69,7 @@ START_TEST(table_shape)
 		} else
 			ck_assert_int_eq(ctr_defs[id].type, CTR_GAUGE);
 	}
-	ck_assert_int_eq(nslot, 11);
+	ck_assert_int_eq(nslot, 12);
 	ck_assert_int_eq(CTR_ID(requests), 4);
 	ck_assert_str_eq(ctr_defs[CTR_ID(bytes_out)].name, "bytes_out");
 }
