@@ -31,7 +31,7 @@ static const unsigned char pp_sig[12] = {
 #define PP2_LEN_INET6	36	/* 2 x 16 address, 2 x 2 port */
 #define PP2_LEN_UNIX	216	/* 2 x 108 path */
 
-/* Longest text inet_pton takes: "ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255". */
+/* The longest text inet_pton takes: ffff:ffff:...:ffff:255.255.255.255 */
 #define V1_ADDR_MAX	45
 
 /* v1 fields, in order on the line. */
@@ -206,19 +206,21 @@ v1_token(int field, int family, const char *t, size_t n, int whole,
 			return (fail(why, "not a PROXY header"));
 		break;
 	case F_PROTO:
-		if (whole ? (n == 4 && (memcmp(t, "TCP4", 4) == 0 ||
-		    memcmp(t, "TCP6", 4) == 0)) || (n == 7 &&
-		    memcmp(t, "UNKNOWN", 7) == 0) :
-		    word_prefix(t, n, "TCP4") || word_prefix(t, n, "TCP6") ||
-		    word_prefix(t, n, "UNKNOWN"))
-			break;
-		return (fail(why, "bad v1 protocol"));
+		/* whole, a prefix of 4 or 7 bytes is the word itself */
+		if (!(word_prefix(t, n, "TCP4") || word_prefix(t, n, "TCP6") ||
+		    word_prefix(t, n, "UNKNOWN")) ||
+		    (whole && n != 4 && n != 7))
+			return (fail(why, "bad v1 protocol"));
+		break;
 	case F_SRC:
 	case F_DST:
-		if (whole ? v1_addr(t, n, family, field == F_SRC ? &r->src :
-		    &r->dst, field == F_SRC ? &r->srclen : &r->dstlen) == 0 :
-		    family == AF_INET ? v4_prefix(t, n) :
-		    v6_prefix(t, n))
+		/*
+		 * The prefix rules first, whole or not: they also keep out a
+		 * NUL, which would end inet_pton's string early.
+		 */
+		if ((family == AF_INET ? v4_prefix(t, n) : v6_prefix(t, n)) &&
+		    (!whole || v1_addr(t, n, family, field == F_SRC ? &r->src :
+		    &r->dst, field == F_SRC ? &r->srclen : &r->dstlen) == 0))
 			break;
 		return (fail(why, field == F_SRC ? "bad v1 source address" :
 		    "bad v1 destination address"));
@@ -274,9 +276,9 @@ v1_parse(const unsigned char *b, size_t len, struct pp_result *r,
 			}
 			/* only UNKNOWN may end early, only dport with CR */
 			if (b[i] == ' ' && field == F_DPORT)
-				return (fail(why, "v1 line has too many fields"));
+				return (fail(why, "v1 extra field"));
 			if (b[i] == '\r' && field != F_DPORT && !unknown)
-				return (fail(why, "v1 line has too few fields"));
+				return (fail(why, "v1 missing field"));
 			if (b[i] == ' ') {
 				field++;
 				start = i + 1;
@@ -415,8 +417,9 @@ pp_parse(const void *buf, size_t len, struct pp_result *r, const char **why)
 
 	if (len == 0)
 		return (PP_AGAIN);
+	/* the parsers fill only what they read; the rest stays zero */
+	memset(&tmp, 0, sizeof(tmp));
 	/* the first byte tells the versions apart: 'P' or CR */
-	memset(&tmp, 0, sizeof(tmp));	/* the parsers fill only what they read */
 	if (b[0] == 'P')
 		rc = v1_parse(b, len, &tmp, why);
 	else if (b[0] == pp_sig[0])
@@ -507,9 +510,9 @@ pp_write(int version, const struct sockaddr *src, const struct sockaddr *dst,
 		    inet_ntop(AF_INET6, &s6, st, sizeof(st)) == NULL ||
 		    inet_ntop(AF_INET6, &d6, dt, sizeof(dt)) == NULL)
 			return (0);
-		w = snprintf((char *)out, sizeof(out), "PROXY %s %s %s %u %u\r\n",
-		    v4 ? "TCP4" : "TCP6", st, dt, (unsigned int)ntohs(sp),
-		    (unsigned int)ntohs(dp));
+		w = snprintf((char *)out, sizeof(out),
+		    "PROXY %s %s %s %u %u\r\n", v4 ? "TCP4" : "TCP6", st, dt,
+		    (unsigned int)ntohs(sp), (unsigned int)ntohs(dp));
 		if (w < 0 || (size_t)w >= sizeof(out))
 			return (0);
 		n = (size_t)w;

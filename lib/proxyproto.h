@@ -16,9 +16,10 @@
 /* Version 1 is one line of at most 107 bytes, CRLF included. */
 #define PP_V1_MAX	107
 /*
- * Version 2: 16 bytes, then the address block and TLVs. A header longer
- * than this is refused: no balancer sends TLVs this long, and a lying
- * length must not make porter wait for, or buffer, 64 KiB.
+ * Version 2: 16 bytes, then the address block and TLVs, as many bytes as
+ * its length field says. A length over this is refused (so a header is at
+ * most 16 + PP_V2_MAX bytes): no balancer sends TLVs this long, and a
+ * lying length must not make porter wait for, or buffer, 64 KiB.
  */
 #define PP_V2_MAX	2048
 /* Room for any header pp_write makes (v2 with IPv6: 52 bytes). */
@@ -50,7 +51,7 @@ struct pp_result {
  * the header's length (> 0) with *r filled, PP_AGAIN when the bytes so far
  * are a valid beginning (of either version) but not a whole header, or
  * PP_ERROR with *why a short static text ("not a PROXY header", "bad v1
- * source port", "v2 length 4000 over 2048", ...). Bytes after the header
+ * source port", "v2 length over 2048", ...). Bytes after the header
  * are not looked at. v2 TLVs are walked and each must fit in the header;
  * their contents are skipped.
  */
@@ -60,8 +61,9 @@ int	pp_parse(const void *buf, size_t len, struct pp_result *r,
 /*
  * Write a header for a connection from src to dst (both AF_INET or both
  * AF_INET6; an IPv4 one beside an IPv6 one is written as two IPv6
- * addresses, IPv4-mapped) into dst_buf: its length, or 0 when cap is too
- * small or a family is neither. version: 1 or 2.
+ * addresses, IPv4-mapped; two IPv4-mapped ones as IPv4) into buf: its
+ * length, or 0 when cap is too small or a family is neither. version: 1
+ * or 2. No NUL is written.
  */
 size_t	pp_write(int version, const struct sockaddr *src,
 	    const struct sockaddr *dst, void *buf, size_t cap);
