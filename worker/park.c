@@ -8,6 +8,7 @@
 
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "shared/limits.h"
 #include "worker/client.h"
 #include "worker/park.h"
 #include "worker/state.h"
@@ -51,11 +52,23 @@ park_conn(struct conn *c, int why, int64_t since_ms)
 		memcpy(&h.local, &c->local_sa, c->local_len);
 		h.locallen = c->local_len;
 	}
+	/*
+	 * The slot stops counting the client for max_conns_per_client
+	 * before the waiter starts: a connection of the same client accepted
+	 * meanwhile must not see this one twice and be refused. (For the
+	 * moment it is in the socket pair nobody counts it: a client may
+	 * briefly hold one more, never one less.)
+	 */
+	lim_slot_clear(w->sb);
 	if (handoff_send(w->park_fd, c->io.fd, &h, c->buf, c->len) == -1) {
 		/* the waiter is behind or gone: the worker keeps it */
 		if (errno != EAGAIN && errno != EWOULDBLOCK &&
 		    errno != ENOBUFS)
 			log_syserr("parking a connection");
+		/* as limit_conn_start had it (nothing before a PROXY header) */
+		if (c->lst->mode != CFG_MODE_STATUS && !c->pp_pending)
+			lim_slot_set(w->sb, (const struct sockaddr *)
+			    &c->peer_sa);
 		return (-1);
 	}
 	sb_add(&w->sb->parked, 1);

@@ -120,29 +120,20 @@ expect_true "and the header clients spread over both ($n1 / $n2)" \
     test "$n1" -ge 3 -a "$n2" -ge 3
 
 # ---- max_conns_per_client counts the header's client --------------------
-"$PYTHON" - "$P" "$T/held" <<'PY' &
-import socket, sys, time
-port, ready = int(sys.argv[1]), sys.argv[2]
-socks = []
-for i in range(2):
-    s = socket.create_connection(("127.0.0.1", port))
-    s.sendall(b"PROXY TCP4 198.51.100.50 127.0.0.1 5555 80\r\nGET /slow HTTP/1.1\r\n")
-    socks.append(s)
-open(ready, "w").close()
-time.sleep(8)
-PY
-holder=$!
-track "$holder"
-parked_now() { page | sed -n 's/^waiter:.* parked=\([0-9]*\) .*/\1/p'; }
-parked_are() { [ "$(parked_now)" = "$1" ]; }
-expect_true "two connections of 198.51.100.50 held" wait_until 5 test -e "$T/held"
-expect_true "both parked with the waiter" wait_until 5 parked_are 2
+# two requests of 198.51.100.50 that take 4 s hold two workers
+for k in 1 2; do
+	rawhttp -t 8 -n 1 "$P" 'PROXY TCP4 198.51.100.50 127.0.0.1 5555 80\r\nGET /held'"$k"'?delay=4 HTTP/1.1\r\nHost: x\r\n\r\n' >"$T/held.$k" &
+	track $!
+	held[$k]=$!
+done
+inflight_is() { [ "$(backend_stat a1 in_flight)" = "$1" ]; }
+expect_true "two requests of 198.51.100.50 in flight" wait_until 5 inflight_is 2
 r=$(rawhttp -n 1 "$P" 'PROXY TCP4 198.51.100.50 127.0.0.1 5555 80\r\n'"$GETH")
-expect_eq "$(status_of "$r")" 503 "a third of 198.51.100.50: 503 (max_conns_per_client 2)"
+expect_eq "$(status_of "$r")" 503 "a third connection of 198.51.100.50: 503 (max_conns_per_client 2)"
 r=$(rawhttp -n 1 "$P" 'PROXY TCP4 198.51.100.51 127.0.0.1 5555 80\r\n'"$GETH")
 expect_eq "$(status_of "$r")" 200 "another client behind the same balancer is served"
-kill "$holder" 2>/dev/null
-wait "$holder" 2>/dev/null
+_wait_gone 10 "${held[1]}" "${held[2]}"
+expect_eq "$(status_of "$(cat "$T/held.1" "$T/held.2")")" "200 200" "the two held ones are answered"
 expect_true "the log names 198.51.100.50 as capped" \
     grep -q '198\.51\.100\.50: 503 .*max_conns_per_client' "$(porter_log)"
 
