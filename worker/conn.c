@@ -551,6 +551,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 	c.lfd = lfd;
 	c.fwd = l->mode == CFG_MODE_FORWARD ? &l->fwd : NULL;
 	c.buf = w->cbuf;
+	worker_via(w, (int)(l - w->cfg->listeners));
 	if (h != NULL) {
 		/* from the waiter: its bytes are in cbuf already */
 		c.len = h->len;

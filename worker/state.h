@@ -8,6 +8,7 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,9 +49,18 @@ struct worker {
 	char			*tbuf;		/* tunnels, both directions */
 	size_t			 tcap;
 	char			 tunnel_why[128];	/* its log words */
-	char			 via_token[24];	/* "porter-1a2b3c4d" */
-	char			 via10[32];	/* "1.0 porter-1a2b3c4d" */
-	char			 via11[32];
+	/*
+	 * The Via name of this porter's listener serving the connection:
+	 * "porter-1a2b3c4d-0", the segment's instance and the listener's
+	 * index (worker_via). A request that comes back to the same
+	 * listener is a loop (508); one that goes from a listener to
+	 * another of the same porter (a cache tier in one process) is not.
+	 */
+	char			 via_token[32];
+	char			 via10[40];	/* "1.0 porter-1a2b3c4d-0" */
+	char			 via11[40];
+	int			 via_listener;	/* whose names those are; -1 */
+	unsigned		 via_instance;
 	char			 fwd_name[300];	/* forward: "host:port" */
 	uint32_t		 generation;
 	const int		*lfds;		/* listening sockets, by listener */
@@ -72,6 +82,19 @@ static inline uint32_t
 worker_row(const struct worker *w, const struct cfg_pool *p, int j)
 {
 	return (w->rows[cfg_server_index(p, j)]);
+}
+
+/* The Via names of listener li (see via_token), made when it changes. */
+static inline void
+worker_via(struct worker *w, int li)
+{
+	if (w->via_listener == li)
+		return;
+	w->via_listener = li;
+	(void)snprintf(w->via_token, sizeof(w->via_token), "porter-%08x-%d",
+	    w->via_instance, li);
+	(void)snprintf(w->via10, sizeof(w->via10), "1.0 %s", w->via_token);
+	(void)snprintf(w->via11, sizeof(w->via11), "1.1 %s", w->via_token);
 }
 
 static inline int

@@ -99,10 +99,9 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	w->tcap = WORKER_TUNNEL_BUF;
 	if ((w->tbuf = malloc(w->tcap)) == NULL)
 		return (-1);
-	(void)snprintf(w->via_token, sizeof(w->via_token), "porter-%08x",
-	    (unsigned)a->shm->hdr->instance);
-	(void)snprintf(w->via10, sizeof(w->via10), "1.0 %s", w->via_token);
-	(void)snprintf(w->via11, sizeof(w->via11), "1.1 %s", w->via_token);
+	w->via_instance = (unsigned)a->shm->hdr->instance;
+	w->via_listener = -1;
+	worker_via(w, 0);
 	w->rnd = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
 	    0x9E3779B97F4A7C15ULL;
 	if (cache_work_init(&w->cache, shm_store(a->shm), shm_uses(a->shm),

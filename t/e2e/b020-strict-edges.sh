@@ -88,7 +88,7 @@ h=$(seen)
 expect_eq "$(hcount X-Forwarded-For "$h")" 1 "one X-Forwarded-For"
 expect_eq "$(hval X-Forwarded-For "$h")" 127.0.0.1 "X-Forwarded-For only porter's (the client's listed one is gone)"
 expect_eq "$(hcount Via "$h")" 1 "one Via"
-expect_match "$(hval Via "$h")" '^1\.1 porter-[0-9a-f]+$' "Via only porter's"
+expect_match "$(hval Via "$h")" '^1\.1 porter-[0-9a-f]+-[0-9]+$' "Via only porter's"
 expect_eq "$(hcount Forwarded "$h")" 0 "listed Forwarded removed"
 expect_eq "$(hcount X-Set "$h")" 1 "one X-Set"
 expect_eq "$(hval X-Set "$h")" rule "X-Set is the route's, not the client's"

@@ -5,6 +5,8 @@
 # and reaches nothing. OPTIONS and TRACE with Max-Forwards: 0 are answered
 # by porter (TRACE echoes the request as message/http) and reach nothing;
 # Max-Forwards above 0 is decremented on the way; other methods ignore it.
+# One listener may send to another of the same porter (a tier): 200, and a
+# loop through both is caught when it comes back to the first: 508.
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
 . "$E2E/lib-fwd.sh"
 
@@ -74,5 +76,28 @@ expect_match "$(grep -E ' 508 ' "$T/access.log" 2>/dev/null | head -n 1)" 'loop-
     "508s are in the access log"
 
 expect_no_alerts
+porter_stop
+# ---- one listener of a porter in front of another: a tier, not a loop ----
+# A sends everything to B; B's /loop/ goes back to A.
+A=$(free_port)
+C=$(free_port)
+porter_start <<EOF
+workers = { count = 4; };
+listeners = (
+  { listen = "127.0.0.1:$A"; mode = "reverse";
+    routes = ( { path = "/"; pool = "tierb"; } ); },
+  { listen = "127.0.0.1:$C"; mode = "reverse";
+    routes = ( { path = "/loop/"; pool = "tiera"; }, { path = "/"; pool = "app"; } ); } );
+pools = ( { name = "tierb"; servers = ( { address = "127.0.0.1:$C"; } ); },
+          { name = "tiera"; servers = ( { address = "127.0.0.1:$A"; } ); },
+          { name = "app"; servers = ( { address = "127.0.0.1:$B"; } ); } );
+EOF
+r=$(cu -D "$T/tier.h" "http://127.0.0.1:$A/headers")
+expect_match "$(head -1 "$T/tier.h")" '^HTTP/1\.1 200' \
+    "listener A -> listener B of the same porter -> backend: 200"
+expect_match "$(grep -i '^via:' <<<"$r")" 'porter-[0-9a-f]+-0, 1\.1 porter-[0-9a-f]+-1' \
+    "the backend sees both listeners' Via names"
+code=$(cu -o /dev/null -w '%{http_code}' "http://127.0.0.1:$A/loop/x")
+expect_eq "$code" 508 "A -> B -> A: the loop is caught when it comes back to A"
 porter_stop
 done_testing
