@@ -247,11 +247,9 @@ def pp_v1(f):
         raise ProxyError("v1 line cut short: %r" % line)
     if not line.endswith(b"\r\n") or b"\r" in line[:-2]:
         raise ProxyError("v1 line not ended by one CRLF: %r" % line)
-    try:
-        text = line[:-2].decode("ascii")
-    except UnicodeDecodeError:
-        raise ProxyError("v1 line not ASCII: %r" % line) from None
-    words = text.split(" ")
+    # latin-1: any byte may follow UNKNOWN; addresses and ports are
+    # checked as ASCII below
+    words = line[:-2].decode("latin-1").split(" ")
     if words[0] != "PROXY" or len(words) < 2:
         raise ProxyError("not a PROXY header: %r" % line)
     if words[1] == "UNKNOWN":
