@@ -45,7 +45,11 @@ O=$BPORT
 taken=" $O "
 for v in H F1 F2 F3 C1 C2 C3 SF1 SF2 SF3 SC1 SC2 SC3; do
 	p=$(free_port)
-	while [[ $taken == *" $p "* ]]; do p=$(free_port); done
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		[[ $taken == *" $p "* ]] || break
+		p=$(free_port)
+	done
+	[[ $taken == *" $p "* ]] && { echo "Bail out! no free port apart from$taken"; exit 1; }
 	taken="$taken$p "
 	eval "$v=\$p"
 done
