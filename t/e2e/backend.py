@@ -3,7 +3,7 @@
 
     backend.py --port P [--bind ADDR] [--name NAME] [--log FILE]
                [--pidfile FILE] [--delay S] [--health-file FILE]
-               [--mode MODE] [--one-write]
+               [--mode MODE] [--one-write] [--proxy-protocol]
     backend.py --gen N          write the N deterministic bytes that
                                 /big, /chunked and /close serve, and exit
 
@@ -112,6 +112,26 @@ IPv4 address (127.0.0.2, ...) or an IPv6 one (::1, no brackets).
 "N [BODY]" on its first line (BODY default as for /control/health); an
 empty file means 200 "ok". A file outlives a backend restart.
 
+--proxy-protocol: every connection must begin with a PROXY protocol
+header (HAProxy's proxy-protocol.txt), version 1 or 2, before its first
+request; a health checker's LOCAL (v2) or UNKNOWN (v1) header counts. It
+is read strictly: v1 "PROXY TCP4|TCP6 SRC DST SPORT DPORT\r\n" (single
+spaces, addresses of the named family, ports 0..65535 without leading
+zeros, 107 bytes at most) or "PROXY UNKNOWN ...\r\n"; v2 the 12-byte
+signature \r\n\r\n\0\r\nQUIT\n, version 2 with command LOCAL or
+PROXY, a known family (UNSPEC, TCP/UDP over IPv4 or IPv6, UNIX), a length
+that holds the family's address block and whole TLVs. A connection
+without a valid header (other bytes, a header cut short, nothing within
+5 s) is closed without an answer and counted in /stats as "proxy_errors"
+("proxy_last_error" says why); one closed before sending a byte (a port
+probe) is not. Each request's log line then has "proxy": {"version": 1|2,
+"command": "PROXY"|"LOCAL"|"UNKNOWN", "src": "ADDR:PORT" or null, "dst":
+...} (an IPv6 address in brackets, "[::1]:PORT"; null for LOCAL, UNKNOWN
+and v2 UNSPEC; a UNIX path as is), the header of the connection the
+request came on. /stats, /control/* and /health need the header too
+(curl --haproxy-protocol sends a v1 one). Without the option nothing of
+this exists: no "proxy" in the log, no "proxy_errors" in /stats.
+
 /control/* requests are neither logged nor counted; /health requests are
 (tests tell them apart by path). /stats also reports "in_flight" and
 "max_in_flight": requests other than /health, /control and /stats being
@@ -123,13 +143,15 @@ seen overlapping them while this thread is still finishing its write.
 The log (--log) gets one JSON object per request, written before the answer:
 {"conn": ID, "method": ..., "path": ..., "version": ..., "headers":
 [[name, value], ...], "body_len": N, "body_sha256": HEX, "time": T}, T the
-wall clock in seconds when the request was read.
+wall clock in seconds when the request was read (and "proxy": {...} with
+--proxy-protocol, see above).
 """
 
 import argparse
 import email.utils
 import hashlib
 import http.server
+import ipaddress
 import json
 import os
 import signal
@@ -172,6 +194,141 @@ def health_body(code, body):
     return body.encode() + b"\n"
 
 
+# -- the PROXY protocol (--proxy-protocol) -----------------------------------
+
+PP2_SIG = b"\r\n\r\n\x00\r\nQUIT\n"
+PP_V1_MAX = 107         # the whole v1 line, CRLF included
+PP_TIMEOUT = 5.0        # for the whole header
+# v2 families: (address family, transport) byte -> address block length
+PP2_FAMILIES = {0x00: 0, 0x11: 12, 0x12: 12, 0x21: 36, 0x22: 36,
+                0x31: 216, 0x32: 216}
+
+
+class ProxyError(Exception):
+    """Not a valid PROXY header (the message says why)."""
+
+
+class ProxyEmpty(Exception):
+    """The peer closed before sending a byte (a port probe)."""
+
+
+def pp_exact(f, n, what):
+    b = f.read(n)
+    if len(b) != n:
+        raise ProxyError("%s cut short (%d of %d bytes)" % (what, len(b), n))
+    return b
+
+
+def pp_v1_port(t):
+    if not (t == "0" or (t[:1] in "123456789" and t.isdigit()
+                         and t.isascii() and len(t) <= 5)) or int(t) > 65535:
+        raise ProxyError("bad v1 port %r" % t)
+    return int(t)
+
+
+def pp_v1_addr(t, proto):
+    try:
+        if proto == "TCP4":
+            return str(ipaddress.IPv4Address(t))
+        if "%" in t:    # a scope id is no address on the wire
+            raise ValueError(t)
+        return "[%s]" % ipaddress.IPv6Address(t)
+    except ValueError:
+        raise ProxyError("bad v1 %s address %r" % (proto, t)) from None
+
+
+def pp_v1(f):
+    """After the 'P': the rest of a v1 line, up to and with its CRLF."""
+    rest = f.readline(PP_V1_MAX - 1)
+    line = b"P" + rest
+    if not rest.endswith(b"\n"):
+        if len(line) >= PP_V1_MAX:
+            raise ProxyError("v1 line over %d bytes" % PP_V1_MAX)
+        raise ProxyError("v1 line cut short: %r" % line)
+    if not line.endswith(b"\r\n") or b"\r" in line[:-2]:
+        raise ProxyError("v1 line not ended by one CRLF: %r" % line)
+    # latin-1: any byte may follow UNKNOWN; addresses and ports are
+    # checked as ASCII below
+    words = line[:-2].decode("latin-1").split(" ")
+    if words[0] != "PROXY" or len(words) < 2:
+        raise ProxyError("not a PROXY header: %r" % line)
+    if words[1] == "UNKNOWN":
+        # anything may follow UNKNOWN up to the CRLF; it names nobody
+        return {"version": 1, "command": "UNKNOWN", "src": None, "dst": None}
+    if words[1] not in ("TCP4", "TCP6"):
+        raise ProxyError("bad v1 protocol %r" % words[1])
+    if len(words) != 6:
+        raise ProxyError("v1 %s line with %d fields, not 6 (single spaces):"
+                         " %r" % (words[1], len(words), line))
+    src = pp_v1_addr(words[2], words[1])
+    dst = pp_v1_addr(words[3], words[1])
+    sport, dport = pp_v1_port(words[4]), pp_v1_port(words[5])
+    return {"version": 1, "command": "PROXY",
+            "src": "%s:%d" % (src, sport), "dst": "%s:%d" % (dst, dport)}
+
+
+def pp_v2(f):
+    """After the first byte (a CR): the rest of a v2 header."""
+    head = b"\r" + pp_exact(f, 15, "v2 header")
+    if head[:12] != PP2_SIG:
+        raise ProxyError("bad v2 signature %r" % head[:12])
+    ver, cmd = head[12] >> 4, head[12] & 0x0f
+    if ver != 2:
+        raise ProxyError("bad v2 version %d" % ver)
+    if cmd not in (0, 1):
+        raise ProxyError("bad v2 command %d" % cmd)
+    fam = head[13]
+    if fam not in PP2_FAMILIES:
+        raise ProxyError("bad v2 family 0x%02x" % fam)
+    length = struct.unpack("!H", head[14:16])[0]
+    need = PP2_FAMILIES[fam]
+    if length < need:
+        raise ProxyError("v2 length %d below the family's %d" % (length, need))
+    rest = pp_exact(f, length, "v2 address block and TLVs")
+    off = need
+    while off < length:
+        if length - off < 3:
+            raise ProxyError("v2 partial TLV at the end")
+        tlen = struct.unpack("!H", rest[off + 1:off + 3])[0]
+        if tlen > length - off - 3:
+            raise ProxyError("v2 TLV 0x%02x overruns the header" % rest[off])
+        off += 3 + tlen
+    r = {"version": 2, "command": "PROXY" if cmd == 1 else "LOCAL",
+         "src": None, "dst": None}
+    if cmd == 0 or fam == 0x00:
+        return r        # LOCAL, or UNSPEC: the real peer is the client
+    if fam >> 4 == 1:
+        a = rest[:12]
+        r["src"] = "%s:%d" % (ipaddress.IPv4Address(a[0:4]),
+                              struct.unpack("!H", a[8:10])[0])
+        r["dst"] = "%s:%d" % (ipaddress.IPv4Address(a[4:8]),
+                              struct.unpack("!H", a[10:12])[0])
+    elif fam >> 4 == 2:
+        a = rest[:36]
+        r["src"] = "[%s]:%d" % (ipaddress.IPv6Address(a[0:16]),
+                                struct.unpack("!H", a[32:34])[0])
+        r["dst"] = "[%s]:%d" % (ipaddress.IPv6Address(a[16:32]),
+                                struct.unpack("!H", a[34:36])[0])
+    else:
+        r["src"] = rest[0:108].split(b"\0", 1)[0].decode("latin-1")
+        r["dst"] = rest[108:216].split(b"\0", 1)[0].decode("latin-1")
+    return r
+
+
+def pp_read(f):
+    """The PROXY header at the start of f (a buffered socket file), read
+    to its last byte and no further; its record, or ProxyError/ProxyEmpty.
+    """
+    first = f.read(1)
+    if not first:
+        raise ProxyEmpty()
+    if first == b"P":
+        return pp_v1(f)
+    if first == b"\r":
+        return pp_v2(f)
+    raise ProxyError("not a PROXY header: first byte %r" % first)
+
+
 def parse_mode(text):
     """'normal', 'drop', 'close' or 'status:N' -> (mode, N or None)."""
     if text.startswith("status:"):
@@ -187,11 +344,15 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
     request_queue_size = 128
 
     def __init__(self, addr, handler, name, log, delay=0.0,
-                 health_file=None, mode="normal", one_write=False):
+                 health_file=None, mode="normal", one_write=False,
+                 proxy_protocol=False):
         if ":" in addr[0]:
             self.address_family = socket.AF_INET6
         self.name = name
         self.one_write = one_write
+        self.proxy_protocol = proxy_protocol
+        self.proxy_errors = 0
+        self.proxy_last_error = None
         self.delay = delay
         self.health_file = health_file
         self.health = (200, b"ok\n", 0.0)  # set by /control/health
@@ -237,6 +398,37 @@ class Handler(http.server.BaseHTTPRequestHandler):
         # headers and body leave in separate writes: without this, Nagle
         # and delayed ACKs add ~40 ms to every kept-alive response
         self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def handle(self):
+        self.proxy = None
+        if self.server.proxy_protocol and not self.read_proxy():
+            self.close_connection = True
+            return
+        super().handle()
+
+    def read_proxy(self):
+        """--proxy-protocol: the connection's header into self.proxy;
+        False (counted unless nothing came at all) when there is none."""
+        srv = self.server
+        try:
+            self.connection.settimeout(PP_TIMEOUT)
+            self.proxy = pp_read(self.rfile)
+            self.connection.settimeout(None)
+            return True
+        except ProxyEmpty:
+            return False
+        except (ProxyError, OSError) as e:
+            why = str(e) or type(e).__name__
+        with srv.lock:
+            srv.proxy_errors += 1
+            srv.proxy_last_error = why
+        return False
+
+    def record(self, rec):
+        """Log one request, with its connection's PROXY header."""
+        if self.server.proxy_protocol:
+            rec["proxy"] = self.proxy
+        self.server.log_request(rec)
 
     def log_message(self, fmt, *args):
         pass
@@ -398,7 +590,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except (ConnectionError, ValueError):
             self.close_connection = True
             return
-        srv.log_request({
+        self.record({
             "conn": self.conn_id,
             "method": self.command,
             "path": self.path,
@@ -436,7 +628,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except ConnectionError:
             self.close_connection = True
             return
-        self.server.log_request({
+        self.record({
             "conn": self.conn_id, "method": self.command, "path": self.path,
             "version": self.request_version,
             "headers": [[k, v] for k, v in self.headers.items()],
@@ -530,6 +722,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                       "requests": srv.requests,
                       "in_flight": srv.in_flight,
                       "max_in_flight": srv.max_in_flight}
+                if srv.proxy_protocol:
+                    st["proxy_errors"] = srv.proxy_errors
+                    st["proxy_last_error"] = srv.proxy_last_error
             self.reply(200, (json.dumps(st) + "\n").encode(),
                        "application/json")
         elif path == "/hop":
@@ -710,6 +905,9 @@ def main():
                     help="when FILE exists, /health answers what it says")
     ap.add_argument("--one-write", action="store_true",
                     help="send small answers (head and body) in one write")
+    ap.add_argument("--proxy-protocol", action="store_true",
+                    help="each connection begins with a PROXY header "
+                    "(v1 or v2; see above)")
     ap.add_argument("--mode", default="normal",
                     help="normal, drop, close or status:N (see above)")
     a = ap.parse_args()
@@ -731,7 +929,8 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     try:
         srv = Server((a.bind, a.port), Handler, a.name, a.log, a.delay,
-                     a.health_file, a.mode, a.one_write)
+                     a.health_file, a.mode, a.one_write,
+                     a.proxy_protocol)
     except OSError as e:
         sys.stderr.write("backend.py: %s:%d: %s\n" % (
             "[%s]" % a.bind if ":" in a.bind else a.bind, a.port, e))
