@@ -1,18 +1,17 @@
 #!/bin/bash
 # x003: a fleet behind HAProxy, the recipe of README's "Running several
 # porters". HAProxy (/usr/sbin/haproxy, in the foreground, stopped by PID)
-# balances TCP connections over three nodes with send-proxy-v2 and HTTP
-# checks of its own (LOCAL headers). A node is two porters:
-#   - fN, the front (proxy_protocol from 127.0.0.1, no cache): pool
-#     "tier", balance = "hash" on the URI over the three cache porters
-#     (send_proxy v2, v1, v2: the client survives this hop too), checked
-#     every 0.5 s
-#   - cN, the cache porter (proxy_protocol from 127.0.0.1, cache = true)
-#     in front of the one shared origin (backend.py's /cache)
-# (one porter cannot be both hops: a request that went through a porter
-# once carries its Via token and the second pass is refused as a loop,
-# 508), so each URL is cached by one node only, whichever node the
-# client reached. Clients on 127.0.0.9 (a Python client, bounded threads,
+# balances TCP connections over three porters with send-proxy-v2 and HTTP
+# checks of its own (LOCAL headers). Each porter pN has two listeners:
+#   - FN, the front (proxy_protocol from 127.0.0.1, no cache): pool
+#     "tier", balance = "hash" on the URI over the three porters' cache
+#     listeners (send_proxy v2, v1, v2: the client survives this hop
+#     too), checked every 0.5 s
+#   - CN, the cache listener (proxy_protocol from 127.0.0.1, cache =
+#     true) in front of the one shared origin (backend.py's /cache)
+# so each URL is cached by one porter only, whichever porter the client
+# reached (a porter's front may pass a request to its own cache listener:
+# Via names are per listener, so that is not a loop). Clients on 127.0.0.9 (a Python client, bounded threads,
 # keep-alive connections).
 #   1. 300 distinct URLs twice: 600 answers 200, exactly 300 origin
 #      requests (one per URL), the second round all hits
@@ -20,12 +19,12 @@
 #      on /health, the balancers' own LOCAL checks); the origin sees
 #      X-Forwarded-For 127.0.0.9 only
 #   3. the split: each node caches roughly a third (diag), 300 in all
-#   4. node 3 (f3 and c3, masters and children, by PID) SIGKILLed under a
+#   4. porter 3 (master and children, by PID) SIGKILLed under a
 #      4 s load; HAProxy and the other fronts mark it down; all 300 URLs
 #      again: all 200, and the only URLs fetched again from the origin are
 #      node 3's, each of them (moved = its share, plus at most what was
 #      in flight when it died); the survivors hold all 300
-#   5. c2 drained on both fronts left (porter -s drain tier/ADDR): exactly
+#   5. C2 drained on both porters left (porter -s drain tier/ADDR): exactly
 #      its URLs are fetched again, the rest hit; undrained: all hits, no
 #      origin request (it kept its objects)
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
@@ -41,9 +40,9 @@ CLIENT=127.0.0.9
 
 backend_start origin
 O=$BPORT
-# 13 ports, all different (free_port only avoids ports in use)
+# 10 ports, all different (free_port only avoids ports in use)
 taken=" $O "
-for v in H F1 F2 F3 C1 C2 C3 SF1 SF2 SF3 SC1 SC2 SC3; do
+for v in H F1 F2 F3 C1 C2 C3 S1 S2 S3; do
 	p=$(free_port)
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		[[ $taken == *" $p "* ]] || break
@@ -54,46 +53,35 @@ for v in H F1 F2 F3 C1 C2 C3 SF1 SF2 SF3 SC1 SC2 SC3; do
 	eval "$v=\$p"
 done
 
-front_conf() {	# I: the node's front porter
+node_conf() {	# I: porter I, its front and its cache listener
 	cat <<EOF
 log_level = "info";
-access_log = "$T/f$1-access.log";
+access_log = "$T/p$1-access.log";
 workers = { count = 8; };
 timeouts = { connect = 1.0; upstream = 10.0; keepalive = 10.0; };
+cache = { size = "16M"; max_object = "1M"; };
 listeners = (
   { listen = "127.0.0.1:$(eval echo "\$F$1")"; mode = "reverse";
     proxy_protocol = true; proxy_protocol_from = [ "127.0.0.1" ];
     routes = ( { path = "/health"; return = { status = 200; body = "ok"; }; },
-               { path = "/"; pool = "tier"; } ); } );
+               { path = "/"; pool = "tier"; } ); },
+  { listen = "127.0.0.1:$(eval echo "\$C$1")"; mode = "reverse";
+    proxy_protocol = true; proxy_protocol_from = [ "127.0.0.1" ];
+    routes = ( { path = "/health"; return = { status = 200; body = "ok"; }; },
+               { path = "/"; pool = "origin"; cache = true; } ); } );
 pools = (
   { name = "tier"; balance = "hash"; hash_key = "uri";
     servers = ( { address = "127.0.0.1:$C1"; send_proxy = "v2"; },
                 { address = "127.0.0.1:$C2"; send_proxy = "v1"; },
                 { address = "127.0.0.1:$C3"; send_proxy = "v2"; } );
     health = { path = "/health"; interval = 0.5; timeout = 0.5;
-               rise = 2; fall = 1; }; } );
-status = { listen = "127.0.0.1:$(eval echo "\$SF$1")"; };
-EOF
-}
-cache_conf() {	# I: the node's cache porter
-	cat <<EOF
-log_level = "info";
-access_log = "$T/c$1-access.log";
-workers = { count = 8; };
-timeouts = { connect = 1.0; upstream = 10.0; keepalive = 10.0; };
-cache = { size = "16M"; max_object = "1M"; };
-listeners = (
-  { listen = "127.0.0.1:$(eval echo "\$C$1")"; mode = "reverse";
-    proxy_protocol = true; proxy_protocol_from = [ "127.0.0.1" ];
-    routes = ( { path = "/health"; return = { status = 200; body = "ok"; }; },
-               { path = "/"; pool = "origin"; cache = true; } ); } );
-pools = ( { name = "origin"; servers = ( { address = "127.0.0.1:$O"; } ); } );
-status = { listen = "127.0.0.1:$(eval echo "\$SC$1")"; };
+               rise = 2; fall = 1; }; },
+  { name = "origin"; servers = ( { address = "127.0.0.1:$O"; } ); } );
+status = { listen = "127.0.0.1:$(eval echo "\$S$1")"; };
 EOF
 }
 for i in 1 2 3; do
-	porter2_start "c$i" < <(cache_conf $i)
-	porter2_start "f$i" < <(front_conf $i)
+	porter2_start "p$i" < <(node_conf $i)
 done
 
 cat >"$T/haproxy.cfg" <<EOF
@@ -206,8 +194,8 @@ fleet() {	# NAME MODE THREADS SECS MAX: run the client, report in $T/NAME.sum
 sumv() { "$PYTHON" -c 'import json, sys; print(eval(sys.argv[2], {}, json.load(open(sys.argv[1]))))' "$T/$1.sum" "$2"; }
 # origin requests for the fleet's URLs ([FROM]: from the FROM-th on)
 origin_n() { grep -c '"path": "/cache/fleet/' "$(backend_log origin)"; }
-pstat() {	# I KEY: cache.KEY of cache porter I's status page
-	cu "http://127.0.0.1:$(eval echo "\$SC$1")/porter-status?format=json" |
+pstat() {	# I KEY: cache.KEY of porter I's status page
+	cu "http://127.0.0.1:$(eval echo "\$S$1")/porter-status?format=json" |
 	    "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["cache"][sys.argv[1]])' "$2"
 }
 
@@ -246,15 +234,13 @@ for ln in open(sys.argv[1]):
         print("other", m.group(1))      # a hit, an error page
 EOF
 }
-for p in f1 f2 f3 c1 c2 c3; do
+for p in p1 p2 p3; do
 	alog $p >"$T/$p.who"
 	diag "$p access log: $(sort "$T/$p.who" | uniq -c | tr -s ' \n' ' ')"
-	case $p in
-	f*) n=$(grep -c '^tier ' "$T/$p.who")
-	    expect_ge "$n" 1 "$p: requests passed to the cache tier ($n)" ;;
-	c*) n=$(grep -c '^origin ' "$T/$p.who")
-	    expect_ge "$n" 1 "$p: misses fetched from the origin ($n)" ;;
-	esac
+	n=$(grep -c '^tier ' "$T/$p.who")
+	expect_ge "$n" 1 "$p: requests passed to the cache tier ($n)"
+	n=$(grep -c '^origin ' "$T/$p.who")
+	expect_ge "$n" 1 "$p: misses fetched from the origin ($n)"
 	expect_eq "$(grep -v '^health ' "$T/$p.who" | grep -vc " $CLIENT\$")" 0 \
 	    "$p: every request from $CLIENT"
 	expect_eq "$(grep -c ' 127\.0\.0\.1$' "$T/$p.who")" \
@@ -286,11 +272,11 @@ for i in 1 2 3; do
 	expect_le "$o" $((N * 3 / 5)) "node $i caches roughly a third ($o <= $((N * 3 / 5)))"
 done
 # node 3's URLs: those its cache porter fetched from the origin
-awk -v o="127.0.0.1:$O" '$9 == o { print $5 }' "$T/c3-access.log" | sort -u >"$T/share3"
+awk -v o="127.0.0.1:$O" '$9 == o { print $5 }' "$T/p3-access.log" | sort -u >"$T/share3"
 share3=$(wc -l <"$T/share3" | tr -d ' ')
-expect_eq "$share3" "$o3" "c3's access log names its $o3 objects' origin fetches"
+expect_eq "$share3" "$o3" "p3's access log names its $o3 objects' origin fetches"
 
-# 4. node 3 (its front and its cache porter) killed under load
+# 4. porter 3 killed under load
 before=$(origin_n)
 LOADT=6
 fleet load loop $LOADT 4 40000 &
@@ -299,16 +285,16 @@ track $lpid
 sleep 1.5
 expect_true "the load runs when node 3 is killed" _alive $lpid
 victims=
-for p in f3 c3; do
+for p in p3; do
 	m=$(eval echo "\$_p2pid_$p")
 	victims="$victims $m $(pgrep -P "$m" | tr '\n' ' ')"
 	disown "$m" 2>/dev/null
 done
-diag "killing node 3 (f3 and c3, masters and children):$victims"
+diag "killing porter 3 (master and children):$victims"
 # shellcheck disable=SC2086
 kill -KILL $victims
 # shellcheck disable=SC2086
-expect_true "node 3's porters and their children are gone" _wait_gone 5 $victims
+expect_true "porter 3 and its children are gone" _wait_gone 5 $victims
 t0=$(now)
 _wait_gone 30 $lpid
 wait $lpid
@@ -317,12 +303,12 @@ expect_ge "$(sumv load 'statuses.get("200", 0)')" 100 "the load went on"
 nerr=$(sumv load 'requests - statuses.get("200", 0)')
 expect_le "$nerr" "$LOADT" "at most one failure per load client ($nerr)"
 _down_at() { grep -a -q "backend tier/127\\.0\\.0\\.1:$C3 is down" "$(porter2_log "$1")"; }
-expect_true "f1 marks c3 down" wait_until 5 _down_at f1
-expect_true "f2 marks c3 down" wait_until 5 _down_at f2
-expect_true "haproxy marks f3 down" \
+expect_true "p1 marks C3 down" wait_until 5 _down_at p1
+expect_true "p2 marks C3 down" wait_until 5 _down_at p2
+expect_true "haproxy marks p3 down" \
     wait_until 5 grep -a -q 'fleet/p3 is DOWN' "$T/haproxy.out"
 diag "marked down within $(since "$t0") s of the load's end:" \
-    "$(grep -a -h "tier/127\\.0\\.0\\.1:$C3 is down" "$(porter2_log f1)" "$(porter2_log f2)")" \
+    "$(grep -a -h "tier/127\\.0\\.0\\.1:$C3 is down" "$(porter2_log p1)" "$(porter2_log p2)")" \
     "$(grep -a 'fleet/p3 is DOWN' "$T/haproxy.out")"
 
 mid=$(origin_n)
@@ -351,40 +337,40 @@ expect_eq "$missed" 0 "every URL of node 3 was fetched again, by a survivor"
 expect_le "$moved" $((share3 + LOADT)) "moved $moved <= node 3's $share3 + $LOADT in flight"
 n1=$(pstat 1 objects)
 n2=$(pstat 2 objects)
-diag "after: c1 $n1 objects (was $o1), c2 $n2 (was $o2)"
+diag "after: p1 $n1 objects (was $o1), p2 $n2 (was $o2)"
 expect_eq "$((n1 + n2))" $N "the survivors hold all $N"
 
-# 5. the recipe's way out: drain c2 on both fronts left; its URLs go to
-# c1 (fetched once each, the rest hit); undrained, c2 serves its own
+# 5. the recipe's way out: drain C2 on both porters left; its URLs go to
+# C1 (fetched once each, the rest hit); undrained, C2 serves its own
 # stored objects again (no origin request at all)
 drained() {	# NAME ACTION: ACTION (draining, no longer draining) logged
 	grep -a -q "backend tier/127\\.0\\.0\\.1:$C2 $2\$" "$(porter2_log "$1")"
 }
-for f in f1 f2; do
+for f in p1 p2; do
 	"$PORTER" -c "$T/$f.conf" -s drain "tier/127.0.0.1:$C2" >"$T/drain-$f.out" 2>&1
 	expect_eq "$?" 0 "porter -c $f.conf -s drain tier/127.0.0.1:$C2 exits 0"
-	expect_true "$f logs c2 draining" wait_until 5 drained $f draining
+	expect_true "$f logs C2 draining" wait_until 5 drained $f draining
 done
 mid=$(origin_n)
 fleet r4 once 8 0 $N
-diag "round 4 (c2 draining): $(cat "$T/r4.sum")"
-expect_eq "$(sumv r4 'statuses')" "{'200': $N}" "c2 draining: $N answers, all 200"
-expect_eq "$(($(origin_n) - mid))" "$n2" "c2 draining: exactly its $n2 URLs fetched again"
-expect_eq "$(sumv r4 'hits')" $((N - n2)) "c2 draining: the other $((N - n2)) hit"
-for f in f1 f2; do
+diag "round 4 (C2 draining): $(cat "$T/r4.sum")"
+expect_eq "$(sumv r4 'statuses')" "{'200': $N}" "C2 draining: $N answers, all 200"
+expect_eq "$(($(origin_n) - mid))" "$n2" "C2 draining: exactly its $n2 URLs fetched again"
+expect_eq "$(sumv r4 'hits')" $((N - n2)) "C2 draining: the other $((N - n2)) hit"
+for f in p1 p2; do
 	"$PORTER" -c "$T/$f.conf" -s undrain "tier/127.0.0.1:$C2" >"$T/undrain-$f.out" 2>&1
 	expect_eq "$?" 0 "porter -c $f.conf -s undrain tier/127.0.0.1:$C2 exits 0"
-	expect_true "$f logs c2 no longer draining" wait_until 5 drained $f "no longer draining"
+	expect_true "$f logs C2 no longer draining" wait_until 5 drained $f "no longer draining"
 done
 mid=$(origin_n)
 fleet r5 once 8 0 $N
-diag "round 5 (c2 back): $(cat "$T/r5.sum")"
-expect_eq "$(sumv r5 'statuses')" "{'200': $N}" "c2 back: $N answers, all 200"
-expect_eq "$(sumv r5 'hits')" $N "c2 back: all hits, its objects were kept"
-expect_eq "$(($(origin_n) - mid))" 0 "c2 back: no origin request"
+diag "round 5 (C2 back): $(cat "$T/r5.sum")"
+expect_eq "$(sumv r5 'statuses')" "{'200': $N}" "C2 back: $N answers, all 200"
+expect_eq "$(sumv r5 'hits')" $N "C2 back: all hits, its objects were kept"
+expect_eq "$(($(origin_n) - mid))" 0 "C2 back: no origin request"
 
 _stop_pids "$HAPID"
 expect_true "haproxy stopped" _wait_gone 1 "$HAPID"
-for p in f1 f2 c1 c2; do porter2_stop $p; done
-for p in f1 f2 f3 c1 c2 c3; do porter2_no_alerts $p; done
+for p in p1 p2; do porter2_stop $p; done
+for p in p1 p2 p3; do porter2_no_alerts $p; done
 done_testing
