@@ -141,7 +141,7 @@ extern const struct ctr_rule_def ctr_rules[CTR_NRULES];
 #define CTR_HISTOS(X)							\
 	X(request_duration, "From a request's head read to its response "	\
 	    "written (a tunnel: to its end)")				\
-	X(upstream_header, "From a backend attempt's start (connect or "	\
+	X(upstream_header_duration, "From a backend attempt's start (connect or "	\
 	    "reuse) to its response head")
 
 #define CTR_HISTO(name)	CTR_H_##name

@@ -105,7 +105,7 @@ metrics_refused(struct worker *w, enum ctr_rule rule)
 void
 metrics_upstream_header(struct worker *w, double secs)
 {
-	histo_add(&w->sb->more.histo[CTR_HISTO(upstream_header)],
+	histo_add(&w->sb->more.histo[CTR_HISTO(upstream_header_duration)],
 	    histo_us(secs));
 }
 

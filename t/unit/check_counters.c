@@ -193,7 +193,7 @@ START_TEST(fold_more)
 	sb_add(&a->more.refused[CTR_RULE(deny_paths)], 2);
 	serve(b, SB_WRITING, 1);
 	serve_more(b, 1);
-	histo_add(&b->more.histo[CTR_HISTO(upstream_header)], 70000000);
+	histo_add(&b->more.histo[CTR_HISTO(upstream_header_duration)], 70000000);
 	sb_add(&b->more.responses[CTR_LST_OTHER][4], 1);
 	ck_assert_int_eq(ctr_totals_more(&sh, v, &m), 0);
 	ck_assert_uint_eq(m.responses[1][1], 5);
@@ -203,7 +203,7 @@ START_TEST(fold_more)
 	    5);
 	ck_assert_uint_eq(m.histo[CTR_HISTO(request_duration)].n[2], 5);
 	ck_assert_uint_eq(m.histo[CTR_HISTO(request_duration)].sum_us, 15000);
-	ck_assert_uint_eq(m.histo[CTR_HISTO(upstream_header)].n[HISTO_NB], 1);
+	ck_assert_uint_eq(m.histo[CTR_HISTO(upstream_header_duration)].n[HISTO_NB], 1);
 
 	/* both reaped (a reload): every labelled count stays */
 	reap(a);
@@ -215,7 +215,7 @@ START_TEST(fold_more)
 	ck_assert_uint_eq(m.responses[CTR_LST_OTHER][4], 1);
 	ck_assert_uint_eq(m.refused[CTR_RULE(deny_paths)], 2);
 	ck_assert_uint_eq(m.histo[CTR_HISTO(request_duration)].sum_us, 15000);
-	ck_assert_uint_eq(histo_count(&m.histo[CTR_HISTO(upstream_header)]),
+	ck_assert_uint_eq(histo_count(&m.histo[CTR_HISTO(upstream_header_duration)]),
 	    1);
 
 	/* a new worker adds to them; a second fold of a free slot adds 0 */
