@@ -649,6 +649,10 @@ parse_status(struct ctx *x, const config_setting_t *root)
 			return (cfg_bad(x, cfg_member(g, "path"),
 			    "status.path: spaces, \"?\", \"#\" and control "
 			    "characters are not allowed"));
+	if (strcmp(v, "/metrics") == 0)
+		return (cfg_bad(x, cfg_member(g, "path"), "status.path: "
+		    "\"/metrics\" is where the status listener serves "
+		    "Prometheus metrics"));
 	if ((l->status_path = cfg_xstrdup(x, g, v)) == NULL)
 		return (-1);
 

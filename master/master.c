@@ -27,6 +27,7 @@
 #include "master/reload.h"
 #include "master/upgrade.h"
 #include "master/waiter_ctl.h"
+#include "shared/counters.h"
 #include "shared/health.h"
 #include "shared/scoreboard.h"
 #include "shared/shm.h"
@@ -308,6 +309,7 @@ setup(struct master *m, struct addrlist *addrs)
 		log_fatal("shared memory: backend table too small");
 	/* before any child: the master is the segment's only writer now */
 	backends_publish(&m->shm, cfg, m->rows, addrs);
+	ctr_lst_claim_all(&m->shm, cfg);
 	free(addrs);
 	open_pod(m);
 	m->pids = calloc(m->nslots, sizeof(*m->pids));

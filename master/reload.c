@@ -11,6 +11,7 @@
 #include "master/master.h"
 #include "master/privs.h"
 #include "master/reload.h"
+#include "shared/counters.h"
 #include "shared/health.h"
 #include "shared/shm.h"
 #include "shared/store.h"
@@ -126,6 +127,7 @@ reload_config(struct master *m)
 	 */
 	checker_ctl_end(m);
 	backends_publish(&m->shm, nc, rows, addrs);
+	ctr_lst_claim_all(&m->shm, nc);
 	free(addrs);
 	free(m->rows);
 	m->rows = rows;

@@ -21,7 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CTR_LAYOUT	1
+#include "shared/histo.h"
+
+#define CTR_LAYOUT	2
 
 /*
  * X(name, type, where, help), in the order the status page shows them.
@@ -66,7 +68,10 @@
 	X(proxy_refused, COUNTER, SLOT,					\
 	    "Connections closed on a proxy_protocol listener: not from "	\
 	    "proxy_protocol_from, a bad PROXY header, or none in time "	\
-	    "(the waiter counts its own timeouts)")
+	    "(the waiter counts its own timeouts)")				\
+	X(tunnels, COUNTER, SLOT,					\
+	    "CONNECT and Upgrade tunnels opened (the client had its 200 "	\
+	    "or 101)")
 
 enum ctr_type { CTR_COUNTER, CTR_GAUGE };
 enum ctr_where { CTR_SLOT, CTR_STATE };
@@ -80,6 +85,89 @@ enum ctr_id { CTR_TABLE(CTR_ENUM_ITEM) CTR_N };
 	CTR_SLOT_FIELD_##where(name)
 #define CTR_SLOT_FIELD_SLOT(name)		_Atomic uint64_t name;
 #define CTR_SLOT_FIELD_STATE(name)
+
+/*
+ * Counters with a label, which a flat table cannot hold: kept like the
+ * SLOT entries (struct ctr_more in every slot, written only by its
+ * worker; folded into the retired ones when the master reaps it).
+ *
+ * Responses by listener and status class. A listener's row is found by
+ * its address text ("127.0.0.1:8080") in a small table in the counters
+ * area (struct ctr_lst), which only the master writes, before it forks
+ * the workers of a configuration (ctr_lst_claim): a listener keeps its
+ * row across reloads, a new address takes a new row, and a row is never
+ * given to another address while porter runs, so a reload that changes
+ * listeners never mixes their counts (a removed listener's row stays,
+ * with its totals). Past CTR_LISTENERS - 1 addresses, new ones share the
+ * last row, named "other".
+ */
+#define CTR_LISTENERS	32
+#define CTR_LST_OTHER	(CTR_LISTENERS - 1)
+#define CTR_LKEY	64	/* address text, NUL included */
+#define CTR_NCLASS	5	/* 1xx .. 5xx */
+
+/*
+ * Requests refused by access and filtering rules (the refused entry), by
+ * the setting that refused them; the label rule= on /metrics. X(name,
+ * help).
+ */
+#define CTR_RULES(X)							\
+	X(deny, "deny: the client's address")				\
+	X(allow, "allow: a client not listed")				\
+	X(methods, "methods: a method not listed (405)")		\
+	X(deny_paths, "deny_paths: the normalised path matched")	\
+	X(require_headers, "require_headers: a field missing")		\
+	X(deny_headers, "deny_headers: a field matched")		\
+	X(max_body_size, "a route's max_body_size (413)")		\
+	X(allow_hosts, "forward allow_hosts: a host not listed")	\
+	X(block_hosts, "forward block_hosts (and block_file)")		\
+	X(block_urls, "forward block_urls")				\
+	X(connect_ports, "forward connect_ports: CONNECT to another port") \
+	X(deny_private, "forward deny_private: a private destination")	\
+	X(auth, "forward auth_file: no valid credentials (407)")	\
+	X(other, "any other rule")
+
+#define CTR_RULE(name)	CTR_RULE_##name
+#define CTR_RULE_ITEM(name, help) CTR_RULE(name),
+enum ctr_rule { CTR_RULES(CTR_RULE_ITEM) CTR_NRULES };
+
+struct ctr_rule_def {
+	const char	*name;
+	const char	*help;
+};
+extern const struct ctr_rule_def ctr_rules[CTR_NRULES];
+
+/* The histograms (shared/histo.h). X(name, help) */
+#define CTR_HISTOS(X)							\
+	X(request_duration, "From a request's head read to its response "	\
+	    "written (a tunnel: to its end)")				\
+	X(upstream_header_duration, "From a backend attempt's start (connect or "	\
+	    "reuse) to its response head")
+
+#define CTR_HISTO(name)	CTR_H_##name
+#define CTR_HISTO_ITEM(name, help) CTR_HISTO(name),
+enum ctr_histo { CTR_HISTOS(CTR_HISTO_ITEM) CTR_NHISTO };
+extern const struct ctr_rule_def ctr_histos[CTR_NHISTO];
+
+/* In each slot (_Atomic), and in the retired totals. */
+struct ctr_more {
+	_Atomic uint64_t	responses[CTR_LISTENERS][CTR_NCLASS];
+	_Atomic uint64_t	refused[CTR_NRULES];
+	struct histo		histo[CTR_NHISTO];
+};
+
+/* The same, read out (ctr_totals_more). */
+struct ctr_more_v {
+	uint64_t		responses[CTR_LISTENERS][CTR_NCLASS];
+	uint64_t		refused[CTR_NRULES];
+	struct histo_v		histo[CTR_NHISTO];
+};
+
+/* A listener's row: key set once, then used (release), never changed. */
+struct ctr_lst {
+	_Atomic uint32_t	used;
+	char			key[CTR_LKEY];
+};
 
 struct ctr_def {
 	const char	*name;
@@ -101,6 +189,8 @@ struct ctr_area {
 	_Atomic uint64_t	seq;
 	_Atomic uint64_t	retired[CTR_N];	/* SLOT COUNTERs of
 						   reaped workers; others 0 */
+	struct ctr_more		retired_more;
+	struct ctr_lst		lst[CTR_LISTENERS];	/* the master's */
 } __attribute__((aligned(64)));
 
 struct shm;
@@ -127,5 +217,42 @@ int	ctr_totals(const struct shm *, uint64_t v[CTR_N]);
 
 /* One worker's SLOT entries from its slot; the others 0. */
 void	ctr_slot(const struct sb_slot *, uint64_t v[CTR_N]);
+
+/* ctr_totals, and the labelled counters (more) in the same snapshot. */
+int	ctr_totals_more(const struct shm *, uint64_t v[CTR_N],
+	    struct ctr_more_v *more);
+
+/*
+ * The master only, before forking workers with a configuration: the row
+ * of the listener whose address text is key (a new one is given the
+ * first unused row; CTR_LST_OTHER when the table is full or key is too
+ * long: that row then says "other").
+ */
+int	ctr_lst_claim(const struct shm *, const char *key);
+
+/*
+ * The master, with each configuration it forks workers with: claims the
+ * rows of all of cfg's listeners; logs a warning for those that have to
+ * share "other".
+ */
+struct cfg;
+void	ctr_lst_claim_all(const struct shm *, const struct cfg *);
+
+/* Any process: key's row, as claimed; -1 if the master did not claim it. */
+int	ctr_lst_find(const struct shm *, const char *key);
+
+/* Row i's key, or NULL while it is unused. */
+const char *ctr_lst_key(const struct shm *, int i);
+
+/* A status code's class, 0 (1xx) .. 4 (5xx); -1 outside 100..599. */
+int	ctr_class(int status);
+
+/*
+ * The rule that refused a request, from the words porter logs for it:
+ * they start with the setting's name ("deny_paths \"^/admin\"",
+ * "methods: PUT not allowed", "block_hosts .ads.example"); CTR_RULE_other
+ * when none is named.
+ */
+enum ctr_rule ctr_rule_of(const char *why);
 
 #endif

@@ -134,6 +134,7 @@ row_reset(const struct shm *s, uint32_t row, const char *key,
 	atomic_store(&r->requests, 0);
 	atomic_store(&r->failures, 0);
 	atomic_store(&r->timeouts, 0);
+	atomic_store(&r->retries, 0);
 	atomic_store(&r->checks_failed, 0);
 	atomic_store(&r->latency_us, 0);
 	srvaddr_reset(&r->addr);

@@ -48,6 +48,8 @@ struct hc_row {
 	_Atomic uint64_t	requests;	/* sent to it, in total */
 	_Atomic uint64_t	failures;	/* passive failures, in total */
 	_Atomic uint64_t	timeouts;	/* of which timeouts */
+	_Atomic uint64_t	retries;	/* requests sent to it after
+						   they failed on another */
 	_Atomic uint64_t	checks_failed;	/* active checks that failed */
 	_Atomic uint64_t	latency_us;	/* moving average of response
 						   head latency */

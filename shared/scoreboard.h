@@ -18,7 +18,7 @@
 #include "shared/counters.h"
 #include "shared/shm.h"
 
-#define SB_LAYOUT	2
+#define SB_LAYOUT	3
 
 enum sb_state {
 	SB_DEAD,	/* free slot */
@@ -38,6 +38,8 @@ struct sb_slot {			/* written only by its own worker */
 	_Atomic uint8_t		state;		/* enum sb_state */
 	/* connections, requests, bytes_in, ...: _Atomic uint64_t each */
 	CTR_TABLE(CTR_SLOT_FIELD)
+	struct ctr_more		more;	/* responses by listener, refusals by
+					   rule, histograms (counters.h) */
 	_Atomic uint32_t	hc_held;	/* backend row + 1 it holds; 0 none */
 	/*
 	 * The client of the connection it holds, for the per-client limits

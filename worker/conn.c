@@ -24,6 +24,7 @@
 #include "worker/forward.h"
 #include "worker/fwd_rules.h"
 #include "worker/limit.h"
+#include "worker/metrics.h"
 #include "worker/normalize.h"
 #include "worker/park.h"
 #include "worker/proxy_header.h"
@@ -248,12 +249,12 @@ peer_text(const struct sockaddr *sa, char *dst, size_t cap)
 /* A refusal by a filtering rule: logged with the rule, and counted. */
 static int
 refuse(struct conn *c, const struct cfg_filter *f, int status,
-    const char *why)
+    const char *why, enum ctr_rule rule)
 {
 	char allow[512], extra[560];
 	int closing = http_req_body(&c->req) != HTTP_BODY_NONE;
 
-	sb_add(&c->w->sb->refused, 1);
+	metrics_refused(c->w, rule);
 	if (status != 405)
 		return (answer_error(c, status, closing, why));
 	filter_allow_header(f, allow, sizeof(allow));
@@ -283,7 +284,8 @@ filtered(struct conn *c, const struct cfg_filter *f, const char *path,
 	fr.scratch_len = c->w->scratch_len;
 	if ((st = filter_check(f, &fr, rule, sizeof(rule))) == 0)
 		return (0);
-	*rc = refuse(c, f, st, rule);
+	/* filter_check's words start with the setting's name */
+	*rc = refuse(c, f, st, rule, ctr_rule_of(rule));
 	return (1);
 }
 
@@ -469,7 +471,7 @@ serve_request(struct conn *c)
 	if (rt->max_body_size > 0 && q->h.content_length > 0 &&
 	    (uint64_t)q->h.content_length > rt->max_body_size)
 		return (refuse(c, &rt->filter, 413,
-		    "route max_body_size"));
+		    "route max_body_size", CTR_RULE(max_body_size)));
 	if (rt->ret.status != 0)
 		return (answer_return(c, rt));
 	if ((st = hop_checks(c)) != 0)
@@ -638,6 +640,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		if (rc == 2)
 			break;	/* the waiter has it until its body is in */
 		log_request(&c, line, start);
+		metrics_request_done(&c, start);
 		client_drop_head(&c);	/* if the proxy did not */
 		c.requests++;
 		if (rc == -1 || !c.keepalive) {

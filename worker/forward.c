@@ -24,6 +24,7 @@
 #include "worker/fwd_rules.h"
 #include "worker/io.h"
 #include "worker/limit.h"
+#include "worker/metrics.h"
 #include "worker/proxy.h"
 #include "worker/proxy_auth.h"
 #include "worker/tunnel.h"
@@ -32,13 +33,13 @@
 /* Forward listeners have no header rules of their own. */
 static const struct cfg_route no_route;
 
-/* A refusal with porter's page naming what matched. */
+/* A refusal with porter's page naming what matched; counted as rule id. */
 static int
-forbid(struct conn *c, int status, const char *rule)
+forbid(struct conn *c, int status, const char *rule, enum ctr_rule id)
 {
 	char detail[600];
 
-	sb_add(&c->w->sb->refused, 1);
+	metrics_refused(c->w, id);
 	(void)snprintf(detail, sizeof(detail),
 	    "porter refused this request: %s.", rule);
 	return (answer_error_page(c, status,
@@ -67,7 +68,7 @@ authenticate(struct conn *c)
 		log_warnx("%s: proxy authentication failed", c->peer);
 	(void)snprintf(extra, sizeof(extra),
 	    "Proxy-Authenticate: Basic realm=\"%s\"\r\n", f->auth_realm);
-	sb_add(&c->w->sb->refused, 1);
+	metrics_refused(c->w, CTR_RULE(auth));
 	return (answer_error_page(c, 407, http_req_body(&c->req) !=
 	    HTTP_BODY_NONE, "proxy authentication required", extra, NULL) ==
 	    -1 ? -1 : 1);
@@ -204,7 +205,7 @@ forward_request(struct conn *c)
 	url[urllen] = '\0';
 	if (fwd_blocked(f, host, strlen(host), url, urllen, rule,
 	    sizeof(rule)))
-		return (forbid(c, 403, rule));
+		return (forbid(c, 403, rule, ctr_rule_of(rule)));
 	if (q->meth == HTTP_M_CONNECT) {
 		for (i = 0; i < f->nconnect_ports; i++)
 			if (f->connect_ports[i] == port)
@@ -213,7 +214,7 @@ forward_request(struct conn *c)
 			(void)snprintf(rule, sizeof(rule),
 			    "CONNECT to port %d is not allowed (connect_ports)",
 			    port);
-			return (forbid(c, 403, rule));
+			return (forbid(c, 403, rule, CTR_RULE(connect_ports)));
 		}
 	}
 	(void)snprintf(w->fwd_name, sizeof(w->fwd_name),
@@ -243,7 +244,7 @@ forward_request(struct conn *c)
 	if (to.n == 0) {
 		(void)snprintf(rule, sizeof(rule),
 		    "%s is a private address (deny_private)", host);
-		return (forbid(c, 403, rule));
+		return (forbid(c, 403, rule, CTR_RULE(deny_private)));
 	}
 
 	if (q->meth == HTTP_M_CONNECT) {

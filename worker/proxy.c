@@ -45,6 +45,7 @@
 #include "worker/http_parse.h"
 #include "worker/io.h"
 #include "worker/limit.h"
+#include "worker/metrics.h"
 #include "worker/pick.h"
 #include "worker/proxy.h"
 #include "worker/proxy_header.h"
@@ -402,6 +403,10 @@ proxy_fetch(struct conn *c, const struct cfg_route *rt)
 		atomic_store_explicit(&w->sb->hc_held, row + 1,
 		    memory_order_relaxed);
 		sb_set_state(w->sb, SB_UPSTREAM);
+		/* after a failure elsewhere: this server has a retry */
+		if (tries > 0)
+			atomic_fetch_add_explicit(&hc_row(w->shm, row)->retries,
+			    1, memory_order_relaxed);
 		attempt(c, rt, &t, &hlen, &o);
 		atomic_store_explicit(&w->sb->hc_held, 0, memory_order_relaxed);
 		hc_release(w->shm, row);
@@ -492,6 +497,7 @@ proxy_tunnel(struct conn *c, int fd, const char *head, size_t hlen,
 		return (-1);
 	}
 	c->sent += hlen;
+	sb_add(&w->sb->tunnels, 1);
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	a.fd = c->io.fd;
@@ -667,6 +673,7 @@ receive_head(struct conn *c, struct target *t, struct up_conn *u,
 	urc = read_response(c, u, r, ulen, &why);
 	switch (urc) {
 	case UP_OK:
+		metrics_upstream_header(c->w, clock_now() - t->start);
 		break;
 	case UP_CLIENT:
 		return (client_gone(c, u, o));
@@ -826,6 +833,7 @@ attempt(struct conn *c, const struct cfg_route *rt, struct target *t,
 		}
 		st = send_request(c, rt, t, &u, reused, hlen, &r, &ulen, o);
 		if (st == STEP_EARLY) {
+			metrics_upstream_header(c->w, clock_now() - t->start);
 			passive(c, t, &r);
 			st = send_response(c, rt, t, &u, &r, ulen, 1, o);
 		}

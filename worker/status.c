@@ -13,6 +13,7 @@
 #include "shared/scoreboard.h"
 #include "shared/store.h"
 #include "worker/answer.h"
+#include "worker/metrics.h"
 #include "worker/normalize.h"
 #include "worker/route.h"
 #include "lib/clock.h"
@@ -207,11 +208,12 @@ put_backends(struct page *pg, const struct worker *w)
 			put(pg, pg->json ? "\"state\":\"%s\",\"draining\":%s,"
 			    "\"active\":%d,\"requests\":%llu,"
 			    "\"failures\":%llu,\"timeouts\":%llu,"
-			    "\"checks_failed\":%llu,\"latency_ms\":%.1f,"
+			    "\"retries\":%llu,\"checks_failed\":%llu,\"latency_ms\":%.1f,"
 			    "\"last_change_s\":%s,\"last_check_s\":%s,"
 			    "\"weight\":%d,\"backup\":%s,\"max_conns\":%d}" :
 			    " state=%s draining=%s active=%d requests=%llu "
-			    "failures=%llu timeouts=%llu checks_failed=%llu "
+			    "failures=%llu timeouts=%llu retries=%llu "
+			    "checks_failed=%llu "
 			    "latency_ms=%.1f last_change_s=%s last_check_s=%s "
 			    "weight=%d backup=%s max_conns=%d\n",
 			    hc_state_name(w->shm, worker_row(w, p, k)),
@@ -222,6 +224,7 @@ put_backends(struct page *pg, const struct worker *w)
 			    (unsigned long long)atomic_load(&r->requests),
 			    (unsigned long long)atomic_load(&r->failures),
 			    (unsigned long long)atomic_load(&r->timeouts),
+			    (unsigned long long)atomic_load(&r->retries),
 			    (unsigned long long)atomic_load(&r->checks_failed),
 			    lat, chg, chk, s->weight,
 			    s->backup ? (pg->json ? "true" : "yes") :
@@ -318,6 +321,66 @@ put_summary(struct page *pg, const struct worker *w)
 }
 
 /*
+ * The labelled counters (shared/counters.h): responses by listener and
+ * status class, refusals by rule, and the latency histograms (count, sum
+ * and the buckets, cumulative: le_0.1 counts all <= 0.1 s, as on
+ * /metrics, which shows the same).
+ */
+static void
+put_more(struct page *pg, const struct worker *w)
+{
+	static const char *const cls[CTR_NCLASS] = { "1xx", "2xx", "3xx",
+	    "4xx", "5xx" };
+	struct ctr_more_v *m;
+	uint64_t v[CTR_N], cum[HISTO_NB + 1];
+	char key[2 * CTR_LKEY + 8], le[32];
+	const char *k;
+	int i, j, first = 1;
+
+	if ((m = malloc(sizeof(*m))) == NULL)
+		return;
+	(void)ctr_totals_more(w->shm, v, m);
+	put(pg, pg->json ? "\"responses\":{" : "");
+	for (i = 0; i < CTR_LISTENERS; i++) {
+		if ((k = ctr_lst_key(w->shm, i)) == NULL)
+			continue;
+		put(pg, pg->json ? "%s%s:{" : "%sresponses: %s",
+		    first || !pg->json ? "" : ",", pg->json ?
+		    jstr(k, CTR_LKEY, key, sizeof(key)) : k);
+		for (j = 0; j < CTR_NCLASS; j++)
+			put(pg, pg->json ? "%s\"%s\":%llu" : " %s%s=%llu",
+			    j == 0 || !pg->json ? "" : ",", cls[j],
+			    (unsigned long long)m->responses[i][j]);
+		put(pg, pg->json ? "}" : "\n");
+		first = 0;
+	}
+	put(pg, pg->json ? "},\"refused_by\":{" : "refused_by:");
+	for (i = 0; i < CTR_NRULES; i++)
+		put(pg, pg->json ? "%s\"%s\":%llu" : " %s%s=%llu",
+		    i == 0 || !pg->json ? "" : ",", ctr_rules[i].name,
+		    (unsigned long long)m->refused[i]);
+	put(pg, pg->json ? "},\"histograms\":{" : "\n");
+	for (i = 0; i < CTR_NHISTO; i++) {
+		const struct histo_v *h = &m->histo[i];
+
+		histo_cumulate(h, cum);
+		put(pg, pg->json ? "%s\"%s\":{\"count\":%llu,\"sum_s\":%.6f,"
+		    "\"buckets\":{" : "%s%s: count=%llu sum_s=%.6f",
+		    i == 0 || !pg->json ? "" : ",", ctr_histos[i].name,
+		    (unsigned long long)cum[HISTO_NB], (double)h->sum_us / 1e6);
+		for (j = 0; j <= HISTO_NB; j++) {
+			(void)histo_le_text(j, le, sizeof(le));
+			put(pg, pg->json ? "%s\"%s\":%llu" : "%s le_%s=%llu",
+			    j == 0 || !pg->json ? "" : ",", le,
+			    (unsigned long long)cum[j]);
+		}
+		put(pg, pg->json ? "}}" : "\n");
+	}
+	put(pg, pg->json ? "}," : "");
+	free(m);
+}
+
+/*
  * The waiter: what it holds now, by reason, and what went through it
  * (docs: the README's "Slow clients and idle connections").
  */
@@ -398,6 +461,7 @@ build_page(const struct worker *w, int json)
 	pg.cap = STATUS_PAGE_MAX - STATUS_RESERVE;
 	pg.json = json;
 	put_summary(&pg, w);
+	put_more(&pg, w);
 	put_waiter(&pg, w);
 	put_cache(&pg, w);
 	/* backends first: they matter more than a long worker list */
@@ -591,6 +655,9 @@ status_request(struct conn *c)
 		query++;	/* the '?' */
 		qlen--;
 	}
+	if (plen == strlen(METRICS_PATH) &&
+	    memcmp(path, METRICS_PATH, plen) == 0)
+		return (metrics_request(c, closing));
 	if (plen != strlen(base) || memcmp(path, base, plen) != 0) {
 		if ((act = action_of(base, path, plen)) == 0)
 			return (answer_error(c, 404, closing,

@@ -78,7 +78,7 @@ expect_match "$(grep ' state=writing ' <<<"$p")" \
     "the third writes this page: client, seconds, request line"
 la=$(grep -a "^app/127\.0\.0\.1:$A " <<<"$p")
 lb=$(grep -a "^app/127\.0\.0\.1:$B " <<<"$p")
-expect_match "$la" "^app/127\\.0\\.0\\.1:$A address=127\\.0\\.0\\.1:$A "'state=up draining=no active=0 requests=0 failures=0 timeouts=0 checks_failed=0 latency_ms=[0-9.]+ last_change_s=[0-9]+ last_check_s=([0-9]+|-) weight=1 backup=no max_conns=0$' \
+expect_match "$la" "^app/127\\.0\\.0\\.1:$A address=127\\.0\\.0\\.1:$A "'state=up draining=no active=0 requests=0 failures=0 timeouts=0 retries=0 checks_failed=0 latency_ms=[0-9.]+ last_change_s=[0-9]+ last_check_s=([0-9]+|-) weight=1 backup=no max_conns=0$' \
     "backend a: up, every field"
 expect_match "$lb" ' state=up .* weight=2 backup=no max_conns=7$' \
     "backend b: up, weight 2, max_conns 7"

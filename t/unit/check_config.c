@@ -1833,6 +1833,9 @@ static const struct bad_case {
 	  4, "status.path: spaces, \"?\", \"#\" and control characters" },
 	{ SHEAD " path = \"/a b\"; };\n",
 	  4, "status.path: spaces" },
+	{ SHEAD " path = \"/metrics\"; };\n",
+	  4, "status.path: \"/metrics\" is where the status listener serves "
+	  "Prometheus metrics" },
 	{ SHEAD " allow = [ \"10.0.0.0/33\" ]; };\n",
 	  4, "status.allow[0]: bad address range \"10.0.0.0/33\"" },
 	{ SHEAD " deny = \"10.0.0.1\"; };\n",
