@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "shared/counters.h"
 #include "shared/health.h"
+#include "shared/rate.h"
 #include "shared/scoreboard.h"
 #include "shared/store.h"
 #include "worker/answer.h"
@@ -294,6 +295,41 @@ put_workers(struct page *pg, const struct worker *w)
 	put_frame(pg, pg->json ? "]," : "");
 }
 
+void
+status_config_path(const struct cfg *cfg, char *dst, size_t cap)
+{
+	const char *slash = strrchr(cfg->file, '/');
+
+	if (cfg->file[0] == '/' || cfg->dir == NULL)
+		(void)snprintf(dst, cap, "%s", cfg->file);
+	else
+		(void)snprintf(dst, cap, "%s/%s", cfg->dir,
+		    slash != NULL ? slash + 1 : cfg->file);
+}
+
+/*
+ * Requests a second over 1, 5 and 15 minutes (shared/rate.h) and the
+ * configuration file: a line each on the text page, after the one that
+ * ends with the generation.
+ */
+static void
+put_rates(struct page *pg, const struct worker *w)
+{
+	const struct rate_area *r = &w->shm->hdr->rate;
+	char path[4096], j1[4200];
+
+	status_config_path(w->cfg, path, sizeof(path));
+	put(pg, pg->json ? "\"rps_1m\":%.2f,\"rps_5m\":%.2f,"
+	    "\"rps_15m\":%.2f," : "rps_1m=%.2f rps_5m=%.2f rps_15m=%.2f\n",
+	    rate_per_s(r, 60), rate_per_s(r, 300), rate_per_s(r, 900));
+	if (pg->json)
+		put(pg, "\"config\":%s,", jstr(path, sizeof(path), j1,
+		    sizeof(j1)));
+	else
+		put(pg, "config=%s\n", sb_text(path, sizeof(path), j1,
+		    sizeof(j1)));
+}
+
 /*
  * The summary: who is running, and every counter of the table for the
  * whole service, retired workers included, so totals survive reloads.
@@ -312,6 +348,7 @@ put_summary(struct page *pg, const struct worker *w)
 	    "porter %s\nmaster_pid=%ld uptime_s=%ld generation=%u\n",
 	    PACKAGE_VERSION, (long)getppid(), up,
 	    (unsigned)atomic_load(&shm->hdr->generation));
+	put_rates(pg, w);
 	put(pg, pg->json ? "\"totals\":{" : "totals:");
 	put_counters(pg, v, 0, 1);
 	put(pg, pg->json ? "}," : "\n");

@@ -17,4 +17,7 @@
  */
 int	status_request(struct conn *);
 
+/* The configuration file, as an absolute path, into dst[cap]. */
+void		 status_config_path(const struct cfg *, char *dst, size_t cap);
+
 #endif
