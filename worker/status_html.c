@@ -73,7 +73,7 @@ static const char page_css[] =
     ".n{text-align:right}\n"
     ".mono,.req{font-family:ui-monospace,\"SFMono-Regular\",Menlo,Consolas,"
     "monospace;font-size:.92em}\n"
-    ".req{white-space:normal;word-break:break-all;min-width:16em}\n"
+    ".req{white-space:normal;overflow-wrap:anywhere;min-width:16em}\n"
     ".st-up{color:var(--up);font-weight:600}\n"
     ".st-down{color:var(--down);font-weight:600}\n"
     ".st-draining{color:var(--drain);font-weight:600}\n"
