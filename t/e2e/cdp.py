@@ -22,7 +22,7 @@ ended by a NUL byte, so no WebSocket and no port are needed. One page
     dom:FILE          write the DOM (document.documentElement.outerHTML)
     shot:FILE         write a PNG of the whole page (--size wide)
 
-Each step that waits gives up after --timeout seconds (default 15). On
+Each step that waits gives up after --timeout seconds (default 30). On
 any failure: a line on stderr saying which step and why, and exit 1;
 otherwise exit 0. Chromium is always stopped at the end (its stderr goes
 to --log, default /dev/null). The page's console messages, the browser's
@@ -241,7 +241,7 @@ def main():
     ap.add_argument("--profile", required=True)
     ap.add_argument("--chromium", default="chromium")
     ap.add_argument("--size", default="1400x1000")
-    ap.add_argument("--timeout", type=float, default=15.0)
+    ap.add_argument("--timeout", type=float, default=30.0)
     ap.add_argument("--log")
     ap.add_argument("steps", nargs="+")
     args = ap.parse_args()

@@ -83,7 +83,15 @@ expect_eq "$(first_line "$h" | cut -d' ' -f2) $(hval Content-Type "$h")" \
     "200 text/html; charset=utf-8" "HEAD with a browser's Accept: 200 text/html"
 
 # ---- the HTML answer --------------------------------------------------------
-h=$(cu -D - -o "$T/p.html" -H "Accept: $ACCEPT_BROWSER" "$SU")
+# a page where the worker that served the last one has seen its client go
+html_ready() {
+	cu -D "$T/p.head" -o "$T/p.html" -H "Accept: $ACCEPT_BROWSER" "$SU" &&
+	    html_check "$T/p.html" && [ "$(hq "$T/p.html.json" \
+	    '[r["class"] for r in d["tables"]["workers"]["rows"]].count("idle")')" = 2 ]
+}
+expect_true "htmlcheck.py runs (html5lib is installed); a page with 2 workers idle" \
+    wait_until 5 html_ready
+h=$(cat "$T/p.head")
 csp=$(hval Content-Security-Policy "$h")
 diag "CSP: $csp"
 expect_eq "$(hval Cache-Control "$h")" no-store "HTML: Cache-Control: no-store"
@@ -95,7 +103,6 @@ expect_eq "$(tr ';' '\n' <<<"$csp" | sed 's/^ *//' | sort | tr '\n' '|')" \
     "CSP: nothing by default, style and script by the nonce, fetches and forms to itself, no framing"
 h2=$(cu -D - -o /dev/null "$SU?format=html")
 expect_ne "$(hval Content-Security-Policy "$h2")" "$csp" "each page has a nonce of its own"
-expect_true "htmlcheck.py ran (html5lib is installed)" html_check "$T/p.html"
 J=$T/p.html.json
 expect_eq "$(hq "$J" 'd["errors"]')" "[]" "HTML5: no parse error"
 expect_eq "$(hq "$J" 'd["doctype"]')" "html" "<!DOCTYPE html>"
@@ -139,11 +146,11 @@ expect_eq "$(hq "$T/c.html.json" '[d["values"][k] for k in ("cache.hit_ratio", "
 expect_eq "$(hq "$T/c.html.json" 'd["values"]["cache.size"]')" "64.0 MiB" "cache: its size"
 
 # ---- a request line that is HTML ------------------------------------------
-evil='/slow?s=3&q=<script>alert("x")</script>&a='"'"'b'"'"'&c=</td></tr><b>'
+evil='/slow?s=6&q=<script>alert("x")</script>&a='"'"'b'"'"'&c=</td></tr><b>'
 cu -g -o /dev/null "$U$evil" &
 track $!
-slow_seen() { cu "$SU" | grep -qF "request=GET /slow?s=3&q=<script>"; }
-expect_true "the request with HTML in it is in flight" wait_until 3 slow_seen
+slow_seen() { cu "$SU" | grep -qF "request=GET /slow?s=6&q=<script>"; }
+expect_true "the request with HTML in it is in flight" wait_until 5 slow_seen
 cu -o "$T/e.html" -H "Accept: $ACCEPT_BROWSER" "$SU"
 html_check "$T/e.html"
 expect_eq "$(hq "$T/e.html.json" '[r["cells"]["request"] for r in d["tables"]["workers"]["rows"] if r["class"] == "upstream"]')" \
