@@ -29,6 +29,7 @@
 #include "master/waiter_ctl.h"
 #include "shared/counters.h"
 #include "shared/health.h"
+#include "shared/rate.h"
 #include "shared/scoreboard.h"
 #include "shared/shm.h"
 #include "shared/store.h"
@@ -418,6 +419,19 @@ on_reopen(struct master *m)
 	}
 }
 
+/* The status page's requests a second: the total, once a second. */
+static void
+rate_tick(struct master *m)
+{
+	int64_t sec = clock_now_ms() / 1000;
+	uint64_t v[CTR_N];
+
+	if (!rate_due(&m->shm.hdr->rate, sec))
+		return;
+	(void)ctr_totals(&m->shm, v);
+	rate_sample(&m->shm.hdr->rate, sec, v[CTR_ID(requests)]);
+}
+
 /*
  * Once a turn of the loop, after any signal: the checker's restart, the
  * graceful stop's progress, the pool's size once a second. 1 when the
@@ -430,6 +444,7 @@ master_tick(struct master *m, double *last_tick)
 
 	checker_ctl_tick(m, now);
 	waiter_ctl_tick(m, now);
+	rate_tick(m);
 	if (m->quitting) {
 		pool_reap(m);
 		/* the waiter hands back its last connections first */

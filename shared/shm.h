@@ -16,11 +16,12 @@
 #include <stdint.h>
 
 #include "shared/parking.h"
+#include "shared/rate.h"
 
 struct store_params;
 
 #define SHM_MAGIC	0x726574726f70ULL	/* "porter" */
-#define SHM_LAYOUT	6
+#define SHM_LAYOUT	7
 
 struct shm_header {
 	uint64_t		magic;
@@ -49,6 +50,8 @@ struct shm_header {
 						   the status page's uptime */
 	struct shm_waiter	waiter;		/* the waiter's settings and
 						   figures (parking.h) */
+	struct rate_area	rate;		/* requests a second (rate.h):
+						   the master samples */
 };
 
 /* Per-pool state every worker shares. */

@@ -10,6 +10,7 @@
 #include "lib/log.h"
 #include "shared/counters.h"
 #include "shared/health.h"
+#include "shared/rate.h"
 #include "shared/scoreboard.h"
 #include "shared/store.h"
 #include "worker/answer.h"
@@ -19,6 +20,7 @@
 #include "lib/clock.h"
 #include "lib/handoff.h"
 #include "worker/status.h"
+#include "worker/status_html.h"
 
 /*
  * The page is built whole, then sent with its length. Its room is fixed,
@@ -34,6 +36,8 @@
 /* Never cached; text/plain that quotes clients is never taken as HTML. */
 #define STATUS_EXTRA	"Cache-Control: no-store\r\n" \
 			"X-Content-Type-Options: nosniff\r\n"
+/* The page's form follows Accept (status_html_accept). */
+#define STATUS_VARY	"Vary: Accept\r\n"
 /* A decoded ?server= value: "pool/address" */
 #define STATUS_NAME_MAX		512
 
@@ -52,6 +56,15 @@ static const char *const state_names[] = {
 	"dead", "starting", "idle", "reading", "upstream", "writing",
 	"keepalive", "tunnel", "graceful"
 };
+
+const char *
+status_state_name(int st)
+{
+	if (st < 0 ||
+	    (size_t)st >= sizeof(state_names) / sizeof(state_names[0]))
+		return (NULL);
+	return (state_names[st]);
+}
 
 /* Append, or leave the page as it was and mark it full. */
 static void __attribute__((format(printf, 2, 3)))
@@ -297,6 +310,41 @@ put_workers(struct page *pg, const struct worker *w)
 	put_frame(pg, pg->json ? "]," : "");
 }
 
+void
+status_config_path(const struct cfg *cfg, char *dst, size_t cap)
+{
+	const char *slash = strrchr(cfg->file, '/');
+
+	if (cfg->file[0] == '/' || cfg->dir == NULL)
+		(void)snprintf(dst, cap, "%s", cfg->file);
+	else
+		(void)snprintf(dst, cap, "%s/%s", cfg->dir,
+		    slash != NULL ? slash + 1 : cfg->file);
+}
+
+/*
+ * Requests a second over 1, 5 and 15 minutes (shared/rate.h) and the
+ * configuration file: a line each on the text page, after the one that
+ * ends with the generation.
+ */
+static void
+put_rates(struct page *pg, const struct worker *w)
+{
+	const struct rate_area *r = &w->shm->hdr->rate;
+	char path[4096], j1[4200];
+
+	status_config_path(w->cfg, path, sizeof(path));
+	put(pg, pg->json ? "\"rps_1m\":%.2f,\"rps_5m\":%.2f,"
+	    "\"rps_15m\":%.2f," : "rps_1m=%.2f rps_5m=%.2f rps_15m=%.2f\n",
+	    rate_per_s(r, 60), rate_per_s(r, 300), rate_per_s(r, 900));
+	if (pg->json)
+		put(pg, "\"config\":%s,", jstr(path, sizeof(path), j1,
+		    sizeof(j1)));
+	else
+		put(pg, "config=%s\n", sb_text(path, sizeof(path), j1,
+		    sizeof(j1)));
+}
+
 /*
  * The summary: who is running, and every counter of the table for the
  * whole service, retired workers included, so totals survive reloads.
@@ -315,6 +363,7 @@ put_summary(struct page *pg, const struct worker *w)
 	    "porter %s\nmaster_pid=%ld uptime_s=%ld generation=%u\n",
 	    PACKAGE_VERSION, (long)getppid(), up,
 	    (unsigned)atomic_load(&shm->hdr->generation));
+	put_rates(pg, w);
 	put(pg, pg->json ? "\"totals\":{" : "totals:");
 	put_counters(pg, v, 0, 1);
 	put(pg, pg->json ? "}," : "\n");
@@ -546,6 +595,31 @@ send_text(struct conn *c, int status, int closing, const char *why,
 	return (answer_send(c, &r));
 }
 
+/*
+ * The answer to a drain or undrain that a browser sent from the HTML
+ * page's form (its Accept prefers HTML): 303 back to the page, which
+ * then shows the new state; the text says what was done all the same.
+ */
+static int
+send_back(struct conn *c, int closing, const char *why, const char *text)
+{
+	char extra[sizeof(STATUS_EXTRA) + 600];
+	struct respond r;
+
+	(void)snprintf(extra, sizeof(extra), "%sLocation: %s\r\n",
+	    STATUS_EXTRA, c->lst->status_path);
+	memset(&r, 0, sizeof(r));
+	r.status = 303;
+	r.keepalive = c->keepalive && !closing;
+	r.body = text;
+	r.blen = strlen(text);
+	r.ctype = "text/plain; charset=utf-8";
+	r.extra = extra;
+	c->status = 303;
+	c->why = why;
+	return (answer_send(c, &r));
+}
+
 /* POST PATH/drain?server=POOL/ADDRESS (or undrain). */
 static int
 drain_action(struct conn *c, int on, const char *q, size_t qlen,
@@ -573,6 +647,9 @@ drain_action(struct conn *c, int on, const char *q, size_t qlen,
 		    (int)(srv - p->servers)), on);
 		(void)snprintf(text, sizeof(text), "%s%s\n",
 		    on ? "draining " : "no longer draining ", name);
+		if (status_html_accept(c->buf, &c->req.h) == STATUS_HTML)
+			return (send_back(c, closing, on ? "status: drain" :
+			    "status: undrain", text));
 		return (send_text(c, 200, closing, on ?
 		    "status: drain" : "status: undrain", text));
 	}
@@ -641,7 +718,9 @@ status_request(struct conn *c)
 	const struct http_req *q = &c->req;
 	const char *base = c->lst->status_path, *host, *path, *query, *v;
 	size_t hostlen, pathlen, plen, qlen, vlen;
-	int closing = http_req_body(q) != HTTP_BODY_NONE, act, json = 0;
+	int closing = http_req_body(q) != HTTP_BODY_NONE, act;
+	enum status_fmt fmt;
+	char extra[1024];
 	struct respond r;
 
 	if (route_split(c->buf + q->target.off, q->target.len,
@@ -675,10 +754,13 @@ status_request(struct conn *c)
 	if (q->meth != HTTP_M_GET && q->meth != HTTP_M_HEAD)
 		return (answer_error_with(c, 405, closing,
 		    "status: the page is GET or HEAD", "Allow: GET, HEAD\r\n"));
-	if (query_param(query, qlen, "json", &vlen) != NULL ||
-	    ((v = query_param(query, qlen, "format", &vlen)) != NULL &&
-	    vlen == 4 && memcmp(v, "json", 4) == 0))
-		json = 1;
+	fmt = status_html_accept(c->buf, &q->h);
+	if (query_param(query, qlen, "json", &vlen) != NULL)
+		fmt = STATUS_JSON;
+	else if ((v = query_param(query, qlen, "format", &vlen)) != NULL)
+		fmt = vlen == 4 && memcmp(v, "json", 4) == 0 ? STATUS_JSON :
+		    vlen == 4 && memcmp(v, "html", 4) == 0 ? STATUS_HTML :
+		    STATUS_TEXT;
 
 	/* the page shows this worker writing it (or finishing, if so) */
 	if (sb_get_state(c->w->sb) != SB_GRACEFUL)
@@ -686,11 +768,26 @@ status_request(struct conn *c)
 	memset(&r, 0, sizeof(r));
 	r.status = 200;
 	r.keepalive = c->keepalive && !closing;
-	if ((r.blen = build_page(c->w, json)) == 0)
+	if (page_buf == NULL && (page_buf = malloc(STATUS_PAGE_MAX)) == NULL)
 		return (answer_error(c, 500, 1, "status: out of memory"));
+	if (fmt == STATUS_HTML) {
+		(void)snprintf(extra, sizeof(extra), "%s%s", STATUS_EXTRA,
+		    STATUS_VARY);
+		r.blen = status_html_page(c->w, base, page_buf,
+		    STATUS_PAGE_MAX, extra + strlen(extra),
+		    sizeof(extra) - strlen(extra));
+		r.ctype = "text/html; charset=utf-8";
+	} else {
+		r.blen = build_page(c->w, fmt == STATUS_JSON);
+		r.ctype = fmt == STATUS_JSON ? "application/json" :
+		    "text/plain; charset=utf-8";
+		(void)snprintf(extra, sizeof(extra), "%s%s", STATUS_EXTRA,
+		    STATUS_VARY);
+	}
+	if (r.blen == 0)
+		return (answer_error(c, 500, 1, "status: no page"));
 	r.body = page_buf;
-	r.ctype = json ? "application/json" : "text/plain; charset=utf-8";
-	r.extra = STATUS_EXTRA;
+	r.extra = extra;
 	c->status = 200;
 	c->why = "status page";
 	return (answer_send(c, &r));
