@@ -18,6 +18,7 @@
 #include "lib/addr.h"
 #include "lib/resolve.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "shared/scoreboard.h"
 #include "worker/answer.h"
 #include "worker/forward.h"
@@ -38,11 +39,15 @@ forbid(struct conn *c, int status, const char *rule)
 {
 	char detail[600];
 
+	int rc;
+
 	sb_add(&c->w->sb->refused, 1);
 	(void)snprintf(detail, sizeof(detail),
 	    "porter refused this request: %s.", rule);
-	return (answer_error_page(c, status,
-	    http_req_body(&c->req) != HTTP_BODY_NONE, rule, NULL, detail));
+	rc = answer_error_page(c, status,
+	    http_req_body(&c->req) != HTTP_BODY_NONE, rule, NULL, detail);
+	c->rule = c->why;	/* the rule, for the access log */
+	return (rc);
 }
 
 /* 407 unless the client sent credentials of a user in auth_file. */
@@ -59,8 +64,10 @@ authenticate(struct conn *c)
 			continue;
 		sent = 1;
 		if (pauth_check(f, c->buf + h->hdr[i].value.off,
-		    h->hdr[i].value.len, user, sizeof(user)) == 1)
+		    h->hdr[i].value.len, user, sizeof(user)) == 1) {
+			(void)str_copy(c->user, sizeof(c->user), user);
 			return (0);
+		}
 	}
 	/* the client and that it failed: never what it sent */
 	if (sent)
@@ -68,6 +75,7 @@ authenticate(struct conn *c)
 	(void)snprintf(extra, sizeof(extra),
 	    "Proxy-Authenticate: Basic realm=\"%s\"\r\n", f->auth_realm);
 	sb_add(&c->w->sb->refused, 1);
+	c->rule = "auth_file";
 	return (answer_error_page(c, 407, http_req_body(&c->req) !=
 	    HTTP_BODY_NONE, "proxy authentication required", extra, NULL) ==
 	    -1 ? -1 : 1);
@@ -250,6 +258,8 @@ forward_request(struct conn *c)
 		/* a max_tunnels place: the slot shows tunnel from here */
 		if (!limit_tunnel_admit(c, &st))
 			return (st);
+		double t0 = clock_now();
+
 		if ((fd = upstream_connect(&to, 0, w->cfg->timeouts.connect,
 		    &i, tried, sizeof(tried))) == -1) {
 			why = addr_connect_why(errno);
@@ -258,6 +268,7 @@ forward_request(struct conn *c)
 			    tried);
 			return (answer_error(c, 502, 1, why));
 		}
+		c->up_connect = clock_now() - t0;
 		return (tunnel(c, fd, parent, w->fwd_name));
 	}
 	c->to_parent = parent;
