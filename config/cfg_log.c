@@ -165,14 +165,10 @@ syslog_server(struct ctx *x, const config_setting_t *at, const char *path,
 	if (strchr(text, ':') == NULL || (text[0] == '[' && text[n - 1] == ']'))
 		(void)snprintf(text + n, sizeof(text) - n, ":%d",
 		    LOG_SYSLOG_PORT);
-	if (cfg_parse_addr(text, 1, &a, aerr, sizeof(aerr)) == -1 ||
-	    a.sa.ss_family == 0)
+	if (cfg_parse_addr(text, 1, &a, aerr, sizeof(aerr)) == -1)
 		return (cfg_bad(x, at, "%s: syslog server \"%.*s\": %s "
 		    "(unix:PATH, or a numeric IP[:PORT] for UDP)", path, (int)n,
-		    v, a.sa.ss_family == 0 ? "no address" : aerr));
-	if (a.port == 0)
-		return (cfg_bad(x, at, "%s: syslog server \"%.*s\": port 0",
-		    path, (int)n, v));
+		    v, aerr));
 	d->sa = a.sa;
 	d->salen = a.salen;
 	return (0);
@@ -197,11 +193,8 @@ parse_syslog(struct ctx *x, const config_setting_t *at, const char *path,
 	(void)snprintf(d->tag, sizeof(d->tag), "porter");
 	if (syslog_server(x, at, path, "unix:/dev/log", 13, d) == -1)
 		return (-1);
-	if (*p == ':')
+	if (*p == ':')	/* else "syslog" alone: parse_dest checked */
 		p++;
-	else if (*p != '\0')
-		return (cfg_bad(x, at, "%s: \"%s\": write syslog:KEY=VALUE,...",
-		    path, spec));
 	while (*p != '\0') {
 		key = p;
 		end = strchr(p, ',');
@@ -214,7 +207,11 @@ parse_syslog(struct ctx *x, const config_setting_t *at, const char *path,
 		kl = (size_t)(val - key);
 		val++;
 		vl = (size_t)(end - val);
-		p = *end == ',' ? end + 1 : end;
+		/* a comma is followed by another parameter */
+		p = *end == ',' && end[1] != '\0' ? end + 1 : end;
+		if (*end == ',' && end[1] == '\0')
+			return (cfg_bad(x, at, "%s: a comma at the end of "
+			    "\"%s\"", path, spec));
 		if (kl == 6 && memcmp(key, "server", 6) == 0) {
 			bit = 1;
 			if (syslog_server(x, at, path, val, vl, d) == -1)
