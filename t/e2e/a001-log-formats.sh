@@ -58,7 +58,7 @@ check_load() {	# PORT FILE NAME REGEX
 
 D='[0-9]'
 TL="\\[$D$D/[A-Z][a-z][a-z]/$D{4}:$D$D:$D$D:$D$D [+-]$D{4}\\]"
-ISO="$D{4}-$D$D-$D${D}T$D$D:$D$D:$D$D[+-]$D$D:$D$D"
+ISO="$D{4}-$D$D-$D${D}T$D$D:$D$D:$D$D""[+-]$D$D:$D$D"
 RQ='"GET /load\?i=[0-9]+ HTTP/1\.1"'
 check_load "$P1" "$T/porter.log" porter \
     "$D{4}/$D$D/$D$D $D$D:$D$D:$D$D 127\\.0\\.0\\.1 $RQ 200 [0-9]+ 127\\.0\\.0\\.1:$B [0-9]+\\.$D{3}"

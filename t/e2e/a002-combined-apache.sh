@@ -79,7 +79,7 @@ for r in "${REQS[@]}"; do
 	i=$((i + 1))
 done
 nlines() { if [ -f "$1" ]; then wc -l <"$1" | tr -d ' '; else echo 0; fi; }
-both_logged() { [ "$(nlines "$T/porter.log")" -ge $i ] && [ "$(nlines "$T/apache.log")" -ge $i ]; }
+both_logged() { [ "$(nlines "$T/porter.log")" -ge "$i" ] && [ "$(nlines "$T/apache.log")" -ge "$i" ]; }
 wait_until 5 both_logged
 expect_eq "$(nlines "$T/porter.log") $(nlines "$T/apache.log")" "$i $i" "a line per request in each log"
 

@@ -112,7 +112,6 @@ check_page() {	# DESC CODE CURL-ARGS...: the id in the header, on the page, in t
 	expect_match "$hid" "$HEX" "$desc: X-Request-Id in porter's answer"
 	expect_eq "$pid" "$hid" "$desc: the same id on porter's page"
 	expect_eq "$(logf request_id $n)" "$hid" "$desc: the same id in the log"
-	LASTID=$hid
 }
 check_page "refused by a rule" 403 "http://127.0.0.1:$P/deny/x"
 expect_eq "$(logf rule $n)" 'deny_paths "^/deny/x"' "refused by a rule: the log names the rule"

@@ -61,7 +61,7 @@ expect_match "$(last "$T/global.log" 1)" '^[0-9/]+ [0-9:]+ 127\.0\.0\.1 "GET /pl
 cu -o /dev/null "http://127.0.0.1:$P/off/x"
 C="h=Cache-Control:max-age%3D60"
 # until the cache answers (a first miss may only count the URL)
-for i in 1 2 3 4; do
+for _ in 1 2 3 4; do
 	cu -o /dev/null "http://127.0.0.1:$P/cache/x?$C"
 	grep -q '^hit ' "$T/route.log" 2>/dev/null && break
 	sleep 0.1
