@@ -38,6 +38,15 @@ puts_(struct lb *b, const char *s)
 
 static const char hex[] = "0123456789abcdef";
 
+/*
+ * Bytes that are not copied as they are, in text (escaped) or JSON
+ * (escaped, or checked for UTF-8): outside 0x20-0x7e, '"', '\\'. One
+ * table lookup a byte on the common path.
+ */
+static const unsigned char special[256] = {
+	[0 ... 0x1f] = 1, ['"'] = 1, ['\\'] = 1, [0x7f ... 0xff] = 1,
+};
+
 /* "\xhh", or "\u00hh" in JSON. */
 static void
 put_hex(struct lb *b, unsigned char c, int json)
@@ -68,11 +77,8 @@ esc_text(struct lb *b, const char *s, size_t n)
 	while (i < n) {
 		unsigned char c;
 
-		for (run = i; run < n; run++) {
-			c = (unsigned char)s[run];
-			if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-				break;
-		}
+		for (run = i; run < n && !special[(unsigned char)s[run]]; run++)
+			;
 		put(b, s + i, run - i);
 		if ((i = run) == n)
 			break;
@@ -155,8 +161,7 @@ esc_json(struct lb *b, const char *s, size_t n)
 	size_t i = 0, run, k;
 
 	while (i < n) {
-		for (run = i; run < n && u[run] >= 0x20 && u[run] < 0x7f &&
-		    u[run] != '"' && u[run] != '\\'; run++)
+		for (run = i; run < n && !special[u[run]]; run++)
 			;
 		put(b, s + i, run - i);
 		if ((i = run) == n)
