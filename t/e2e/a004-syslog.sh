@@ -142,6 +142,7 @@ expect_eq "$(msgs log | grep -c '"GET /after-usr1 HTTP/1.1"')" 1 "USR1: the next
 
 porter_stop
 expect_eq "$(msgs log | tail -n 1)" "30|porter_err|$MPID|stopped" "the master's last words"
+expect_no_alerts	# sanitizer reports would be in porter.out
 
 # no server at the socket: porter does not start
 cat >"$T/nosock.conf" <<EOF
