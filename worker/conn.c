@@ -299,9 +299,7 @@ refuse(struct conn *c, const struct cfg_filter *f, int status,
     const char *why)
 {
 	char allow[512], extra[560];
-	int closing = http_req_body(&c->req) != HTTP_BODY_NONE;
-
-	int rc;
+	int closing = http_req_body(&c->req) != HTTP_BODY_NONE, rc;
 
 	sb_add(&c->w->sb->refused, 1);
 	if (status != 405)

@@ -38,7 +38,6 @@ static int
 forbid(struct conn *c, int status, const char *rule)
 {
 	char detail[600];
-
 	int rc;
 
 	sb_add(&c->w->sb->refused, 1);
@@ -199,6 +198,7 @@ forward_request(struct conn *c)
 	char host[256], rule[600], url[8192], tried[256];
 	const char *why = NULL;
 	size_t urllen;
+	double t0;
 	int port, st, n, i, fd, parent;
 
 	if (f->nusers > 0 && (st = authenticate(c)) != 0)
@@ -258,8 +258,7 @@ forward_request(struct conn *c)
 		/* a max_tunnels place: the slot shows tunnel from here */
 		if (!limit_tunnel_admit(c, &st))
 			return (st);
-		double t0 = clock_now();
-
+		t0 = clock_now();
 		if ((fd = upstream_connect(&to, 0, w->cfg->timeouts.connect,
 		    &i, tried, sizeof(tried))) == -1) {
 			why = addr_connect_why(errno);
