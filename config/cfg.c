@@ -132,18 +132,8 @@ parse_top(struct ctx *x, const config_setting_t *root)
 	    v)) == NULL)
 		return (-1);
 
-	v = "stderr";
-	if (cfg_get_string(x, root, "", "error_log", &v) == -1)
-		return (-1);
-	if ((c->error_log = resolve(x, cfg_member(root, "error_log"),
-	    v)) == NULL)
-		return (-1);
-
-	v = "off";
-	if (cfg_get_string(x, root, "", "access_log", &v) == -1)
-		return (-1);
-	if (strcmp(v, "off") != 0 && (c->access_log = resolve(x,
-	    cfg_member(root, "access_log"), v)) == NULL)
+	/* error_log, access_log, access_log_format, request_id */
+	if (cfg_parse_log_top(x, root) == -1)
 		return (-1);
 
 	c->log_level = CFG_LOG_INFO;
@@ -415,6 +405,7 @@ static const char *const listener_keys[] = {
 	"block_hosts", "allow_hosts", "block_urls", "block_file",
 	"deny_private", "auth_file", "auth_realm", "parent", "parent_hosts",
 	"proxy_protocol", "proxy_protocol_from",
+	"access_log", "access_log_format", "request_id_from",
 	NULL
 };
 /* Of listener_keys, those that only one mode has. */
@@ -524,7 +515,10 @@ parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
 		return (cfg_bad(x, s, "%s.mode must be \"reverse\" or "
 		    "\"forward\", not \"%s\"", where, v));
 	if (check_mode_keys(x, g, where, l->mode) == -1 ||
-	    parse_proxy_protocol(x, g, where, l) == -1)
+	    parse_proxy_protocol(x, g, where, l) == -1 ||
+	    cfg_parse_log_here(x, g, where, x->cfg->access_to,
+	    x->cfg->access_format, &l->access_to, &l->access_format) == -1 ||
+	    cfg_parse_request_id_from(x, g, where, l) == -1)
 		return (-1);
 	switch (cfg_get_int(x, g, where, "backlog", 1, 65535, &n)) {
 	case -1:
@@ -628,6 +622,8 @@ parse_status(struct ctx *x, const config_setting_t *root)
 	memset(l, 0, sizeof(*l));
 	l->mode = CFG_MODE_STATUS;
 	l->line = config_setting_source_line(g);
+	l->access_to = c->access_to;
+	l->access_format = c->access_format;
 	l->backlog = 511;
 	if (cfg_get_addr(x, g, "status", "listen", 1, &l->addr) == -1)
 		return (-1);
@@ -699,7 +695,8 @@ static const char *const root_keys[] = {
 	"pid_file", "error_log", "access_log", "log_level", "user", "group",
 	"workers", "timeouts", "limits", "waiter", "upstream_keepalive",
 	"shutdown_timeout", "underscores_in_headers", "listeners", "pools",
-	"error_pages", "status", "cache", NULL
+	"error_pages", "status", "cache", "access_log_format", "request_id",
+	NULL
 };
 static const char *const root_later[] = { NULL };
 
@@ -799,6 +796,7 @@ cfg_free(struct cfg *c)
 		free(c->listeners[i].routes);
 		cfg_free_filter(&c->listeners[i].filter);
 		free(c->listeners[i].proxy_from);
+		free(c->listeners[i].request_id_from);
 		cfg_free_forward(&c->listeners[i].fwd);
 		free_pages(c->listeners[i].error_pages,
 		    c->listeners[i].nerror_pages);
@@ -815,6 +813,7 @@ cfg_free(struct cfg *c)
 	free(c->pid_file);
 	free(c->error_log);
 	free(c->access_log);
+	cfg_free_logs(c);
 	free(c->user);
 	free(c->group);
 	free(c);

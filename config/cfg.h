@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/log.h"
+
 #define CFG_MAX_WORKERS		4096	/* scoreboard bound for workers.max */
 #define CFG_WAITER_CONNS	16384	/* waiter.max_conns by default */
 #define CFG_MAX_WAITER_CONNS	1000000
@@ -36,6 +38,47 @@ enum cfg_hash_key {
 /* A new server's health state until checks say otherwise (initial). */
 enum cfg_initial { CFG_INITIAL_UP, CFG_INITIAL_DOWN };
 enum cfg_loglevel { CFG_LOG_ERROR, CFG_LOG_WARN, CFG_LOG_INFO, CFG_LOG_DEBUG };
+
+/*
+ * What an access line is made of (access_log_format; config/cfg_log.c
+ * compiles a format into a list of these, worker/accesslog.c writes
+ * them). The names a template writes as $name are in cfg_log.c.
+ */
+enum cfg_lf {
+	CFG_LF_TEXT,			/* literal text */
+	CFG_LF_REMOTE_ADDR, CFG_LF_REMOTE_USER, CFG_LF_TIME_LOCAL,
+	CFG_LF_TIME_ISO8601, CFG_LF_REQUEST, CFG_LF_STATUS,
+	CFG_LF_BODY_BYTES_SENT, CFG_LF_BYTES_SENT, CFG_LF_BYTES_RECEIVED,
+	CFG_LF_HTTP_REFERER, CFG_LF_HTTP_USER_AGENT, CFG_LF_REQUEST_TIME,
+	CFG_LF_UPSTREAM_ADDR, CFG_LF_UPSTREAM_STATUS,
+	CFG_LF_UPSTREAM_CONNECT_TIME, CFG_LF_UPSTREAM_HEADER_TIME,
+	CFG_LF_CACHE_STATUS, CFG_LF_REQUEST_ID, CFG_LF_RULE, CFG_LF_LISTENER,
+	CFG_LF_WORKER, CFG_LF_DETAIL,
+	/* only in the built-in formats */
+	CFG_LF_CLF_BYTES,		/* combined's %b: "-" for none */
+	CFG_LF_PORTER_TIME,		/* "2026/11/29 15:30:00" */
+	CFG_LF_PORTER_REQUEST,		/* the request line, cut at 511 */
+	CFG_LF_PORTER_DETAIL,		/* " detail", or nothing */
+	CFG_LF_COUNT
+};
+
+struct cfg_log_op {
+	uint16_t	field;		/* enum cfg_lf */
+	uint16_t	len;		/* CFG_LF_TEXT: text[off..off+len) */
+	uint32_t	off;
+};
+
+/* A compiled access_log_format. */
+struct cfg_log_format {
+	char		*name;		/* as written: "combined", a template */
+	int		 json;		/* values as JSON (strings quoted and
+					   escaped, numbers bare, none null);
+					   else as text (Apache's escaping,
+					   "-" for none) */
+	struct cfg_log_op *ops;
+	int		 nops;
+	char		*text;		/* the literal parts */
+};
 
 /* A resolved socket address and the text it came from. */
 struct cfg_addr {
@@ -206,6 +249,8 @@ struct cfg_route {
 	char		**remove_response_headers;
 	int		nremove_response_headers;
 	struct cfg_route_cache cache;
+	int		access_to;	/* cfg.logs index; -1: off */
+	int		access_format;	/* cfg.log_formats index */
 };
 
 /* A proxy-authentication user from auth_file. */
@@ -265,6 +310,11 @@ struct cfg_listener {
 					   PROXY header naming the client */
 	struct cfg_cidr	*proxy_from;	/* who may send one (required) */
 	int		nproxy_from;
+	int		access_to;	/* cfg.logs index; -1: off */
+	int		access_format;	/* cfg.log_formats index */
+	struct cfg_cidr	*request_id_from;	/* clients whose X-Request-Id
+					   is kept (if valid) */
+	int		nrequest_id_from;
 };
 
 struct cfg_workers {
@@ -322,8 +372,22 @@ struct cfg {
 	char		*file;		/* the path given, as given */
 	char		*dir;		/* its folder: relative paths resolve here */
 	char		*pid_file;	/* absolute, or NULL */
-	char		*error_log;	/* "stderr" or an absolute path */
-	char		*access_log;	/* NULL (off), "stderr" or an absolute path */
+	char		*error_log;	/* "stderr", an absolute path, or
+					   "syslog:..." as written */
+	char		*access_log;	/* NULL (off), "stderr", an absolute
+					   path, or "syslog:..." */
+	struct log_dest	 error_to;	/* error_log, parsed */
+	struct log_dest	*logs;		/* every access log destination in
+					   use, each once (their descriptors
+					   are opened in this order) */
+	int		 nlogs;
+	struct cfg_log_format *log_formats;	/* each format in use, once */
+	int		 nlog_formats;
+	int		 access_to;	/* the global access_log: logs index,
+					   -1 off */
+	int		 access_format;	/* access_log_format: log_formats
+					   index */
+	int		 request_id;	/* X-Request-Id on (default) */
 	int		log_level;	/* enum cfg_loglevel */
 	char		*user;		/* NULL: not set; the master uses "nobody"
 					   when started as root */

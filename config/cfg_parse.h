@@ -155,6 +155,18 @@ int	cfg_parse_cache(struct ctx *, const config_setting_t *root);
 /* A route's cache settings; listen: its listener's address text. */
 int	cfg_parse_route_cache(struct ctx *, const config_setting_t *g,
 	    const char *where, const char *listen, struct cfg_route *);
+/*
+ * Logs (cfg_log.c): error_log, access_log, access_log_format and
+ * request_id at the top level (first of all); access_log and
+ * access_log_format of a listener or route g, inheriting to and fmt
+ * from the level above; a listener's request_id_from.
+ */
+int	cfg_parse_log_top(struct ctx *, const config_setting_t *root);
+int	cfg_parse_log_here(struct ctx *, const config_setting_t *g,
+	    const char *where, int to, int fmt, int *out_to, int *out_fmt);
+int	cfg_parse_request_id_from(struct ctx *, const config_setting_t *g,
+	    const char *where, struct cfg_listener *);
+void	cfg_free_logs(struct cfg *);
 /* limits' per-client settings (g NULL: the defaults); after workers. */
 int	cfg_parse_client_limits(struct ctx *, const config_setting_t *g);
 

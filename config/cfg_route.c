@@ -371,7 +371,8 @@ static const char *const route_keys[] = {
 	"set_response_headers", "remove_response_headers",
 	"cache", "cache_default_ttl", "default_ttl", "cache_max_ttl",
 	"cache_min_uses", "cache_set_cookie", "cache_ignore_query",
-	"cache_key_headers", "cache_ignore_vary", "cache_cdn_control", NULL
+	"cache_key_headers", "cache_ignore_vary", "cache_cdn_control",
+	"access_log", "access_log_format", NULL
 };
 
 static int
@@ -464,7 +465,10 @@ cfg_parse_reverse(struct ctx *x, const config_setting_t *g, const char *where,
 	for (i = 0; i < l->nroutes; i++) {
 		cfg_mkpath_i(rw, where, "routes", i);
 		if (parse_route(x, config_setting_get_elem(list, i), rw,
-		    l->addr.text, &l->routes[i]) == -1)
+		    l->addr.text, &l->routes[i]) == -1 ||
+		    cfg_parse_log_here(x, config_setting_get_elem(list, i), rw,
+		    l->access_to, l->access_format, &l->routes[i].access_to,
+		    &l->routes[i].access_format) == -1)
 			return (-1);
 		for (j = 0; j < i; j++)
 			if (strcmp(l->routes[i].host, l->routes[j].host) == 0 &&

@@ -212,7 +212,7 @@ raise_nofile(const struct cfg *cfg)
 {
 	struct rlimit rl;
 	rlim_t want = (rlim_t)(cfg->nlisteners + cfg->upstream_keepalive +
-	    FDS_PER_WORKER);
+	    cfg->nlogs + FDS_PER_WORKER);
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= want)
 		return;
@@ -260,15 +260,17 @@ setup(struct master *m, struct addrlist *addrs)
 	struct cfg *cfg = m->cfg;
 	struct shm_sizes z;
 	struct store_params sp;
+	struct log_sinks *sinks;
 	char err[CFG_ERRLEN];
 	int inherited;
 
 	log_set_level(cfg->log_level + 1);	/* cfg levels start at error */
-	if (log_open(cfg->error_log) == -1)
+	if (log_open_dest(&cfg->error_to) == -1)
 		log_fatal("error_log %s: %s", cfg->error_log, strerror(errno));
-	if (log_access_open(cfg->access_log) == -1)
-		log_fatal("access_log %s: %s", cfg->access_log,
-		    strerror(errno));
+	if ((sinks = log_sinks_open(cfg->logs, cfg->nlogs, err,
+	    sizeof(err))) == NULL)
+		log_fatal("%s", err);
+	log_sinks_use(sinks);
 	pidfile_claim(cfg);
 	inherited = upgrade_inherited();
 	if (inherited)

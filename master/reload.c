@@ -68,6 +68,7 @@ reload_config(struct master *m)
 	struct addrlist *addrs = NULL;
 	struct cfg *nc;
 	struct privs pv;
+	struct log_sinks *sinks;
 	char err[CFG_ERRLEN];
 	uint32_t *rows = NULL;
 	int *fds;
@@ -105,16 +106,22 @@ reload_config(struct master *m)
 		log_error("reload: %s; keeping the running configuration", err);
 		goto fail;
 	}
-	if ((fds = listen_all(nc, m->lfds, m->cfg->nlisteners, err,
+	/* the new access logs must all open, or nothing changes */
+	if ((sinks = log_sinks_open(nc->logs, nc->nlogs, err,
 	    sizeof(err))) == NULL) {
 		log_error("reload: %s; keeping the running configuration", err);
 		goto fail;
 	}
-	if (log_open(nc->error_log) == -1)
+	if ((fds = listen_all(nc, m->lfds, m->cfg->nlisteners, err,
+	    sizeof(err))) == NULL) {
+		log_error("reload: %s; keeping the running configuration", err);
+		log_sinks_free(sinks);
+		goto fail;
+	}
+	if (log_open_dest(&nc->error_to) == -1)
 		log_warn("reload: error_log %s (still logging to the old one)",
 		    nc->error_log);
-	if (log_access_open(nc->access_log) == -1)
-		log_warn("reload: access_log %s", nc->access_log);
+	log_sinks_use(sinks);
 	log_set_level(nc->log_level + 1);
 
 	close_unused(m->lfds, m->cfg->nlisteners, fds, nc->nlisteners);

@@ -28,14 +28,18 @@ error_page(const struct conn *c, int status)
 int
 answer_send(struct conn *c, struct respond *r)
 {
+	size_t head = 0;
 	long n;
 
 	r->http10_ka = r->keepalive && c->req.h.version == 10;
 	r->head = c->req.meth == HTTP_M_HEAD;
-	n = respond_send(&c->io, r, clock_now() + c->w->cfg->timeouts.client_body);
+	r->request_id = c->request_id;
+	n = respond_send(&c->io, r, clock_now() + c->w->cfg->timeouts.client_body,
+	    &head);
 	if (n < 0)
 		return (-1);
 	c->sent += (uint64_t)n;
+	c->head_sent += head;
 	sb_add(&c->w->sb->bytes_out, (uint64_t)n);
 	return (r->keepalive ? 0 : -1);
 }

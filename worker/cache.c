@@ -142,6 +142,29 @@ build_key(struct conn *c, const struct cfg_route *rt, const char *path,
 	return ((uint32_t)cp_key_build(out, cap, &k));
 }
 
+/*
+ * For the access log's $cache_status: "hit", or the fwd= of the
+ * Cache-Status being sent ("miss", "stale", "request", ...).
+ */
+static void
+log_word(struct conn *c, const char *p, size_t n)
+{
+	const char *s = memmem(p, n, "porter; ", 8), *e;
+	size_t k;
+
+	if (s == NULL)
+		return;
+	s += 8;
+	if ((size_t)(p + n - s) > 4 && memcmp(s, "fwd=", 4) == 0)
+		s += 4;
+	for (e = s; e < p + n && *e != ';' && *e != '\r'; e++)
+		;
+	k = (size_t)(e - s) < sizeof(c->cache_status) - 1 ? (size_t)(e - s) :
+	    sizeof(c->cache_status) - 1;
+	memcpy(c->cache_status, s, k);
+	c->cache_status[k] = '\0';
+}
+
 /* "Cache-Status: porter; ...\r\n" (and Age) for the client's response. */
 static void
 say(struct conn *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -160,6 +183,7 @@ say(struct conn *c, const char *fmt, ...)
 		n = 0;
 	c->resp_extra = cw->resp_extra;
 	c->resp_extra_len = (size_t)n;
+	log_word(c, cw->resp_extra, (size_t)n);
 }
 
 /* The stored head of ref into cw->head, parsed into cw->sr: 0 or -1. */
@@ -278,6 +302,7 @@ serve_complete(struct conn *c, const struct cfg_route *rt,
 	hlen = rewrite_cached(c, rt, sr, hb, &as, ka);
 	if (hlen == 0)
 		return (answer_error(c, 500, 0, "stored head too large"));
+	c->head_sent = hlen;
 	sb_set_state(w->sb, SB_WRITING);
 	if (send_stored(c, ref, w->obuf, hlen, start, body ?
 	    (uint64_t)as.length : 0, &sent) == -1) {
@@ -380,6 +405,7 @@ serve_stream(struct conn *c, struct cache_req *cr, struct store_ref ref)
 	hlen = rewrite_cached(c, cr->rt, &cw->sr, cw->head, &as, ka);
 	if (hlen == 0)
 		return (answer_error(c, 500, 0, "stored head too large"));
+	c->head_sent = hlen;
 	sb_set_state(w->sb, SB_WRITING);
 	deadline = store_now_ms() + (int64_t)((w->cfg->timeouts.upstream +
 	    1) * 1000);

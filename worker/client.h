@@ -14,6 +14,7 @@
 #include "config/cfg.h"
 #include "worker/http_parse.h"
 #include "worker/io.h"
+#include "worker/reqid.h"
 #include "worker/state.h"
 
 struct cache_req;
@@ -70,6 +71,24 @@ struct conn {
 	const char			*backend;	/* address text, or NULL */
 	const char			*why;		/* why porter answered itself */
 	char				 why_buf[600];	/* its text, if not static */
+	/* ... and for the access log's other fields (worker/accesslog.c) */
+	int				 parsed;	/* the head parsed: req's
+							   spans are good */
+	const struct cfg_route		*route;		/* the route it took */
+	uint64_t			 head_sent;	/* of sent: the head's */
+	uint64_t			 received;	/* from the client: head,
+							   body passed on, a
+							   tunnel's bytes up */
+	int				 up_status;	/* the backend's; 0 none */
+	double				 up_connect;	/* s to connect (0:
+							   reused); < 0 none */
+	double				 up_header;	/* s to its response head */
+	const char			*rule;		/* the rule that refused it */
+	char				 cache_status[16];	/* "hit", "miss"
+							   ...; "" none */
+	char				 user[64];	/* proxy-authenticated */
+	char				 request_id[REQID_MAX + 1];
+							/* "": none */
 };
 
 /*
@@ -82,6 +101,9 @@ client_drop_head(struct conn *c)
 {
 	if (c->head_done)
 		return;
+	/* the access log still wants the head's fields */
+	if (c->w->head_copy != NULL)
+		memcpy(c->w->head_copy, c->buf, c->req.h.head_len);
 	c->len -= c->req.h.head_len;
 	memmove(c->buf, c->buf + c->req.h.head_len, c->len);
 	c->head_done = 1;

@@ -17,6 +17,8 @@
 #include "lib/str.h"
 #include "shared/scoreboard.h"
 #include "waiter/waiter.h"
+#include "worker/accesslog.h"
+#include "worker/acl.h"
 #include "worker/answer.h"
 #include "worker/client.h"
 #include "worker/conn.h"
@@ -29,6 +31,7 @@
 #include "worker/park.h"
 #include "worker/proxy_header.h"
 #include "worker/proxy.h"
+#include "worker/reqid.h"
 #include "worker/route.h"
 #include "worker/status.h"
 
@@ -218,14 +221,59 @@ request_line(const struct conn *c, char *dst, size_t cap)
 	dst[n] = '\0';
 }
 
+/*
+ * Before a head is read: what the log says of a request starts afresh,
+ * and it gets its id (porter's answer to a head that does not parse
+ * carries one too).
+ */
 static void
-log_request(const struct conn *c, const char *line, double start)
+request_start(struct conn *c)
 {
-	if (!log_access_enabled())
+	c->status = 0;
+	c->sent = 0;
+	c->backend = NULL;
+	c->why = NULL;
+	c->parsed = 0;
+	c->route = NULL;
+	c->head_sent = 0;
+	c->received = 0;
+	c->up_status = 0;
+	c->up_connect = -1;
+	c->up_header = -1;
+	c->rule = NULL;
+	c->cache_status[0] = '\0';
+	c->user[0] = '\0';
+	c->request_id[0] = '\0';
+	if (c->w->cfg->request_id)
+		reqid_make(&c->w->reqid, c->request_id);
+}
+
+/*
+ * A client the listener trusts (request_id_from) keeps its own
+ * X-Request-Id, if it is a valid one; anyone else's is replaced.
+ */
+static void
+request_id_client(struct conn *c)
+{
+	const struct http_head *h = &c->req.h;
+	const struct cfg_listener *l = c->lst;
+	int i;
+
+	if (l->nrequest_id_from == 0 || !c->w->cfg->request_id ||
+	    !acl_match(l->request_id_from, l->nrequest_id_from,
+	    (const struct sockaddr *)&c->peer_sa))
 		return;
-	log_access("%s \"%s\" %d %llu %s %.3f%s%s", c->peer, line, c->status,
-	    (unsigned long long)c->sent, c->backend ? c->backend : "-",
-	    clock_now() - start, c->why ? " " : "", c->why ? c->why : "");
+	for (i = 0; i < h->nhdr; i++) {
+		const struct span v = h->hdr[i].value;
+
+		if (!http_span_eq(c->buf, h->hdr[i].name, "X-Request-Id"))
+			continue;
+		if (reqid_ok(c->buf + v.off, v.len)) {
+			memcpy(c->request_id, c->buf + v.off, v.len);
+			c->request_id[v.len] = '\0';
+		}
+		return;
+	}
 }
 
 static void
@@ -252,14 +300,18 @@ refuse(struct conn *c, const struct cfg_filter *f, int status,
     const char *why, enum ctr_rule rule)
 {
 	char allow[512], extra[560];
-	int closing = http_req_body(&c->req) != HTTP_BODY_NONE;
+	int closing = http_req_body(&c->req) != HTTP_BODY_NONE, rc;
 
 	metrics_refused(c->w, rule);
 	if (status != 405)
-		return (answer_error(c, status, closing, why));
-	filter_allow_header(f, allow, sizeof(allow));
-	(void)snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
-	return (answer_error_with(c, status, closing, why, extra));
+		rc = answer_error(c, status, closing, why);
+	else {
+		filter_allow_header(f, allow, sizeof(allow));
+		(void)snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
+		rc = answer_error_with(c, status, closing, why, extra);
+	}
+	c->rule = c->why;	/* the rule, for the access log */
+	return (rc);
 }
 
 /*
@@ -460,6 +512,7 @@ serve_request(struct conn *c)
 	    (!c->resumed && !limit_request_admit(c, &rc)))
 		return (rc);
 	rt = route_match(c->lst, host, hostlen, c->npath, c->npathlen);
+	c->route = rt;		/* its access log, if it has its own */
 	if (rt == NULL)
 		return (answer_error(c, 404, http_req_body(q) != HTTP_BODY_NONE,
 		    "no route"));
@@ -597,10 +650,19 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		double start;
 		int rc;
 
+		request_start(&c);
 		rc = read_head(&c, first);
+		if (rc == -1 && c.status != 0) {
+			/* porter refused a head that did not parse */
+			c.received = c.len;
+			alog_request(&c, NULL, clock_now());
+		}
 		if (rc <= 0 || rc == 2)
 			break;
 		start = clock_now();
+		c.parsed = 1;
+		c.received = c.req.h.head_len;
+		request_id_client(&c);
 		/*
 		 * Counted (and its rate taken) once, by the worker that
 		 * first read its head.
@@ -612,10 +674,6 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		w->sb->started = (int64_t)time(NULL);
 		request_line(&c, line, sizeof(line));
 		(void)str_copy(w->sb->request, sizeof(w->sb->request), line);
-		c.status = 0;
-		c.sent = 0;
-		c.backend = NULL;
-		c.why = NULL;
 		c.head_done = 0;
 		c.to_parent = 0;
 		if (c.req.h.version == 11)
@@ -639,7 +697,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		rc = serve_request(&c);
 		if (rc == 2)
 			break;	/* the waiter has it until its body is in */
-		log_request(&c, line, start);
+		alog_request(&c, line, start);
 		metrics_request_done(&c, start);
 		client_drop_head(&c);	/* if the proxy did not */
 		c.requests++;

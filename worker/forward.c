@@ -18,6 +18,7 @@
 #include "lib/addr.h"
 #include "lib/resolve.h"
 #include "lib/log.h"
+#include "lib/str.h"
 #include "shared/scoreboard.h"
 #include "worker/answer.h"
 #include "worker/forward.h"
@@ -38,12 +39,15 @@ static int
 forbid(struct conn *c, int status, const char *rule, enum ctr_rule id)
 {
 	char detail[600];
+	int rc;
 
 	metrics_refused(c->w, id);
 	(void)snprintf(detail, sizeof(detail),
 	    "porter refused this request: %s.", rule);
-	return (answer_error_page(c, status,
-	    http_req_body(&c->req) != HTTP_BODY_NONE, rule, NULL, detail));
+	rc = answer_error_page(c, status,
+	    http_req_body(&c->req) != HTTP_BODY_NONE, rule, NULL, detail);
+	c->rule = c->why;	/* the rule, for the access log */
+	return (rc);
 }
 
 /* 407 unless the client sent credentials of a user in auth_file. */
@@ -60,8 +64,10 @@ authenticate(struct conn *c)
 			continue;
 		sent = 1;
 		if (pauth_check(f, c->buf + h->hdr[i].value.off,
-		    h->hdr[i].value.len, user, sizeof(user)) == 1)
+		    h->hdr[i].value.len, user, sizeof(user)) == 1) {
+			(void)str_copy(c->user, sizeof(c->user), user);
 			return (0);
+		}
 	}
 	/* the client and that it failed: never what it sent */
 	if (sent)
@@ -69,6 +75,7 @@ authenticate(struct conn *c)
 	(void)snprintf(extra, sizeof(extra),
 	    "Proxy-Authenticate: Basic realm=\"%s\"\r\n", f->auth_realm);
 	metrics_refused(c->w, CTR_RULE(auth));
+	c->rule = "auth_file";
 	return (answer_error_page(c, 407, http_req_body(&c->req) !=
 	    HTTP_BODY_NONE, "proxy authentication required", extra, NULL) ==
 	    -1 ? -1 : 1);
@@ -192,6 +199,7 @@ forward_request(struct conn *c)
 	char host[256], rule[600], url[8192], tried[256];
 	const char *why = NULL;
 	size_t urllen;
+	double t0;
 	int port, st, n, i, fd, parent;
 
 	if (f->nusers > 0 && (st = authenticate(c)) != 0)
@@ -251,6 +259,7 @@ forward_request(struct conn *c)
 		/* a max_tunnels place: the slot shows tunnel from here */
 		if (!limit_tunnel_admit(c, &st))
 			return (st);
+		t0 = clock_now();
 		if ((fd = upstream_connect(&to, 0, w->cfg->timeouts.connect,
 		    &i, tried, sizeof(tried))) == -1) {
 			why = addr_connect_why(errno);
@@ -259,6 +268,7 @@ forward_request(struct conn *c)
 			    tried);
 			return (answer_error(c, 502, 1, why));
 		}
+		c->up_connect = clock_now() - t0;
 		return (tunnel(c, fd, parent, w->fwd_name));
 	}
 	c->to_parent = parent;

@@ -151,6 +151,7 @@ limit_request_admit(struct conn *c, int *rc)
 	sb_add(&c->w->sb->rate_limited, 1);
 	*rc = answer_error_with(c, 429, http_req_body(&c->req) !=
 	    HTTP_BODY_NONE, why, extra);
+	c->rule = c->why;
 	return (0);
 }
 
@@ -166,5 +167,6 @@ limit_tunnel_admit(struct conn *c, int *rc)
 	sb_add(&c->w->sb->tunnels_capped, 1);
 	*rc = answer_error_page(c, 503, 1, why, "Retry-After: 1\r\n",
 	    "Too many tunnels are open; try again later.");
+	c->rule = c->why;
 	return (0);
 }

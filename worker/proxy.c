@@ -467,6 +467,7 @@ static void
 tunnel_log(struct conn *c, const struct tunnel_stats *st)
 {
 	c->sent += st->b2a;
+	c->received += st->a2b;
 	sb_add(&c->w->sb->bytes_out, st->b2a);
 	sb_add(&c->w->sb->bytes_in, st->a2b);
 	(void)snprintf(c->w->tunnel_why, sizeof(c->w->tunnel_why),
@@ -498,6 +499,7 @@ proxy_tunnel(struct conn *c, int fd, const char *head, size_t hlen,
 	}
 	c->sent += hlen;
 	sb_add(&w->sb->tunnels, 1);
+	c->head_sent += hlen;
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	a.fd = c->io.fd;
@@ -615,6 +617,7 @@ send_request(struct conn *c, const struct cfg_route *rt, struct target *t,
 	rrc = relay_body(&rl, qb, (uint64_t)q->h.content_length, 0,
 	    cfg->limits.max_header_size);
 	c->len = rl.have;
+	c->received += rl.out;
 	switch (rrc) {
 	case RELAY_OK:
 		return (STEP_OK);
@@ -784,6 +787,7 @@ send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
 		cache_body_end(c, c->cache, rrc == RELAY_OK ||
 		    (rrc == RELAY_DST && rl.dst_gone && rl.tee != NULL));
 	c->sent += rl.out + hlen;
+	c->head_sent += hlen;
 	sb_add(&w->sb->bytes_out, rl.out + hlen);
 	if (rrc == RELAY_OK && !early && rb != HTTP_BODY_CLOSE &&
 	    rl.have == 0 && !(r->h.conn & HTTP_CONN_CLOSE) &&
@@ -823,6 +827,10 @@ attempt(struct conn *c, const struct cfg_route *rt, struct target *t,
 	int fresh, reused;
 
 	t->start = clock_now();
+	/* the log tells of this attempt (the last, when there are several) */
+	c->up_status = 0;
+	c->up_connect = -1;
+	c->up_header = -1;
 	for (fresh = 0; ; fresh = 1) {
 		u.io.fd = -1;
 		if (upstream_open(c, t, fresh, &u, &reused) == -1) {
@@ -831,16 +839,22 @@ attempt(struct conn *c, const struct cfg_route *rt, struct target *t,
 			    addr_connect_why(errno), 1, o);
 			return;
 		}
+		c->up_connect = reused ? 0 : clock_now() - t->start;
 		st = send_request(c, rt, t, &u, reused, hlen, &r, &ulen, o);
 		if (st == STEP_EARLY) {
 			metrics_upstream_header(c->w, clock_now() - t->start);
+			c->up_status = r.code;
+			c->up_header = clock_now() - t->start;
 			passive(c, t, &r);
 			st = send_response(c, rt, t, &u, &r, ulen, 1, o);
 		}
 		if (st == STEP_OK)
 			st = receive_head(c, t, &u, reused, &r, &ulen, o);
-		if (st == STEP_OK)
+		if (st == STEP_OK) {
+			c->up_status = r.code;
+			c->up_header = clock_now() - t->start;
 			st = send_response(c, rt, t, &u, &r, ulen, 0, o);
+		}
 		/* a fresh connection is never reused: this runs twice at most */
 		if (st != STEP_STALE)
 			return;

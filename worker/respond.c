@@ -108,18 +108,27 @@ html_escape(const char *s, char *dst, size_t cap)
 }
 
 long
-respond_send(struct io *io, const struct respond *r, double deadline)
+respond_send(struct io *io, const struct respond *r, double deadline,
+    size_t *head)
 {
 	const struct status_text *t = lookup(r->status);
 	const char *reason = t != NULL ? t->reason : "Status";
 	const char *detail = t != NULL ? t->detail : "";
 	const char *body = r->body;
-	char page[1536], hdr[1024], esc[768];
-	struct iovec iov[3];
+	const char *rid = r->request_id != NULL ? r->request_id : "";
+	char page[2048], hdr[1024], esc[768], idesc[800], idline[900];
+	struct iovec iov[4];
 	size_t elen;
 	size_t blen = r->blen;
-	int hlen;
+	int hlen, ilen = 0;
 
+	/* the id, so that a user can quote it (ids are visible ASCII) */
+	if (rid[0] != '\0') {
+		ilen = snprintf(idline, sizeof(idline), "X-Request-Id: %s\r\n",
+		    rid);
+		if (ilen < 0 || (size_t)ilen >= sizeof(idline))
+			ilen = 0;
+	}
 	if (body == NULL) {
 		int n;
 
@@ -127,11 +136,17 @@ respond_send(struct io *io, const struct respond *r, double deadline)
 			html_escape(r->detail, esc, sizeof(esc));
 			detail = esc;
 		}
+		idesc[0] = '\0';
+		if (rid[0] != '\0') {
+			memcpy(idesc, "<p>Request ID: ", 15);
+			html_escape(rid, idesc + 15, sizeof(idesc) - 24);
+			memcpy(idesc + strlen(idesc), "</p>\n", 6);
+		}
 		n = snprintf(page, sizeof(page),
 		    "<!DOCTYPE html>\n<html><head><title>%d %s</title></head>\n"
-		    "<body><h1>%d %s</h1>\n<p>%s</p>\n<hr><p>porter</p>"
+		    "<body><h1>%d %s</h1>\n<p>%s</p>\n%s<hr><p>porter</p>"
 		    "</body></html>\n", r->status, reason, r->status, reason,
-		    detail);
+		    detail, idesc);
 
 		if (n < 0 || (size_t)n >= sizeof(page))
 			return (-1);
@@ -162,12 +177,17 @@ respond_send(struct io *io, const struct respond *r, double deadline)
 	elen = r->extra != NULL ? strlen(r->extra) : 0;
 	iov[1].iov_base = (void *)(uintptr_t)(r->extra != NULL ? r->extra : "");
 	iov[1].iov_len = elen;
-	iov[2].iov_base = (void *)(uintptr_t)"\r\n";
-	iov[2].iov_len = 2;
-	if (io_writev(io, iov, 3, deadline) == -1)
+	iov[2].iov_base = idline;
+	iov[2].iov_len = (size_t)ilen;
+	iov[3].iov_base = (void *)(uintptr_t)"\r\n";
+	iov[3].iov_len = 2;
+	if (io_writev(io, iov, 4, deadline) == -1)
 		return (-1);
 	if (!r->head && blen > 0 && io_write(io, body, blen, deadline) == -1)
 		return (-1);
 	/* io_writev consumes the iovecs: the lengths as they were */
-	return ((long)((size_t)hlen + elen + 2 + (r->head ? 0 : blen)));
+	if (head != NULL)
+		*head = (size_t)hlen + elen + (size_t)ilen + 2;
+	return ((long)((size_t)hlen + elen + (size_t)ilen + 2 +
+	    (r->head ? 0 : blen)));
 }

@@ -22,9 +22,16 @@ struct respond {
 	const char	*ctype;		/* of body; NULL: text/html */
 	const char	*detail;	/* porter's page: says this instead of the
 					   status's usual line (HTML-escaped) */
+	const char	*request_id;	/* NULL or "": none; else sent as
+					   X-Request-Id, and porter's page
+					   shows it (HTML-escaped) */
 };
 
-/* Send it; returns the bytes sent, or -1. */
-long	respond_send(struct io *, const struct respond *, double deadline);
+/*
+ * Send it; returns the bytes sent, or -1. *head (if not NULL): how many
+ * of them were the head.
+ */
+long	respond_send(struct io *, const struct respond *, double deadline,
+	    size_t *head);
 
 #endif

@@ -252,6 +252,14 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 	int i, absolute, have_host = 0, cl = 0;
 	int upgrade = rewrite_wants_upgrade(q);
 	int underscores = c->w->cfg->underscores_in_headers;
+	/* reverse mode: the backend gets the request's id, and only that */
+	int reqid = c->fwd == NULL && c->request_id[0] != '\0';
+
+	/* unless the route sets one of its own */
+	for (i = 0; reqid && i < rt->nset_request_headers; i++)
+		if (strcasecmp(rt->set_request_headers[i].name,
+		    "X-Request-Id") == 0)
+			reqid = 0;
 
 	absolute = split_absolute(b + q->target.off, q->target.len, &auth,
 	    &rest, q->target.off);
@@ -314,6 +322,8 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 		}
 		if (c->req_unconditional && conditional(b, h->name))
 			continue;
+		if (reqid && http_span_eq(b, h->name, "X-Request-Id"))
+			continue;
 		if (http_is_hop_by_hop(&q->h, b, i) || anonymized(c, h->name) ||
 		    rewritten(b, h->name, rt->remove_request_headers,
 		    rt->nremove_request_headers, rt->set_request_headers,
@@ -322,6 +332,11 @@ rewrite_request(struct conn *c, const struct cfg_route *rt, const char *hostfb)
 		out_field(&o, b, h);
 	}
 	out_set(&o, rt->set_request_headers, rt->nset_request_headers);
+	if (reqid) {
+		outbuf_str(&o, "X-Request-Id: ");
+		outbuf_str(&o, c->request_id);
+		outbuf_add(&o, "\r\n", 2);
+	}
 	if (c->req_extra_len > 0)
 		outbuf_add(&o, c->req_extra, c->req_extra_len);
 	if (upgrade)

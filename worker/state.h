@@ -16,6 +16,7 @@
 #include "shared/scoreboard.h"
 #include "shared/shm.h"
 #include "worker/balance.h"
+#include "worker/reqid.h"
 #include "worker/upstream.h"
 
 struct cache_work;
@@ -46,6 +47,13 @@ struct worker {
 	char			*nbuf;		/* the normalised path */
 	char			*scratch;	/* one header value, for regexec */
 	size_t			 scratch_len;
+	char			*head_copy;	/* the request head, kept for
+						   the access log once the
+						   proxy drops it from cbuf
+						   (NULL: no access log) */
+	char			*lbuf;		/* one access line */
+	size_t			 lcap;
+	struct reqid_rng	 reqid;		/* request ids */
 	char			*tbuf;		/* tunnels, both directions */
 	size_t			 tcap;
 	char			 tunnel_why[128];	/* its log words */

@@ -15,9 +15,11 @@
 #include "shared/scoreboard.h"
 #include "lib/handoff.h"
 #include "waiter/waiter.h"
+#include "worker/accesslog.h"
 #include "worker/cache.h"
 #include "worker/conn.h"
 #include "worker/park.h"
+#include "worker/reqid.h"
 #include "worker/state.h"
 #include "worker/worker.h"
 
@@ -104,6 +106,9 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	worker_via(w, 0);
 	w->rnd = ((uint64_t)getpid() << 32) ^ (uint64_t)time(NULL) ^
 	    0x9E3779B97F4A7C15ULL;
+	reqid_seed(&w->reqid);
+	if (alog_init(w) == -1)
+		return (-1);
 	if (cache_work_init(&w->cache, shm_store(a->shm), shm_uses(a->shm),
 	    a->slot,
 	    cfg->limits.max_header_size, w->ucap) == -1)

@@ -39,8 +39,9 @@ paths() { tr -d '\r' <"$1" | grep -a -i '^x-path:' | sed 's/^[^:]*: *//' | tr '\
 sha() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
 # rawhttp's escapes for a raw string
 esc() { local s=${1//\\/\\\\}; s=${s//$'\r'/\\r}; printf '%s' "${s//$'\n'/\\n}"; }
-# the body of the one response in FILE (heads end in CRLF, the echo in LF)
-body_of() { tr -d '\r' <"$1" | sed '1,/^$/d'; }
+# the body of the one response in FILE (heads end in CRLF, the echo in
+# LF), less the x-request-id line of /headers (each request has its own)
+body_of() { tr -d '\r' <"$1" | sed '1,/^$/d' | grep -v '^x-request-id: '; }
 
 # handoffs since mark: handed DESC N asserts both counters grew by >= N
 mark() { hi0=$(waiter_stat handoffs_in) ho0=$(waiter_stat handoffs_out); }

@@ -13,6 +13,7 @@
 #include <arpa/inet.h>
 
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <check.h>
 #include <errno.h>
@@ -251,6 +252,12 @@ START_TEST(defaults)
 	ck_assert_ptr_null(c->pid_file);
 	ck_assert_str_eq(c->error_log, "stderr");
 	ck_assert_ptr_null(c->access_log);
+	ck_assert_int_eq(c->access_to, -1);
+	ck_assert_int_eq(c->listeners[0].access_to, -1);
+	ck_assert_int_eq(c->listeners[0].routes[0].access_to, -1);
+	ck_assert_str_eq(c->log_formats[c->access_format].name, "porter");
+	ck_assert_int_eq(c->request_id, 1);
+	ck_assert_int_eq(c->error_to.to, LOG_TO_STDERR);
 	ck_assert_int_eq(c->log_level, CFG_LOG_INFO);
 	ck_assert_ptr_null(c->user);
 	ck_assert_ptr_null(c->group);
@@ -1195,6 +1202,142 @@ START_TEST(proxy_protocol)
 	ck_assert_int_eq(c->listeners[1].nproxy_from, 1);
 	ck_assert_int_eq(c->listeners[2].proxy_protocol, 0);
 	ck_assert_int_eq(c->listeners[2].nproxy_from, 0);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
+/* Logs: destinations, formats, overrides, sharing, request ids. */
+START_TEST(logs)
+{
+	static const char text[] =
+	    "error_log = \"syslog:server=unix:log.sock,facility=daemon,"
+	    "tag=px\";\n"
+	    "access_log = \"a.log\";\n"
+	    "access_log_format = \"json\";\n"
+	    POOL
+	    "listeners = (\n"
+	    " { listen = \"127.0.0.1:8080\"; mode = \"reverse\";\n"
+	    "   request_id_from = [ \"10.0.0.0/8\", \"::1\" ];\n"
+	    "   routes = ( { pool = \"app\"; },\n"
+	    "     { path = \"/c\"; pool = \"app\"; access_log = \"off\"; },\n"
+	    "     { path = \"/s\"; pool = \"app\"; access_log_format = "
+	    "\"combined\";\n"
+	    "       access_log = \"syslog:server=127.0.0.1,severity=notice\"; },\n"
+	    "     { path = \"/t\"; pool = \"app\"; access_log = \"a.log\";\n"
+	    "       access_log_format = \"$$ ${status}x $remote_addr\"; } ); },\n"
+	    " { listen = \"127.0.0.1:8081\"; mode = \"reverse\";\n"
+	    "   access_log = \"/nonexistent/b.log\"; access_log_format = "
+	    "\"porter\";\n"
+	    "   routes = ( { pool = \"app\"; },\n"
+	    "     { path = \"/j\"; pool = \"app\"; access_log_format = \"json\"; }"
+	    " ); },\n"
+	    " { listen = \"127.0.0.1:3128\"; mode = \"forward\"; access_log = "
+	    "\"off\"; },\n"
+	    " { listen = \"127.0.0.1:8082\"; mode = \"reverse\";\n"
+	    "   access_log = \"syslog:server=[::1]:1514,tag=edge\";\n"
+	    "   routes = ( { pool = \"app\"; } ); } );\n"
+	    "status = { listen = \"127.0.0.1:8090\"; };\n";
+	const struct sockaddr_un	*un;
+	const struct sockaddr_in	*s4;
+	const struct sockaddr_in6	*s6;
+	const struct cfg_listener	*l;
+	const struct cfg_log_format	*f;
+	const struct log_dest		*d;
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN], want[PATH_MAX + 32];
+
+	c = load(&t, text, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	/* the error log to the local syslog, as written */
+	ck_assert_str_eq(c->error_log,
+	    "syslog:server=unix:log.sock,facility=daemon,tag=px");
+	ck_assert_int_eq(c->error_to.to, LOG_TO_SYSLOG);
+	ck_assert_int_eq(c->error_to.facility, 3);
+	ck_assert_int_eq(c->error_to.severity, -1);
+	ck_assert_str_eq(c->error_to.tag, "px");
+	un = (const void *)&c->error_to.sa;
+	ck_assert_int_eq(un->sun_family, AF_UNIX);
+	snprintf(want, sizeof(want), "%s/log.sock", t.dir);
+	ck_assert_str_eq(un->sun_path, want);
+	/* the global access log: a file beside the config, in JSON */
+	snprintf(want, sizeof(want), "%s/a.log", t.dir);
+	ck_assert_str_eq(c->access_log, want);
+	ck_assert_int_ge(c->access_to, 0);
+	ck_assert_int_eq(c->logs[c->access_to].to, LOG_TO_FILE);
+	ck_assert_str_eq(c->logs[c->access_to].path, want);
+	f = &c->log_formats[c->access_format];
+	ck_assert_str_eq(f->name, "json");
+	ck_assert_int_eq(f->json, 1);
+	ck_assert_int_eq(c->request_id, 1);
+	/* listener 0 and its first route inherit it */
+	l = &c->listeners[0];
+	ck_assert_int_eq(l->access_to, c->access_to);
+	ck_assert_int_eq(l->access_format, c->access_format);
+	ck_assert_int_eq(l->nrequest_id_from, 2);
+	ck_assert_int_eq(l->routes[0].access_to, c->access_to);
+	ck_assert_int_eq(l->routes[0].access_format, c->access_format);
+	ck_assert_int_eq(l->routes[1].access_to, -1);
+	/* a route to a UDP syslog server, in Apache's format */
+	d = &c->logs[l->routes[2].access_to];
+	ck_assert_int_eq(d->to, LOG_TO_SYSLOG);
+	s4 = (const void *)&d->sa;
+	ck_assert_int_eq(s4->sin_family, AF_INET);
+	ck_assert_int_eq(ntohs(s4->sin_port), 514);
+	ck_assert_int_eq(d->facility, 23);
+	ck_assert_int_eq(d->severity, 5);
+	ck_assert_str_eq(d->tag, "porter");
+	f = &c->log_formats[l->routes[2].access_format];
+	ck_assert_str_eq(f->name, "combined");
+	ck_assert_int_eq(f->json, 0);
+	/* the same file is one destination; a template's ops */
+	ck_assert_int_eq(l->routes[3].access_to, c->access_to);
+	f = &c->log_formats[l->routes[3].access_format];
+	ck_assert_int_eq(f->json, 0);
+	ck_assert_int_eq(f->nops, 4);
+	ck_assert_int_eq(f->ops[0].field, CFG_LF_TEXT);
+	ck_assert_int_eq(f->ops[0].len, 2);
+	ck_assert(memcmp(f->text + f->ops[0].off, "$ ", 2) == 0);
+	ck_assert_int_eq(f->ops[1].field, CFG_LF_STATUS);
+	ck_assert_int_eq(f->ops[2].field, CFG_LF_TEXT);
+	ck_assert(memcmp(f->text + f->ops[2].off, "x ", 2) == 0);
+	ck_assert_int_eq(f->ops[3].field, CFG_LF_REMOTE_ADDR);
+	/* listener 1: its own file (not opened by the config) and format */
+	l = &c->listeners[1];
+	ck_assert_str_eq(c->logs[l->access_to].path, "/nonexistent/b.log");
+	ck_assert_str_eq(c->log_formats[l->access_format].name, "porter");
+	ck_assert_int_eq(l->routes[0].access_to, l->access_to);
+	ck_assert_int_eq(l->routes[1].access_to, l->access_to);
+	ck_assert_int_eq(l->routes[1].access_format, c->access_format);
+	ck_assert_int_eq(l->nrequest_id_from, 0);
+	ck_assert_int_eq(c->listeners[2].access_to, -1);
+	/* UDP over IPv6, its own tag */
+	d = &c->logs[c->listeners[3].access_to];
+	s6 = (const void *)&d->sa;
+	ck_assert_int_eq(s6->sin6_family, AF_INET6);
+	ck_assert_int_eq(ntohs(s6->sin6_port), 1514);
+	ck_assert_str_eq(d->tag, "edge");
+	ck_assert_int_eq(d->severity, 6);
+	/* the status page's requests go to the global log */
+	l = &c->listeners[4];
+	ck_assert_int_eq(l->mode, CFG_MODE_STATUS);
+	ck_assert_int_eq(l->access_to, c->access_to);
+	ck_assert_int_eq(c->nlogs, 4);
+	/* porter (always there), json, combined, the template */
+	ck_assert_int_eq(c->nlog_formats, 4);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* off everywhere, ids off; the default format is porter's line */
+	c = load(&t, "request_id = false;\naccess_log = \"stderr\";\n" BASE,
+	    err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->request_id, 0);
+	ck_assert_str_eq(c->access_log, "stderr");
+	ck_assert_int_eq(c->logs[c->access_to].to, LOG_TO_STDERR);
+	ck_assert_str_eq(c->log_formats[c->access_format].name, "porter");
+	ck_assert_int_eq(c->error_to.to, LOG_TO_STDERR);
 	cfg_free(c);
 	tf_remove(&t);
 }
@@ -2536,6 +2679,88 @@ static const struct bad_case {
 	{ "pools = ( { name = \"app\"; servers = (\n { address = \"127.0.0.1:9001\";"
 	  " send_proxy = 2; } ); } );\n" LISTEN, 2,
 	  "pools[0].servers[0].send_proxy must be a string" },
+	/* logs: formats */
+	{ BASE "access_log_format = \"apache\";\n", 3,
+	  "access_log_format: \"apache\" is neither porter, combined, json "
+	  "nor a template with $fields" },
+	{ BASE "access_log_format = \"$remote_addr $remote_adr\";\n", 3,
+	  "access_log_format: unknown field \"$remote_adr\"; the fields are "
+	  "$remote_addr, $remote_user," },
+	{ BASE "access_log_format = \"$status $_clf_bytes\";\n", 3,
+	  "access_log_format: unknown field \"$_clf_bytes\"" },
+	{ BASE "access_log_format = \"${status\";\n", 3,
+	  "access_log_format: \"${\" without its \"}\"" },
+	{ BASE "access_log_format = \"cost: 5$ $status\";\n", 3,
+	  "access_log_format: a \"$\" without a field name (write $$ for a "
+	  "dollar sign)" },
+	{ BASE "access_log_format = \"$status\\t$request\";\n", 3,
+	  "access_log_format: a control character in the template" },
+	{ BASE "access_log_format = 1;\n", 3,
+	  "access_log_format must be a string" },
+	{ BASE "access_log_format = \"\";\n", 3,
+	  "access_log_format must not be empty" },
+	{ LHEAD " access_log_format = \"$nope\";" LTAIL, 3,
+	  "listeners[0].access_log_format: unknown field \"$nope\"" },
+	{ RHEAD RPOOL " access_log_format = \"jsonl\";" RTAIL, 4,
+	  "listeners[0].routes[0].access_log_format: \"jsonl\" is neither" },
+	{ RHEAD RPOOL " access_log = \"\";" RTAIL, 4,
+	  "listeners[0].routes[0].access_log must not be empty" },
+	{ FHEAD " access_log = 5;" FTAIL, 2,
+	  "listeners[0].access_log must be a string" },
+	/* logs: syslog destinations */
+	{ BASE "access_log = \"syslog:server=unix:\";\n", 3,
+	  "access_log: server=unix: needs a socket path" },
+	{ BASE "access_log = \"syslog:server=unix:/"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "\";\n", 3, "access_log: syslog socket path longer than 107 bytes" },
+	{ BASE "access_log = \"syslog:server=10.0.0.1:x\";\n", 3,
+	  "access_log: syslog server \"10.0.0.1:x\":" },
+	{ BASE "access_log = \"syslog:server=log.example:514\";\n", 3,
+	  "access_log: syslog server \"log.example:514\":" },
+	{ BASE "access_log = \"syslog:server=10.0.0.1:0\";\n", 3,
+	  "access_log: syslog server \"10.0.0.1:0\": " },
+	{ BASE "access_log = \"syslog:facility=local8\";\n", 3,
+	  "access_log: unknown syslog facility \"local8\"" },
+	{ BASE "access_log = \"syslog:severity=loud\";\n", 3,
+	  "access_log: unknown syslog severity \"loud\"" },
+	{ BASE "access_log = \"syslog:tag=por-ter\";\n", 3,
+	  "access_log: syslog tag \"por-ter\": letters, digits and _ only" },
+	{ BASE "access_log = \"syslog:tag="
+	  "abcdefghijklmnopqrstuvwxyz0123456\";\n", 3,
+	  "access_log: syslog tag longer than 32 characters" },
+	{ BASE "access_log = \"syslog:host=x\";\n", 3,
+	  "access_log: unknown syslog parameter \"host\" (server, facility, "
+	  "severity, tag)" },
+	{ BASE "access_log = \"syslog:tag=a,tag=b\";\n", 3,
+	  "access_log: syslog parameter \"tag\" given twice" },
+	{ BASE "access_log = \"syslog:facility\";\n", 3,
+	  "access_log: syslog parameter \"facility\" is not KEY=VALUE" },
+	{ BASE "access_log = \"syslog:tag=a,\";\n", 3,
+	  "access_log: a comma at the end of \"syslog:tag=a,\"" },
+	{ BASE "access_log = \"syslog:tag=a,,facility=user\";\n", 3,
+	  "access_log: syslog parameter \"\" is not KEY=VALUE" },
+	{ BASE "error_log = \"syslog:severity=info\";\n", 3,
+	  "error_log: severity= is for access_log; error_log lines go with "
+	  "their own level" },
+	{ BASE "error_log = \"syslog:server=unix:\";\n", 3,
+	  "error_log: server=unix: needs a socket path" },
+	{ LHEAD " access_log = \"syslog:facility=x\";" LTAIL, 3,
+	  "listeners[0].access_log: unknown syslog facility \"x\"" },
+	/* request ids */
+	{ BASE "request_id = \"yes\";\n", 3,
+	  "request_id must be true or false" },
+	{ "request_id = false;\n" LHEAD
+	  " request_id_from = [ \"127.0.0.1\" ];" LTAIL, 4,
+	  "listeners[0].request_id_from has no effect with request_id = false" },
+	{ LHEAD " request_id_from = [ \"10.0.0.300\" ];" LTAIL, 3,
+	  "listeners[0].request_id_from[0]: bad address range \"10.0.0.300\"" },
+	{ LHEAD " request_id_from = \"127.0.0.1\";" LTAIL, 3,
+	  "listeners[0].request_id_from must be an array of strings" },
+	{ RHEAD RPOOL " request_id_from = [ \"::1\" ];" RTAIL, 4,
+	  "unknown setting \"listeners[0].routes[0].request_id_from\"" },
+	{ SHEAD " access_log = \"off\"; };\n", 4,
+	  "unknown setting \"status.access_log\"" },
 };
 
 START_TEST(bad_config)
@@ -2910,6 +3135,7 @@ config_suite(void)
 	tcase_add_test(tc, auth_file);
 	tcase_add_test(tc, open_proxy_guard);
 	tcase_add_test(tc, status_listener);
+	tcase_add_test(tc, logs);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");
