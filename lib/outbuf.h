@@ -3,10 +3,15 @@
  * overflow, which sticks, so a writer checks once at the end. Heads
  * porter builds (worker/rewrite.c) and values the cache normalises
  * (worker/cache_policy.c) are written this way.
+ *
+ * outbuf_vprintf_at is the same rule for text pages built with printf
+ * (the status page, its HTML form, /metrics), whose writers keep their
+ * own length, room and full flag.
  */
 #ifndef PORTER_LIB_OUTBUF_H
 #define PORTER_LIB_OUTBUF_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -32,5 +37,13 @@ outbuf_str(struct outbuf *o, const char *s)
 {
 	outbuf_add(o, s, strlen(s));
 }
+
+/*
+ * printf at p + *len, below cap (NUL-terminated): what does not fit in
+ * whole is left out and sets *full, which sticks (nothing is written
+ * once it is set, or once *len has reached cap).
+ */
+void	outbuf_vprintf_at(char *p, size_t *len, size_t cap, int *full,
+	    const char *fmt, va_list ap);
 
 #endif

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/outbuf.h"
 #include "worker/prom.h"
 
 void
@@ -21,19 +22,10 @@ void
 prom_put(struct prom *pr, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (pr->full)
-		return;
 	va_start(ap, fmt);
-	n = vsnprintf(pr->p + pr->len, pr->cap - pr->len, fmt, ap);
+	outbuf_vprintf_at(pr->p, &pr->len, pr->cap, &pr->full, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= pr->cap - pr->len) {
-		pr->full = 1;
-		pr->p[pr->len] = '\0';
-		return;
-	}
-	pr->len += (size_t)n;
 }
 
 void

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/outbuf.h"
 #include "shared/counters.h"
 #include "shared/health.h"
 #include "shared/rate.h"
@@ -71,22 +72,11 @@ static void __attribute__((format(printf, 2, 3)))
 put(struct page *pg, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
 	/* frames may have used some of the reserve: len can pass cap */
-	if (pg->full || pg->len >= pg->cap) {
-		pg->full = 1;
-		return;
-	}
 	va_start(ap, fmt);
-	n = vsnprintf(pg->p + pg->len, pg->cap - pg->len, fmt, ap);
+	outbuf_vprintf_at(pg->p, &pg->len, pg->cap, &pg->full, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= pg->cap - pg->len) {
-		pg->full = 1;
-		pg->p[pg->len] = '\0';
-		return;
-	}
-	pg->len += (size_t)n;
 }
 
 /* Fixed text that frames the entries: it may use the reserve. */

@@ -11,6 +11,7 @@
 
 #include "lib/clock.h"
 #include "lib/handoff.h"
+#include "lib/outbuf.h"
 #include "lib/mix.h"
 #include "shared/counters.h"
 #include "shared/health.h"
@@ -249,21 +250,10 @@ static void __attribute__((format(printf, 2, 3)))
 hput(struct hp *hp, const char *fmt, ...)
 {
 	va_list ap;
-	int n;
 
-	if (hp->full || hp->len >= hp->cap) {
-		hp->full = 1;
-		return;
-	}
 	va_start(ap, fmt);
-	n = vsnprintf(hp->p + hp->len, hp->cap - hp->len, fmt, ap);
+	outbuf_vprintf_at(hp->p, &hp->len, hp->cap, &hp->full, fmt, ap);
 	va_end(ap);
-	if (n < 0 || (size_t)n >= hp->cap - hp->len) {
-		hp->full = 1;
-		hp->p[hp->len] = '\0';
-		return;
-	}
-	hp->len += (size_t)n;
 }
 
 static void
