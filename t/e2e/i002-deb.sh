@@ -169,10 +169,12 @@ holder=$!
 track "$holder"
 own_ns() { [ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ]; }
 expect_true "a mount namespace of the test's own" wait_until 5 own_ns
-inns() { nsenter -t "$holder" -m -- "$@"; }
+# -r -w: the holder's root and folder too, or a test run inside a chroot
+# (t/fresh-debian) would find itself at the namespace's real root
+inns() { nsenter -t "$holder" -m -r -w -- "$@"; }
 
 t0=$(now)
-run_bg "$T/mmdebstrap.log" timeout -k 10 600 nsenter -t "$holder" -m -- \
+run_bg "$T/mmdebstrap.log" timeout -k 10 600 nsenter -t "$holder" -m -r -w -- \
     nice -n 10 mmdebstrap --quiet --variant=minbase --mode=root \
     --include="$deps,logrotate" "${aptopts[@]}" "$suite" "$R" "$mirror"
 rc=$?
@@ -193,7 +195,7 @@ cp "$DEB" "$R/tmp/porter.deb"
 # inroot CMD...: run CMD in the root, with a clean environment, bounded;
 # sets rc and out (stdout and stderr)
 inroot() {
-	out=$(timeout -k 5 120 nsenter -t "$holder" -m -- chroot "$R" \
+	out=$(timeout -k 5 120 nsenter -t "$holder" -m -r -w -- chroot "$R" \
 	    /usr/bin/env -i HOME=/root LANG=C.UTF-8 TERM=dumb \
 	    PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	    "$@" </dev/null 2>&1)
