@@ -43,14 +43,26 @@ run_bg() {
 }
 
 # ---- teardown: before lib.sh removes $T -------------------------------------
-# PIDs of the processes whose root is $R (porter, started in it)
+# PIDs of the processes in the test's mount namespace but its holder:
+# what was started in the root (porter). Not by /proc/PID/root: seen from
+# outside the namespace, when the test itself runs in a chroot (as in
+# t/fresh-debian), that link names the root from the namespace's own "/".
 root_pids() {
-	local p r
+	local p ns
+	[ -n "$holder" ] || return 0
+	ns=$(readlink "/proc/$holder/ns/mnt" 2>/dev/null) || return 0
 	for p in /proc/[0-9]*; do
-		r=$(readlink "$p/root" 2>/dev/null) || continue
-		[ "$r" = "$R" ] && echo "${p#/proc/}"
+		[ "${p#/proc/}" = "$holder" ] && continue
+		[ "$(readlink "$p/ns/mnt" 2>/dev/null)" = "$ns" ] && echo "${p#/proc/}"
 	done
 	return 0
+}
+# whether PID runs chrooted in $R (its root link ends with $R: see above)
+in_root() {
+	local r
+	r=$(readlink "/proc/$1/root" 2>/dev/null) || return 1
+	[ "${r%"$R"}" != "$r" ] &&
+	    [ "$(readlink "/proc/$1/ns/mnt")" = "$(readlink "/proc/$holder/ns/mnt")" ]
 }
 # mount points at or below $T as this (the host's) namespace sees them
 host_mounts() {
@@ -280,7 +292,9 @@ expect_eq "$rc" 0 "init.d/porter start: exit 0" || diag "$out"
 pid=$(master)
 [ -n "$pid" ] && track "$pid"
 expect_match "$pid" '^[0-9]+$' "start: /run/porter.pid in the root"
-expect_eq "$(readlink "/proc/$pid/root")" "$R" "start: the master runs in the root"
+expect_true "start: the master runs in the root" in_root "${pid:-0}"
+expect_match " $(root_pids | tr '\n' ' ')" " ${pid:-x} " \
+    "start: the master is among the processes in the test's namespace"
 expect_eq "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" 0 \
     "start: the master runs as root"
 workers_ge() { [ -n "$pid" ] && [ "$(pgrep -P "$pid" -c -x porter)" -ge "$1" ]; }
