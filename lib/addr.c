@@ -97,6 +97,20 @@ addr_text(const struct sockaddr *sa, char *buf, size_t cap)
 }
 
 const char *
+addr_host_text(const struct sockaddr *sa, char *buf, size_t cap)
+{
+	const void *a;
+
+	if (sa->sa_family == AF_INET6)
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	else
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	if (inet_ntop(sa->sa_family, a, buf, (socklen_t)cap) == NULL)
+		(void)snprintf(buf, cap, "?");
+	return (buf);
+}
+
+const char *
 addr_connect_why(int err)
 {
 	switch (err) {

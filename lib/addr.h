@@ -32,6 +32,11 @@ int		 addr_same(const struct sockaddr *, const struct sockaddr *);
 uint64_t	 addr_hash(const struct sockaddr *);
 /* "127.0.0.1:80" or "[::1]:80" into buf (cap >= ADDR_TEXT); buf. */
 const char	*addr_text(const struct sockaddr *, char *buf, size_t cap);
+/*
+ * The address alone, "127.0.0.1" or "::1" (cap >= INET6_ADDRSTRLEN; "?"
+ * if it cannot be written): how porter names a client; buf.
+ */
+const char	*addr_host_text(const struct sockaddr *, char *buf, size_t cap);
 
 /* Why a connect failed, from its errno: "connect refused", ... */
 const char	*addr_connect_why(int err);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/addr.h"
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "lib/str.h"
@@ -274,24 +275,6 @@ request_id_client(struct conn *c)
 		}
 		return;
 	}
-}
-
-static void
-peer_text(const struct sockaddr *sa, char *dst, size_t cap)
-{
-	const void *a;
-
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s6 = (const void *)sa;
-
-		a = &s6->sin6_addr;
-	} else {
-		const struct sockaddr_in *s4 = (const void *)sa;
-
-		a = &s4->sin_addr;
-	}
-	if (inet_ntop(sa->sa_family, a, dst, (socklen_t)cap) == NULL)
-		(void)snprintf(dst, cap, "?");
 }
 
 /* A refusal by a filtering rule: logged with the rule, and counted. */
@@ -621,7 +604,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 		    cfg_accept_sndtimeo(w->cfg));
 		sb_add(&w->sb->connections, 1);
 	}
-	peer_text(sa, c.peer, sizeof(c.peer));
+	(void)addr_host_text(sa, c.peer, sizeof(c.peer));
 	if (salen <= sizeof(c.peer_sa)) {
 		memcpy(&c.peer_sa, sa, salen);
 		c.peer_len = salen;

@@ -2,32 +2,15 @@
 
 #include <sys/socket.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
-#include <stdio.h>
 #include <string.h>
 
+#include "lib/addr.h"
 #include "lib/log.h"
 #include "lib/proxyproto.h"
 #include "lib/str.h"
 #include "shared/scoreboard.h"
 #include "worker/acl.h"
 #include "worker/proxy_header.h"
-
-/* "127.0.0.1" (or "?"): the text porter logs and keys by. */
-static void
-addr_only(const struct sockaddr *sa, char *dst, size_t cap)
-{
-	const void *a;
-
-	if (sa->sa_family == AF_INET6)
-		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
-	else
-		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
-	if (inet_ntop(sa->sa_family, a, dst, (socklen_t)cap) == NULL)
-		(void)snprintf(dst, cap, "?");
-}
 
 int
 proxy_header_allowed(struct conn *c)
@@ -50,7 +33,6 @@ proxy_header_take(struct conn *c)
 	const char *why;
 	int n;
 
-	/* zeroed: padding compares equal when upstream keys by client */
 	memset(&r, 0, sizeof(r));
 	n = pp_parse(c->buf, c->len, &r, &why);
 	if (n == PP_AGAIN)
@@ -71,7 +53,7 @@ proxy_header_take(struct conn *c)
 	c->peer_len = r.srclen;
 	memcpy(&c->local_sa, &r.dst, r.dstlen);
 	c->local_len = r.dstlen;
-	addr_only((const struct sockaddr *)&c->peer_sa, c->peer,
+	(void)addr_host_text((const struct sockaddr *)&c->peer_sa, c->peer,
 	    sizeof(c->peer));
 	(void)str_copy(c->w->sb->client, sizeof(c->w->sb->client), c->peer);
 	return (1);

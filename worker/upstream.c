@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/addr.h"
 #include "lib/clock.h"
 #include "worker/upstream.h"
 
@@ -55,8 +56,8 @@ upstream_take(struct upstream *u, const struct sockaddr *sa, socklen_t salen,
 		struct up_conn *c = &u->idle[i];
 
 		if (c->salen != salen || memcmp(&c->sa, sa, salen) != 0 ||
-		    c->clientlen != clientlen ||
-		    (clientlen > 0 && memcmp(&c->client, client, clientlen)))
+		    c->clientlen != clientlen || (clientlen > 0 &&
+		    !addr_same((const struct sockaddr *)&c->client, client)))
 			continue;
 		if (now - c->since > UPSTREAM_IDLE_MAX ||
 		    (probe && !io_idle_alive(c->io.fd))) {
