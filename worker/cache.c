@@ -35,6 +35,7 @@
 #include "shared/uses.h"
 #include "worker/answer.h"
 #include "worker/cache.h"
+#include "worker/gzip.h"
 #include "worker/http_date.h"
 #include "worker/io.h"
 #include "worker/rewrite.h"
@@ -45,6 +46,12 @@
 #define CACHE_FAIL_PASS_MS 1000	/* and after a fetch that failed */
 #define CACHE_AGAIN	2	/* serve_stream: the fill ended before
 				   anything went out: look the key up again */
+/*
+ * meta.flags: porter stored the body gzipped (the route's gzip): one
+ * copy for every client, sent as it is to those that accept gzip and
+ * inflated for the others. Above the CP_F_* bits.
+ */
+#define CACHE_F_GZIP	0x8000
 
 int
 cache_work_init(struct cache_work **out, struct store *st,
@@ -252,6 +259,80 @@ send_stored(struct conn *c, struct store_ref ref, const char *h, size_t hlen,
 	return (len == 0 ? 0 : -1);
 }
 
+/* Inflated bytes to the client: chunks of its chunked body, or raw. */
+struct inflating {
+	struct conn	*c;
+	int		 chunked;
+	uint64_t	*sent;
+};
+
+static int
+inflated_out(void *arg, const char *p, size_t n)
+{
+	struct inflating *f = arg;
+	struct iovec iov[3];
+	char line[24];
+	int k = 0;
+
+	if (f->chunked) {
+		iov[k].iov_base = line;
+		iov[k++].iov_len = (size_t)snprintf(line, sizeof(line),
+		    "%zx\r\n", n);
+	}
+	iov[k].iov_base = (void *)(uintptr_t)p;
+	iov[k++].iov_len = n;
+	if (f->chunked) {
+		iov[k].iov_base = (void *)(uintptr_t)"\r\n";
+		iov[k++].iov_len = 2;
+	}
+	return (send_iov(f->c, iov, k, f->sent));
+}
+
+/*
+ * The gzipped body of pinned, complete ref (total bytes) inflated to the
+ * client after the head h[0..hlen): chunked, or until the close. 0, or
+ * -1 (the client failed, or the stored stream is bad: the response is
+ * then cut, which the client sees).
+ */
+static int
+send_inflated(struct conn *c, struct store_ref ref, const char *h,
+    size_t hlen, uint64_t total, int chunked, uint64_t *sent)
+{
+	struct store *st = c->w->cache->st;
+	struct inflating f = { c, chunked, sent };
+	struct iovec iov[CACHE_IOV];
+	uint64_t off = 0;
+	int i, n, rc = 0;
+
+	if (io_write(&c->io, h, hlen, clock_now() +
+	    c->w->cfg->timeouts.client_body) == -1)
+		return (-1);
+	*sent += hlen;
+	gzip_inflate_start(c->w->gz);
+	while (off < total && rc == 0) {
+		if ((n = store_body_iov(st, ref, off, total - off, iov,
+		    CACHE_IOV)) <= 0)
+			return (-1);
+		for (i = 0; i < n && rc == 0; i++) {
+			rc = gzip_inflate(c->w->gz, iov[i].iov_base,
+			    iov[i].iov_len, inflated_out, &f);
+			off += iov[i].iov_len;
+		}
+	}
+	if (rc != 1) {
+		log_error("%s: a gzipped cached object did not inflate; "
+		    "closing", c->peer);
+		return (-1);
+	}
+	if (chunked) {
+		if (io_write(&c->io, "0\r\n\r\n", 5, clock_now() +
+		    c->w->cfg->timeouts.client_body) == -1)
+			return (-1);
+		*sent += 5;
+	}
+	return (0);
+}
+
 /*
  * A complete stored response: head (parsed at sr, bytes at hb) and the
  * body of ref, total bytes, to the client as a hit: a 304 to its
@@ -267,16 +348,25 @@ serve_complete(struct conn *c, const struct cfg_route *rt,
 	struct rewrite_as as;
 	uint64_t sent = 0, start = 0, end = 0;
 	size_t hlen;
-	int ka = c->keepalive, body = c->req.meth != HTTP_M_HEAD;
+	int ka = c->keepalive, body = c->req.meth != HTTP_M_HEAD, gzobj;
 
 	memset(&as, 0, sizeof(as));
 	as.length = (int64_t)total;
 	c->status = sr->code;
+	gzobj = (store_meta(cw->st, ref)->flags & CACHE_F_GZIP) != 0;
 	if (cp_not_modified(&c->req, cw->qbuf, &sr->h, hb)) {
 		as.code = 304;
 		c->status = 304;
 		body = 0;
-	} else if (sr->code == 200 && c->req.meth == HTTP_M_GET) {
+	} else if (gzobj && !gzip_accepted(&c->req, cw->qbuf)) {
+		/* inflated on the fly; a Range is not served from it (the
+		   hit went to the backend; here it gets the whole 200) */
+		as.inflate = 1;
+		as.length = -1;
+		as.chunked = c->req.h.version == 11;
+		if (!as.chunked && body)
+			ka = 0;		/* the close ends the body */
+	} else if (sr->code == 200 && c->req.meth == HTTP_M_GET && !gzobj) {
 		switch (cp_range(&c->req, cw->qbuf, &sr->h, hb, total, &start,
 		    &end)) {
 		case CP_RANGE_OK:
@@ -304,8 +394,9 @@ serve_complete(struct conn *c, const struct cfg_route *rt,
 		return (answer_error(c, 500, 0, "stored head too large"));
 	c->head_sent = hlen;
 	sb_set_state(w->sb, SB_WRITING);
-	if (send_stored(c, ref, w->obuf, hlen, start, body ?
-	    (uint64_t)as.length : 0, &sent) == -1) {
+	if ((as.inflate && body ? send_inflated(c, ref, w->obuf, hlen, total,
+	    as.chunked, &sent) : send_stored(c, ref, w->obuf, hlen, start,
+	    body ? (uint64_t)as.length : 0, &sent)) == -1) {
 		c->sent += sent;
 		log_info("%s: client went away during a cached response: %s",
 		    c->peer, strerror(errno));
@@ -538,8 +629,12 @@ collapse(struct conn *c, struct cache_req *cr, struct store_ref ref, int *rc)
 		    cp_age(&f, store_now_ms()), "; collapsed");
 	}
 	/* an HTTP/1.0 client learns a chunked body's end from the close,
-	 * which a cut fill would fake: it gets the complete object */
-	if (cw->sr.h.content_length < 0 && c->req.h.version == 10) {
+	 * which a cut fill would fake: it gets the complete object; so does
+	 * a client without gzip of an object being stored gzipped (it is
+	 * inflated from the complete copy) */
+	if (cw->sr.h.content_length < 0 && (c->req.h.version == 10 ||
+	    ((m->flags & CACHE_F_GZIP) && !gzip_accepted(&c->req,
+	    cw->qbuf)))) {
 		uint64_t total;
 		int done = 0;
 
@@ -683,6 +778,15 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 			    &nvar);
 		switch (src) {
 		case STORE_HIT:
+			if ((store_meta(st, ref)->flags & CACHE_F_GZIP) &&
+			    gzip_request(q, cw->qbuf) == GZIP_RANGE && !only) {
+				/* porter has no identity copy to slice: the
+				   backend serves the range */
+				store_unpin(st, cw->slot);
+				cr->fwd = "miss";
+				cr->detail = "gzip-range";
+				return (0);
+			}
 			fresh_of(store_meta(st, ref), &f);
 			switch (cp_usable(&cr->rq, &f, now, &ttl)) {
 			case CP_FRESH:
@@ -821,10 +925,15 @@ vary_less(char *blob, size_t len, char *const *names, int n)
 	return (out);
 }
 
-/* The stored copy of response r: no framing, no hop-by-hop, no Age. */
+/*
+ * The stored copy of response r: no framing, no hop-by-hop, no Age
+ * (f NULL: none of r's fields dropped). gz: the body is stored gzipped:
+ * the head a compressed response carries (gzip_head_field), any
+ * Content-Encoding r had replaced by gzip's.
+ */
 static size_t
 stored_head(const struct http_resp *r, const char *ub,
-    const struct cp_fresh *f, char *out, size_t cap)
+    const struct cp_fresh *f, int gz, char *out, size_t cap)
 {
 	const char *eol = memchr(ub, '\n', r->h.head_len);
 	size_t n, line;
@@ -841,10 +950,22 @@ stored_head(const struct http_resp *r, const char *ub,
 		const struct http_hdr *h = &r->h.hdr[i];
 		int k;
 
-		if (h->id == HH_TRANSFER_ENCODING || cp_dropped(f, i) ||
+		if (h->id == HH_TRANSFER_ENCODING ||
+		    (f != NULL && cp_dropped(f, i)) ||
 		    http_is_hop_by_hop(&r->h, ub, i) ||
-		    http_span_eq(ub, h->name, "age"))
+		    http_span_eq(ub, h->name, "age") ||
+		    (gz && http_span_eq(ub, h->name, "content-encoding")))
 			continue;
+		if (gz) {
+			struct outbuf o = { out + n, cap - n, 0, 0 };
+
+			if (gzip_head_field(&o, &r->h, ub, i)) {
+				if (o.overflow)
+					return (0);
+				n += o.len;
+				continue;
+			}
+		}
 		if (h->id == HH_CONTENT_LENGTH) {
 			if (cl++ > 0 || r->h.content_length < 0)
 				continue;
@@ -857,6 +978,14 @@ stored_head(const struct http_resp *r, const char *ub,
 		if (k < 0 || (size_t)k >= cap - n)
 			return (0);
 		n += (size_t)k;
+	}
+	if (gz) {
+		struct outbuf o = { out + n, cap - n, 0, 0 };
+
+		gzip_head_end(&o, &r->h, ub);
+		if (o.overflow)
+			return (0);
+		n += o.len;
 	}
 	if (cap - n < 2)
 		return (0);
@@ -993,7 +1122,7 @@ refreshed(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 	const char *detail = NULL;
 	uint64_t total, off = 0;
 	size_t mlen, vlen, slen;
-	int done, n, i;
+	int done, n, i, gz;
 
 	store_lengths(st, cr->sref, NULL, NULL, &total, &done, NULL);
 	if (!done || read_head(cw, cr->sref) == -1 ||
@@ -1007,6 +1136,15 @@ refreshed(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 		drop_fill(cr, 0);
 		return (0);
 	}
+	/* stored gzipped: the 304's strong ETag is the identity body's */
+	gz = (store_meta(st, cr->sref)->flags & CACHE_F_GZIP) != 0;
+	if (gz && ((mlen = stored_head(&cw->mr, cw->merged, NULL, 1,
+	    cw->head, cw->hcap)) == 0 || (memcpy(cw->merged, cw->head, mlen),
+	    http_resp_init(&cw->mr, (uint32_t)cw->hcap),
+	    http_parse_response(&cw->mr, cw->merged, mlen)) != HTTP_OK)) {
+		drop_fill(cr, 0);
+		return (0);
+	}
 	store_count(st, STORE_C_HIT_REVALIDATED);
 	rules_of(cr->rt, &ru);
 	/* the request's own Cache-Control must not veto the refresh: the
@@ -1014,10 +1152,12 @@ refreshed(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 	if (cr->fill && cp_storable(&c->req, cw->qbuf, &cw->mr, cw->merged,
 	    &ru, cr->request_time, store_now_ms(), &f, &detail)) {
 		meta_of(&f, &m);
+		if (gz)
+			m.flags |= CACHE_F_GZIP;
 		vlen = store_copy_vary(st, cr->sref, cw->vary,
 		    sizeof(cw->vary));
 		/* the merged head's copy without what the policy drops */
-		slen = stored_head(&cw->mr, cw->merged, &f, cw->head,
+		slen = stored_head(&cw->mr, cw->merged, &f, 0, cw->head,
 		    cw->hcap);
 		if (slen == 0 || store_fill_head(st, cr->fref, cw->vary,
 		    (uint32_t)vlen, cw->head, (uint32_t)slen, &m) == -1)
@@ -1061,6 +1201,8 @@ cache_response(struct conn *c, struct cache_req *cr,
 	long vlen;
 	size_t hlen;
 	enum http_body rb = http_resp_body(r, c->req.meth);
+	static char *const ae[] = { "accept-encoding" };
+	int gz;
 
 	if (cr->stale && r->code == 304)
 		return (refreshed(c, cr, r, ub, rc));
@@ -1093,15 +1235,22 @@ cache_response(struct conn *c, struct cache_req *cr,
 	    (uint64_t)r->h.content_length > c->w->cfg->cache.max_object)
 		detail = "too-big";
 	else if (detail == NULL) {
+		/* stored gzipped: one copy for clients with and without */
+		gz = cr->rt->gzip && c->w->gz != NULL && gzip_decide(
+		    &c->w->cfg->gzip, HTTP_M_GET, r, ub) == GZIP_YES;
 		vlen = cp_vary_build(cw->vary, sizeof(cw->vary), r, ub,
 		    &c->req, cw->qbuf);
 		if (vlen > 0 && cr->rt->cache.nignore_vary > 0)
 			vlen = (long)vary_less(cw->vary, (size_t)vlen,
 			    cr->rt->cache.ignore_vary,
 			    cr->rt->cache.nignore_vary);
-		hlen = vlen < 0 ? 0 : stored_head(r, ub, &f, cw->head,
+		if (vlen > 0 && gz)
+			vlen = (long)vary_less(cw->vary, (size_t)vlen, ae, 1);
+		hlen = vlen < 0 ? 0 : stored_head(r, ub, &f, gz, cw->head,
 		    cw->hcap);
 		meta_of(&f, &m);
+		if (gz)
+			m.flags |= CACHE_F_GZIP;
 		if (vlen < 0)
 			detail = "vary-star";
 		else if (hlen == 0)
@@ -1129,6 +1278,10 @@ cache_response(struct conn *c, struct cache_req *cr,
 	cr->storing = 1;
 	rl->tee = tee_cb;
 	rl->tee_arg = cr;
+	if (m.flags & CACHE_F_GZIP) {
+		rl->gz = c->w->gz;	/* started by proxy.c */
+		rl->gz_tee = 1;
+	}
 	say(c, "Cache-Status: porter; fwd=%s; fwd-status=%d; stored\r\n",
 	    cr->fwd, r->code);
 	return (0);
