@@ -51,7 +51,7 @@ type_ok(char *s)
 	    slash[1] == '\0')
 		return (0);
 	*slash = '\0';
-	if (!cfg_is_token(s)) {
+	if (!cfg_is_token(s) || strcmp(s, "*") == 0) {
 		*slash = '/';
 		return (0);
 	}
