@@ -63,13 +63,6 @@ gzip_start(struct gzip *g)
 	g->started = 1;
 }
 
-void
-gzip_totals(const struct gzip *g, uint64_t *in, uint64_t *out)
-{
-	*in = g->d.total_in;
-	*out = g->d.total_out;
-}
-
 int
 gzip_deflate(struct gzip *g, const char *p, size_t n, int finish,
     gzip_out_fn *out, void *arg)
@@ -282,8 +275,9 @@ gzip_decide(const struct cfg_gzip *g, int meth, const struct http_resp *r,
 	    !gzip_type_match(rb + r->h.hdr[i].value.off,
 	    r->h.hdr[i].value.len, g->types, g->ntypes))
 		return (GZIP_TYPE);
-	if (r->h.content_length >= 0 &&
-	    (uint64_t)r->h.content_length < g->min_length)
+	/* an empty body stays empty, whatever min_length says */
+	if (r->h.content_length == 0 || (r->h.content_length > 0 &&
+	    (uint64_t)r->h.content_length < g->min_length))
 		return (GZIP_SHORT);
 	return (GZIP_YES);
 }

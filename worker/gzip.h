@@ -38,9 +38,6 @@ void	gzip_start(struct gzip *);
 int	gzip_deflate(struct gzip *, const char *p, size_t n, int finish,
 	    gzip_out_fn *out, void *arg);
 
-/* Bytes into and out of the current deflate stream so far. */
-void	gzip_totals(const struct gzip *, uint64_t *in, uint64_t *out);
-
 /* A new inflate stream. */
 void	gzip_inflate_start(struct gzip *);
 

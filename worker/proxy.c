@@ -753,8 +753,9 @@ send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
 	 * chunked to HTTP/1.1, until the close to 1.0. The backend's own
 	 * chunking is decoded first. A HEAD gets the head a GET would.
 	 */
-	gz = c->gzip_want && !early && gzip_decide(&cfg->gzip, c->req.meth, r,
-	    w->ubuf) == GZIP_YES;
+	gz = c->gzip_want && !early && (rb != HTTP_BODY_NONE ||
+	    c->req.meth == HTTP_M_HEAD) && gzip_decide(&cfg->gzip,
+	    c->req.meth, r, w->ubuf) == GZIP_YES;
 	if (gz && rb != HTTP_BODY_NONE) {
 		rl.gz = w->gz;
 		rl.gz_dst = 1;

@@ -289,6 +289,8 @@ START_TEST(decision_rules)
 	    GZIP_SHORT);
 	ck_assert_int_eq(decide(HTTP_M_GET, 200, HTML "Content-Length: 256\r\n"),
 	    GZIP_YES);
+	ck_assert_int_eq(decide(HTTP_M_GET, 200, HTML "Content-Length: 0\r\n"),
+	    GZIP_SHORT);
 	ck_assert_int_eq(decide(HTTP_M_GET, 200, "Content-Type: text/plain\r\n"),
 	    GZIP_TYPE);
 	ck_assert_int_eq(decide(HTTP_M_GET, 200, "Content-Length: 900\r\n"),
