@@ -259,11 +259,23 @@ send_stored(struct conn *c, struct store_ref ref, const char *h, size_t hlen,
 	return (len == 0 ? 0 : -1);
 }
 
-/* Inflated bytes to the client: chunks of its chunked body, or raw. */
+/*
+ * A gzipped object's identity length is its gzip trailer's ISIZE (the
+ * length mod 2^32): exact while the stored copy is at most this long
+ * (deflate expands at most 1032 to 1).
+ */
+#define CACHE_GZ_ISIZE_MAX	4000000
+
+/*
+ * Inflated bytes to the client: chunks of its chunked body, or raw; of
+ * the inflated stream, skip bytes are left out, then left go (a range).
+ */
 struct inflating {
 	struct conn	*c;
 	int		 chunked;
 	uint64_t	*sent;
+	uint64_t	 skip, left;
+	int		 full;		/* left reached 0: stop */
 };
 
 static int
@@ -273,6 +285,19 @@ inflated_out(void *arg, const char *p, size_t n)
 	struct iovec iov[3];
 	char line[24];
 	int k = 0;
+
+	if (f->skip >= n) {
+		f->skip -= n;
+		return (0);
+	}
+	p += f->skip;
+	n -= (size_t)f->skip;
+	f->skip = 0;
+	if (n > f->left)
+		n = (size_t)f->left;
+	f->left -= n;
+	if (f->left == 0)
+		f->full = 1;
 
 	if (f->chunked) {
 		iov[k].iov_base = line;
@@ -285,21 +310,66 @@ inflated_out(void *arg, const char *p, size_t n)
 		iov[k].iov_base = (void *)(uintptr_t)"\r\n";
 		iov[k++].iov_len = 2;
 	}
-	return (send_iov(f->c, iov, k, f->sent));
+	if (send_iov(f->c, iov, k, f->sent) == -1) {
+		f->full = 0;
+		return (-1);
+	}
+	return (f->full ? -1 : 0);	/* the range is out: stop there */
+}
+
+/*
+ * The identity length of a complete gzipped object ref (total bytes
+ * stored) into *out: 0, or -1 when it cannot be known for sure.
+ */
+static int
+gz_isize(struct store *st, struct store_ref ref, uint64_t total,
+    uint64_t *out)
+{
+	struct iovec iov[4];
+	unsigned char b[4];
+	size_t k = 0;
+	int i, n;
+
+	if (total < 18 || total > CACHE_GZ_ISIZE_MAX ||
+	    (n = store_body_iov(st, ref, total - 4, 4, iov, 4)) <= 0)
+		return (-1);
+	for (i = 0; i < n && k < 4; i++) {
+		size_t m = iov[i].iov_len < 4 - k ? iov[i].iov_len : 4 - k;
+
+		memcpy(b + k, iov[i].iov_base, m);
+		k += m;
+	}
+	if (k != 4)
+		return (-1);
+	*out = (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 |
+	    (uint64_t)b[3] << 24;
+	return (0);
+}
+
+/* Whether a gzipped ref's identity length is beyond gz_isize. */
+static int
+gz_unsized(struct store *st, struct store_ref ref)
+{
+	uint64_t total, isize;
+
+	store_lengths(st, ref, NULL, NULL, &total, NULL, NULL);
+	return (gz_isize(st, ref, total, &isize) == -1);
 }
 
 /*
  * The gzipped body of pinned, complete ref (total bytes) inflated to the
- * client after the head h[0..hlen): chunked, or until the close. 0, or
- * -1 (the client failed, or the stored stream is bad: the response is
- * then cut, which the client sees).
+ * client after the head h[0..hlen): chunked, or until the close; or
+ * only len bytes from off of it (a range, never chunked). 0, or -1 (the
+ * client failed, or the stored stream is bad: the response is then cut,
+ * which the client sees).
  */
 static int
 send_inflated(struct conn *c, struct store_ref ref, const char *h,
-    size_t hlen, uint64_t total, int chunked, uint64_t *sent)
+    size_t hlen, uint64_t total, int chunked, uint64_t off_out,
+    uint64_t len, uint64_t *sent)
 {
 	struct store *st = c->w->cache->st;
-	struct inflating f = { c, chunked, sent };
+	struct inflating f = { c, chunked, sent, off_out, len, 0 };
 	struct iovec iov[CACHE_IOV];
 	uint64_t off = 0;
 	int i, n, rc = 0;
@@ -319,7 +389,9 @@ send_inflated(struct conn *c, struct store_ref ref, const char *h,
 			off += iov[i].iov_len;
 		}
 	}
-	if (rc != 1) {
+	if (f.full)
+		return (0);		/* a range, all sent */
+	if (rc != 1 || len != UINT64_MAX) {	/* ended short of the range */
 		log_error("%s: a gzipped cached object did not inflate; "
 		    "closing", c->peer);
 		return (-1);
@@ -336,7 +408,9 @@ send_inflated(struct conn *c, struct store_ref ref, const char *h,
 /*
  * A complete stored response: head (parsed at sr, bytes at hb) and the
  * body of ref, total bytes, to the client as a hit: a 304 to its
- * conditional, a 206 or 416 for a range, the head alone for HEAD.
+ * conditional, a 206 or 416 for a range, the head alone for HEAD. A
+ * copy stored gzipped goes as it is to a client that accepts gzip, else
+ * inflated; its ranges are of the inflated body.
  */
 static int
 serve_complete(struct conn *c, const struct cfg_route *rt,
@@ -346,48 +420,48 @@ serve_complete(struct conn *c, const struct cfg_route *rt,
 	struct worker *w = c->w;
 	struct cache_work *cw = w->cache;
 	struct rewrite_as as;
-	uint64_t sent = 0, start = 0, end = 0;
+	uint64_t sent = 0, start = 0, end = 0, rtotal = total;
 	size_t hlen;
-	int ka = c->keepalive, body = c->req.meth != HTTP_M_HEAD, gzobj;
+	int ka = c->keepalive, body = c->req.meth != HTTP_M_HEAD, gzobj, nm;
+	enum cp_range rr = CP_RANGE_NONE;
 
 	memset(&as, 0, sizeof(as));
 	as.length = (int64_t)total;
 	c->status = sr->code;
 	gzobj = (store_meta(cw->st, ref)->flags & CACHE_F_GZIP) != 0;
-	if (cp_not_modified(&c->req, cw->qbuf, &sr->h, hb)) {
+	/* a range of a gzipped copy is of its identity body: sliced from
+	   it inflated (cache_request sent those it cannot size away) */
+	nm = cp_not_modified(&c->req, cw->qbuf, &sr->h, hb);
+	if (!nm && sr->code == 200 && c->req.meth == HTTP_M_GET &&
+	    (!gzobj || gz_isize(cw->st, ref, total, &rtotal) == 0))
+		rr = cp_range(&c->req, cw->qbuf, &sr->h, hb, rtotal, &start,
+		    &end);
+	if (nm) {
 		as.code = 304;
 		c->status = 304;
 		body = 0;
+	} else if (rr == CP_RANGE_OK) {
+		as.code = 206;
+		as.start = start;
+		as.end = end;
+		as.total = rtotal;
+		as.length = (int64_t)(end - start + 1);
+		as.inflate = gzobj;
+		c->status = 206;
+	} else if (rr == CP_RANGE_UNSATISFIABLE) {
+		char extra[64];
+
+		(void)snprintf(extra, sizeof(extra), "Content-Range: "
+		    "bytes */%llu\r\n", (unsigned long long)rtotal);
+		return (answer_error_with(c, 416, 0, "range not satisfiable",
+		    extra));
 	} else if (gzobj && !gzip_accepted(&c->req, cw->qbuf)) {
-		/* inflated on the fly; a Range is not served from it (the
-		   hit went to the backend; here it gets the whole 200) */
+		/* inflated on the fly */
 		as.inflate = 1;
 		as.length = -1;
 		as.chunked = c->req.h.version == 11;
 		if (!as.chunked && body)
 			ka = 0;		/* the close ends the body */
-	} else if (sr->code == 200 && c->req.meth == HTTP_M_GET && !gzobj) {
-		switch (cp_range(&c->req, cw->qbuf, &sr->h, hb, total, &start,
-		    &end)) {
-		case CP_RANGE_OK:
-			as.code = 206;
-			as.start = start;
-			as.end = end;
-			as.total = total;
-			as.length = (int64_t)(end - start + 1);
-			c->status = 206;
-			break;
-		case CP_RANGE_UNSATISFIABLE: {
-			char extra[64];
-
-			(void)snprintf(extra, sizeof(extra), "Content-Range: "
-			    "bytes */%llu\r\n", (unsigned long long)total);
-			return (answer_error_with(c, 416, 0,
-			    "range not satisfiable", extra));
-		}
-		default:
-			break;
-		}
 	}
 	hlen = rewrite_cached(c, rt, sr, hb, &as, ka);
 	if (hlen == 0)
@@ -395,8 +469,10 @@ serve_complete(struct conn *c, const struct cfg_route *rt,
 	c->head_sent = hlen;
 	sb_set_state(w->sb, SB_WRITING);
 	if ((as.inflate && body ? send_inflated(c, ref, w->obuf, hlen, total,
-	    as.chunked, &sent) : send_stored(c, ref, w->obuf, hlen, start,
-	    body ? (uint64_t)as.length : 0, &sent)) == -1) {
+	    as.chunked, start, as.code == 206 ? (uint64_t)as.length :
+	    UINT64_MAX, &sent) : send_stored(c, ref, w->obuf, hlen,
+	    as.inflate ? 0 : start, body ? (uint64_t)as.length : 0,
+	    &sent)) == -1) {
 		c->sent += sent;
 		log_info("%s: client went away during a cached response: %s",
 		    c->peer, strerror(errno));
@@ -779,9 +855,10 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 		switch (src) {
 		case STORE_HIT:
 			if ((store_meta(st, ref)->flags & CACHE_F_GZIP) &&
-			    gzip_request(q, cw->qbuf) == GZIP_RANGE && !only) {
-				/* porter has no identity copy to slice: the
-				   backend serves the range */
+			    gzip_request(q, cw->qbuf) == GZIP_RANGE && !only &&
+			    gz_unsized(st, ref)) {
+				/* a range of an identity body porter cannot
+				   size: the backend serves it */
 				store_unpin(st, cw->slot);
 				cr->fwd = "miss";
 				cr->detail = "gzip-range";

@@ -86,7 +86,8 @@ chunked, and counted in the log):
                      close, h=Name:Value (repeatable), etag=X (a matching
                      If-None-Match gets 304), enc=gzip (the body gzipped,
                      Content-Encoding: gzip); one Range bytes=a-b, a- or
-                     -n gets a 206 (frame=length)
+                     -n gets a 206 (frame=length); bytes=1: the body is
+                     the --gen stream instead (incompressible)
 
   /health            the health check answer: 200 "ok\n" by default; else
                      what /control/health or --health-file says
@@ -811,7 +812,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 fields.append((name.strip(), value.strip()))
             else:
                 one[k] = v
-        body = gz_text(int(one.get("size", "4096")), int(one.get("seed", "0")))
+        if one.get("bytes") == "1":	# incompressible: the --gen stream
+            body = gen_bytes(int(one.get("seed", "0")),
+                             int(one.get("size", "4096")))
+        else:
+            body = gz_text(int(one.get("size", "4096")),
+                           int(one.get("seed", "0")))
         ctype = one.get("type", "text/html; charset=utf-8")
         frame = one.get("frame", "length")
         etag = one.get("etag")
