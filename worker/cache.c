@@ -1305,16 +1305,17 @@ cache_response(struct conn *c, struct cache_req *cr,
 	rules_of(cr->rt, &ru);
 	if (r->code == 101 || rb == HTTP_BODY_CLOSE)
 		detail = r->code == 101 ? "status" : NULL;
+	/* stored gzipped: one copy for clients with and without (its
+	   compressed size is checked against max_object as it fills) */
+	gz = cr->rt->gzip && c->w->gz != NULL && gzip_decide(
+	    &c->w->cfg->gzip, HTTP_M_GET, r, ub) == GZIP_YES;
 	if (detail == NULL && !cp_storable(&c->req, cw->qbuf, r, ub, &ru,
 	    cr->request_time, store_now_ms(), &f, &detail))
 		;
-	else if (detail == NULL && r->h.content_length >= 0 &&
+	else if (detail == NULL && r->h.content_length >= 0 && !gz &&
 	    (uint64_t)r->h.content_length > c->w->cfg->cache.max_object)
 		detail = "too-big";
 	else if (detail == NULL) {
-		/* stored gzipped: one copy for clients with and without */
-		gz = cr->rt->gzip && c->w->gz != NULL && gzip_decide(
-		    &c->w->cfg->gzip, HTTP_M_GET, r, ub) == GZIP_YES;
 		vlen = cp_vary_build(cw->vary, sizeof(cw->vary), r, ub,
 		    &c->req, cw->qbuf);
 		if (vlen > 0 && cr->rt->cache.nignore_vary > 0)

@@ -107,7 +107,7 @@ get r "$X" -H "$AE" -H 'Range: bytes=100-199'
 expect_match "$(first_line "$G_HEAD")" '^HTTP/1\.1 206' "Range: 206 from the backend"
 expect_eq "$(hval Content-Encoding "$G_HEAD")" "" "Range: 206 not compressed"
 expect_eq "$(hval Content-Range "$G_HEAD")" "bytes 100-199/50000" "Range: its Content-Range"
-expect_eq "$(sha_of "$T/r.b")" "$(cu "$BU$X" | head -c 200 | tail -c 100 | sha256sum | cut -d' ' -f1)" \
+expect_eq "$(sha_of "$T/r.b")" "$(cu "$BU$X" 2>/dev/null | head -c 200 | tail -c 100 | sha256sum | cut -d' ' -f1)" \
     "Range: the backend's bytes 100-199"
 get rc '/gz?size=5000&frame=chunked' -H "$AE" -H 'Range: bytes=0-9'
 expect_match "$(first_line "$G_HEAD")" '^HTTP/1\.1 200' "Range the backend ignores: 200"
