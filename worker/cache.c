@@ -1215,12 +1215,18 @@ refreshed(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 	}
 	/* stored gzipped: the 304's strong ETag is the identity body's */
 	gz = (store_meta(st, cr->sref)->flags & CACHE_F_GZIP) != 0;
-	if (gz && ((mlen = stored_head(&cw->mr, cw->merged, NULL, 1,
-	    cw->head, cw->hcap)) == 0 || (memcpy(cw->merged, cw->head, mlen),
-	    http_resp_init(&cw->mr, (uint32_t)cw->hcap),
-	    http_parse_response(&cw->mr, cw->merged, mlen)) != HTTP_OK)) {
-		drop_fill(cr, 0);
-		return (0);
+	if (gz) {
+		mlen = stored_head(&cw->mr, cw->merged, NULL, 1, cw->head,
+		    cw->hcap);
+		if (mlen > 0) {
+			memcpy(cw->merged, cw->head, mlen);
+			http_resp_init(&cw->mr, (uint32_t)cw->hcap);
+		}
+		if (mlen == 0 || http_parse_response(&cw->mr, cw->merged,
+		    mlen) != HTTP_OK) {
+			drop_fill(cr, 0);
+			return (0);
+		}
 	}
 	store_count(st, STORE_C_HIT_REVALIDATED);
 	rules_of(cr->rt, &ru);
