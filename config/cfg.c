@@ -405,13 +405,13 @@ static const char *const listener_keys[] = {
 	"block_hosts", "allow_hosts", "block_urls", "block_file",
 	"deny_private", "auth_file", "auth_realm", "parent", "parent_hosts",
 	"proxy_protocol", "proxy_protocol_from",
-	"access_log", "access_log_format", "request_id_from",
+	"access_log", "access_log_format", "request_id_from", "gzip",
 	NULL
 };
 /* Of listener_keys, those that only one mode has. */
 static const char *const reverse_only[] = {
 	"routes", "methods", "deny_paths", "require_headers", "deny_headers",
-	NULL
+	"gzip", NULL
 };
 static const char *const forward_only[] = {
 	"connect_ports", "forwarded_for", "anonymous", "anonymous_strip",
@@ -518,7 +518,8 @@ parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
 	    parse_proxy_protocol(x, g, where, l) == -1 ||
 	    cfg_parse_log_here(x, g, where, x->cfg->access_to,
 	    x->cfg->access_format, &l->access_to, &l->access_format) == -1 ||
-	    cfg_parse_request_id_from(x, g, where, l) == -1)
+	    cfg_parse_request_id_from(x, g, where, l) == -1 ||
+	    cfg_parse_gzip_here(x, g, where, &l->gzip) == -1)
 		return (-1);
 	switch (cfg_get_int(x, g, where, "backlog", 1, 65535, &n)) {
 	case -1:
@@ -696,7 +697,7 @@ static const char *const root_keys[] = {
 	"workers", "timeouts", "limits", "waiter", "upstream_keepalive",
 	"shutdown_timeout", "underscores_in_headers", "listeners", "pools",
 	"error_pages", "status", "cache", "access_log_format", "request_id",
-	NULL
+	"gzip", NULL
 };
 static const char *const root_later[] = { NULL };
 
@@ -758,6 +759,7 @@ cfg_load(const char *path, char *err, size_t errlen)
 	    cfg_parse_pools(&x, root) == -1 ||
 	    parse_listeners(&x, root) == -1 ||
 	    cfg_parse_cache(&x, root) == -1 ||
+	    cfg_parse_gzip(&x, root) == -1 ||
 	    parse_status(&x, root) == -1)
 		goto out;
 	rc = 0;
@@ -804,6 +806,7 @@ cfg_free(struct cfg *c)
 	}
 	free(c->listeners);
 	free(c->limits.exempt);
+	cfg_free_gzip(&c->gzip);
 	free_pages(c->error_pages, c->nerror_pages);
 	for (i = 0; i < c->npools && c->pools != NULL; i++)
 		cfg_free_pool(&c->pools[i]);

@@ -249,6 +249,10 @@ struct cfg_route {
 	char		**remove_response_headers;
 	int		nremove_response_headers;
 	struct cfg_route_cache cache;
+	int		gzip;		/* compress responses (worker/gzip.c):
+					   its own gzip, else its listener's,
+					   else whether the gzip group is
+					   there */
 	int		access_to;	/* cfg.logs index; -1: off */
 	int		access_format;	/* cfg.log_formats index */
 };
@@ -315,6 +319,7 @@ struct cfg_listener {
 	struct cfg_cidr	*request_id_from;	/* clients whose X-Request-Id
 					   is kept (if valid) */
 	int		nrequest_id_from;
+	int		gzip;		/* gzip = true|false; -1 unset */
 };
 
 struct cfg_workers {
@@ -347,6 +352,22 @@ struct cfg_cache {
 	double		collapse_timeout;	/* s a collapsed request waits
 					   for the fill's head before one
 					   of them fetches */
+};
+
+/*
+ * gzip (the top-level group; config/cfg_gzip.c): how porter compresses
+ * responses on the fly (worker/gzip.c). A route's gzip says whether.
+ */
+struct cfg_gzip {
+	int		 on;		/* the group is there: routes default
+					   to gzip on */
+	int		 level;		/* zlib's, 1 (fast) .. 9 (small) */
+	uint32_t	 min_length;	/* shorter bodies (by Content-Length)
+					   are sent as they are */
+	char		**types;	/* lower case: "type/sub", a wildcard
+					   subtype (type, slash, star)
+					   or "*" */
+	int		 ntypes;
 };
 
 struct cfg_limits {
@@ -398,6 +419,7 @@ struct cfg {
 	struct cfg_limits limits;
 	struct cfg_waiter waiter;
 	struct cfg_cache cache;
+	struct cfg_gzip	 gzip;
 	int		upstream_keepalive;	/* idle upstream conns kept per worker */
 	double		shutdown_timeout;	/* graceful stop (QUIT) bound, s */
 	int		underscores_in_headers;	/* 0: request fields whose name

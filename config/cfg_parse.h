@@ -156,6 +156,15 @@ int	cfg_parse_cache(struct ctx *, const config_setting_t *root);
 int	cfg_parse_route_cache(struct ctx *, const config_setting_t *g,
 	    const char *where, const char *listen, struct cfg_route *);
 /*
+ * gzip (cfg_gzip.c): a listener's or route's gzip = true|false into *out
+ * (-1 when absent); the top-level group after the listeners, which then
+ * settles every route's gzip.
+ */
+int	cfg_parse_gzip_here(struct ctx *, const config_setting_t *g,
+	    const char *where, int *out);
+int	cfg_parse_gzip(struct ctx *, const config_setting_t *root);
+void	cfg_free_gzip(struct cfg_gzip *);
+/*
  * Logs (cfg_log.c): error_log, access_log, access_log_format and
  * request_id at the top level (first of all); access_log and
  * access_log_format of a listener or route g, inheriting to and fmt

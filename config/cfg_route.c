@@ -372,7 +372,7 @@ static const char *const route_keys[] = {
 	"cache", "cache_default_ttl", "default_ttl", "cache_max_ttl",
 	"cache_min_uses", "cache_set_cookie", "cache_ignore_query",
 	"cache_key_headers", "cache_ignore_vary", "cache_cdn_control",
-	"access_log", "access_log_format", NULL
+	"gzip", "access_log", "access_log_format", NULL
 };
 
 static int
@@ -440,7 +440,8 @@ parse_route(struct ctx *x, const config_setting_t *g, const char *where,
 	    &rt->allow_encoded_slash) == -1 ||
 	    cfg_parse_filter(x, g, where, &rt->filter) == -1 ||
 	    parse_route_headers(x, g, where, rt) == -1 ||
-	    cfg_parse_route_cache(x, g, where, listen, rt) == -1)
+	    cfg_parse_route_cache(x, g, where, listen, rt) == -1 ||
+	    cfg_parse_gzip_here(x, g, where, &rt->gzip) == -1)
 		return (-1);
 	return (0);
 }

@@ -35,6 +35,7 @@
 #include "shared/uses.h"
 #include "worker/answer.h"
 #include "worker/cache.h"
+#include "worker/gzip.h"
 #include "worker/http_date.h"
 #include "worker/io.h"
 #include "worker/rewrite.h"
@@ -45,6 +46,12 @@
 #define CACHE_FAIL_PASS_MS 1000	/* and after a fetch that failed */
 #define CACHE_AGAIN	2	/* serve_stream: the fill ended before
 				   anything went out: look the key up again */
+/*
+ * meta.flags: porter stored the body gzipped (the route's gzip): one
+ * copy for every client, sent as it is to those that accept gzip and
+ * inflated for the others. Above the CP_F_* bits.
+ */
+#define CACHE_F_GZIP	0x8000
 
 int
 cache_work_init(struct cache_work **out, struct store *st,
@@ -253,9 +260,157 @@ send_stored(struct conn *c, struct store_ref ref, const char *h, size_t hlen,
 }
 
 /*
+ * A gzipped object's identity length is its gzip trailer's ISIZE (the
+ * length mod 2^32): exact while the stored copy is at most this long
+ * (deflate expands at most 1032 to 1).
+ */
+#define CACHE_GZ_ISIZE_MAX	4000000
+
+/*
+ * Inflated bytes to the client: chunks of its chunked body, or raw; of
+ * the inflated stream, skip bytes are left out, then left go (a range).
+ */
+struct inflating {
+	struct conn	*c;
+	int		 chunked;
+	uint64_t	*sent;
+	uint64_t	 skip, left;
+	int		 full;		/* left reached 0: stop */
+};
+
+static int
+inflated_out(void *arg, const char *p, size_t n)
+{
+	struct inflating *f = arg;
+	struct iovec iov[3];
+	char line[24];
+	int k = 0;
+
+	if (f->skip >= n) {
+		f->skip -= n;
+		return (0);
+	}
+	p += f->skip;
+	n -= (size_t)f->skip;
+	f->skip = 0;
+	if (n > f->left)
+		n = (size_t)f->left;
+	f->left -= n;
+	if (f->left == 0)
+		f->full = 1;
+
+	if (f->chunked) {
+		iov[k].iov_base = line;
+		iov[k++].iov_len = (size_t)snprintf(line, sizeof(line),
+		    "%zx\r\n", n);
+	}
+	iov[k].iov_base = (void *)(uintptr_t)p;
+	iov[k++].iov_len = n;
+	if (f->chunked) {
+		iov[k].iov_base = (void *)(uintptr_t)"\r\n";
+		iov[k++].iov_len = 2;
+	}
+	if (send_iov(f->c, iov, k, f->sent) == -1) {
+		f->full = 0;
+		return (-1);
+	}
+	return (f->full ? -1 : 0);	/* the range is out: stop there */
+}
+
+/*
+ * The identity length of a complete gzipped object ref (total bytes
+ * stored) into *out: 0, or -1 when it cannot be known for sure.
+ */
+static int
+gz_isize(struct store *st, struct store_ref ref, uint64_t total,
+    uint64_t *out)
+{
+	struct iovec iov[4];
+	unsigned char b[4];
+	size_t k = 0;
+	int i, n;
+
+	if (total < 18 || total > CACHE_GZ_ISIZE_MAX ||
+	    (n = store_body_iov(st, ref, total - 4, 4, iov, 4)) <= 0)
+		return (-1);
+	for (i = 0; i < n && k < 4; i++) {
+		size_t m = iov[i].iov_len < 4 - k ? iov[i].iov_len : 4 - k;
+
+		memcpy(b + k, iov[i].iov_base, m);
+		k += m;
+	}
+	if (k != 4)
+		return (-1);
+	*out = (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 |
+	    (uint64_t)b[3] << 24;
+	return (0);
+}
+
+/* Whether a gzipped ref's identity length is beyond gz_isize. */
+static int
+gz_unsized(struct store *st, struct store_ref ref)
+{
+	uint64_t total, isize;
+
+	store_lengths(st, ref, NULL, NULL, &total, NULL, NULL);
+	return (gz_isize(st, ref, total, &isize) == -1);
+}
+
+/*
+ * The gzipped body of pinned, complete ref (total bytes) inflated to the
+ * client after the head h[0..hlen): chunked, or until the close; or
+ * only len bytes from off of it (a range, never chunked). 0, or -1 (the
+ * client failed, or the stored stream is bad: the response is then cut,
+ * which the client sees).
+ */
+static int
+send_inflated(struct conn *c, struct store_ref ref, const char *h,
+    size_t hlen, uint64_t total, int chunked, uint64_t off_out,
+    uint64_t len, uint64_t *sent)
+{
+	struct store *st = c->w->cache->st;
+	struct inflating f = { c, chunked, sent, off_out, len, 0 };
+	struct iovec iov[CACHE_IOV];
+	uint64_t off = 0;
+	int i, n, rc = 0;
+
+	if (io_write(&c->io, h, hlen, clock_now() +
+	    c->w->cfg->timeouts.client_body) == -1)
+		return (-1);
+	*sent += hlen;
+	gzip_inflate_start(c->w->gz);
+	while (off < total && rc == 0) {
+		if ((n = store_body_iov(st, ref, off, total - off, iov,
+		    CACHE_IOV)) <= 0)
+			return (-1);
+		for (i = 0; i < n && rc == 0; i++) {
+			rc = gzip_inflate(c->w->gz, iov[i].iov_base,
+			    iov[i].iov_len, inflated_out, &f);
+			off += iov[i].iov_len;
+		}
+	}
+	if (f.full)
+		return (0);		/* a range, all sent */
+	if (rc != 1 || len != UINT64_MAX) {	/* ended short of the range */
+		log_error("%s: a gzipped cached object did not inflate; "
+		    "closing", c->peer);
+		return (-1);
+	}
+	if (chunked) {
+		if (io_write(&c->io, "0\r\n\r\n", 5, clock_now() +
+		    c->w->cfg->timeouts.client_body) == -1)
+			return (-1);
+		*sent += 5;
+	}
+	return (0);
+}
+
+/*
  * A complete stored response: head (parsed at sr, bytes at hb) and the
  * body of ref, total bytes, to the client as a hit: a 304 to its
- * conditional, a 206 or 416 for a range, the head alone for HEAD.
+ * conditional, a 206 or 416 for a range, the head alone for HEAD. A
+ * copy stored gzipped goes as it is to a client that accepts gzip, else
+ * inflated; its ranges are of the inflated body.
  */
 static int
 serve_complete(struct conn *c, const struct cfg_route *rt,
@@ -265,47 +420,59 @@ serve_complete(struct conn *c, const struct cfg_route *rt,
 	struct worker *w = c->w;
 	struct cache_work *cw = w->cache;
 	struct rewrite_as as;
-	uint64_t sent = 0, start = 0, end = 0;
+	uint64_t sent = 0, start = 0, end = 0, rtotal = total;
 	size_t hlen;
-	int ka = c->keepalive, body = c->req.meth != HTTP_M_HEAD;
+	int ka = c->keepalive, body = c->req.meth != HTTP_M_HEAD, gzobj, nm;
+	enum cp_range rr = CP_RANGE_NONE;
 
 	memset(&as, 0, sizeof(as));
 	as.length = (int64_t)total;
 	c->status = sr->code;
-	if (cp_not_modified(&c->req, cw->qbuf, &sr->h, hb)) {
+	gzobj = (store_meta(cw->st, ref)->flags & CACHE_F_GZIP) != 0;
+	/* a range of a gzipped copy is of its identity body: sliced from
+	   it inflated (cache_request sent those it cannot size away) */
+	nm = cp_not_modified(&c->req, cw->qbuf, &sr->h, hb);
+	if (!nm && sr->code == 200 && c->req.meth == HTTP_M_GET &&
+	    (!gzobj || gz_isize(cw->st, ref, total, &rtotal) == 0))
+		rr = cp_range(&c->req, cw->qbuf, &sr->h, hb, rtotal, &start,
+		    &end);
+	if (nm) {
 		as.code = 304;
 		c->status = 304;
 		body = 0;
-	} else if (sr->code == 200 && c->req.meth == HTTP_M_GET) {
-		switch (cp_range(&c->req, cw->qbuf, &sr->h, hb, total, &start,
-		    &end)) {
-		case CP_RANGE_OK:
-			as.code = 206;
-			as.start = start;
-			as.end = end;
-			as.total = total;
-			as.length = (int64_t)(end - start + 1);
-			c->status = 206;
-			break;
-		case CP_RANGE_UNSATISFIABLE: {
-			char extra[64];
+	} else if (rr == CP_RANGE_OK) {
+		as.code = 206;
+		as.start = start;
+		as.end = end;
+		as.total = rtotal;
+		as.length = (int64_t)(end - start + 1);
+		as.inflate = gzobj;
+		c->status = 206;
+	} else if (rr == CP_RANGE_UNSATISFIABLE) {
+		char extra[64];
 
-			(void)snprintf(extra, sizeof(extra), "Content-Range: "
-			    "bytes */%llu\r\n", (unsigned long long)total);
-			return (answer_error_with(c, 416, 0,
-			    "range not satisfiable", extra));
-		}
-		default:
-			break;
-		}
+		(void)snprintf(extra, sizeof(extra), "Content-Range: "
+		    "bytes */%llu\r\n", (unsigned long long)rtotal);
+		return (answer_error_with(c, 416, 0, "range not satisfiable",
+		    extra));
+	} else if (gzobj && !gzip_accepted(&c->req, cw->qbuf)) {
+		/* inflated on the fly */
+		as.inflate = 1;
+		as.length = -1;
+		as.chunked = c->req.h.version == 11;
+		if (!as.chunked && body)
+			ka = 0;		/* the close ends the body */
 	}
 	hlen = rewrite_cached(c, rt, sr, hb, &as, ka);
 	if (hlen == 0)
 		return (answer_error(c, 500, 0, "stored head too large"));
 	c->head_sent = hlen;
 	sb_set_state(w->sb, SB_WRITING);
-	if (send_stored(c, ref, w->obuf, hlen, start, body ?
-	    (uint64_t)as.length : 0, &sent) == -1) {
+	if ((as.inflate && body ? send_inflated(c, ref, w->obuf, hlen, total,
+	    as.chunked, start, as.code == 206 ? (uint64_t)as.length :
+	    UINT64_MAX, &sent) : send_stored(c, ref, w->obuf, hlen,
+	    as.inflate ? 0 : start, body ? (uint64_t)as.length : 0,
+	    &sent)) == -1) {
 		c->sent += sent;
 		log_info("%s: client went away during a cached response: %s",
 		    c->peer, strerror(errno));
@@ -538,8 +705,12 @@ collapse(struct conn *c, struct cache_req *cr, struct store_ref ref, int *rc)
 		    cp_age(&f, store_now_ms()), "; collapsed");
 	}
 	/* an HTTP/1.0 client learns a chunked body's end from the close,
-	 * which a cut fill would fake: it gets the complete object */
-	if (cw->sr.h.content_length < 0 && c->req.h.version == 10) {
+	 * which a cut fill would fake: it gets the complete object; so does
+	 * a client without gzip of an object being stored gzipped (it is
+	 * inflated from the complete copy) */
+	if (cw->sr.h.content_length < 0 && (c->req.h.version == 10 ||
+	    ((m->flags & CACHE_F_GZIP) && !gzip_accepted(&c->req,
+	    cw->qbuf)))) {
 		uint64_t total;
 		int done = 0;
 
@@ -683,6 +854,16 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 			    &nvar);
 		switch (src) {
 		case STORE_HIT:
+			if ((store_meta(st, ref)->flags & CACHE_F_GZIP) &&
+			    gzip_request(q, cw->qbuf) == GZIP_RANGE && !only &&
+			    gz_unsized(st, ref)) {
+				/* a range of an identity body porter cannot
+				   size: the backend serves it */
+				store_unpin(st, cw->slot);
+				cr->fwd = "miss";
+				cr->detail = "gzip-range";
+				return (0);
+			}
 			fresh_of(store_meta(st, ref), &f);
 			switch (cp_usable(&cr->rq, &f, now, &ttl)) {
 			case CP_FRESH:
@@ -821,10 +1002,15 @@ vary_less(char *blob, size_t len, char *const *names, int n)
 	return (out);
 }
 
-/* The stored copy of response r: no framing, no hop-by-hop, no Age. */
+/*
+ * The stored copy of response r: no framing, no hop-by-hop, no Age
+ * (f NULL: none of r's fields dropped). gz: the body is stored gzipped:
+ * the head a compressed response carries (gzip_head_field), any
+ * Content-Encoding r had replaced by gzip's.
+ */
 static size_t
 stored_head(const struct http_resp *r, const char *ub,
-    const struct cp_fresh *f, char *out, size_t cap)
+    const struct cp_fresh *f, int gz, char *out, size_t cap)
 {
 	const char *eol = memchr(ub, '\n', r->h.head_len);
 	size_t n, line;
@@ -841,10 +1027,22 @@ stored_head(const struct http_resp *r, const char *ub,
 		const struct http_hdr *h = &r->h.hdr[i];
 		int k;
 
-		if (h->id == HH_TRANSFER_ENCODING || cp_dropped(f, i) ||
+		if (h->id == HH_TRANSFER_ENCODING ||
+		    (f != NULL && cp_dropped(f, i)) ||
 		    http_is_hop_by_hop(&r->h, ub, i) ||
-		    http_span_eq(ub, h->name, "age"))
+		    http_span_eq(ub, h->name, "age") ||
+		    (gz && http_span_eq(ub, h->name, "content-encoding")))
 			continue;
+		if (gz) {
+			struct outbuf o = { out + n, cap - n, 0, 0 };
+
+			if (gzip_head_field(&o, &r->h, ub, i)) {
+				if (o.overflow)
+					return (0);
+				n += o.len;
+				continue;
+			}
+		}
 		if (h->id == HH_CONTENT_LENGTH) {
 			if (cl++ > 0 || r->h.content_length < 0)
 				continue;
@@ -857,6 +1055,14 @@ stored_head(const struct http_resp *r, const char *ub,
 		if (k < 0 || (size_t)k >= cap - n)
 			return (0);
 		n += (size_t)k;
+	}
+	if (gz) {
+		struct outbuf o = { out + n, cap - n, 0, 0 };
+
+		gzip_head_end(&o, &r->h, ub);
+		if (o.overflow)
+			return (0);
+		n += o.len;
 	}
 	if (cap - n < 2)
 		return (0);
@@ -993,7 +1199,7 @@ refreshed(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 	const char *detail = NULL;
 	uint64_t total, off = 0;
 	size_t mlen, vlen, slen;
-	int done, n, i;
+	int done, n, i, gz;
 
 	store_lengths(st, cr->sref, NULL, NULL, &total, &done, NULL);
 	if (!done || read_head(cw, cr->sref) == -1 ||
@@ -1007,6 +1213,21 @@ refreshed(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 		drop_fill(cr, 0);
 		return (0);
 	}
+	/* stored gzipped: the 304's strong ETag is the identity body's */
+	gz = (store_meta(st, cr->sref)->flags & CACHE_F_GZIP) != 0;
+	if (gz) {
+		mlen = stored_head(&cw->mr, cw->merged, NULL, 1, cw->head,
+		    cw->hcap);
+		if (mlen > 0) {
+			memcpy(cw->merged, cw->head, mlen);
+			http_resp_init(&cw->mr, (uint32_t)cw->hcap);
+		}
+		if (mlen == 0 || http_parse_response(&cw->mr, cw->merged,
+		    mlen) != HTTP_OK) {
+			drop_fill(cr, 0);
+			return (0);
+		}
+	}
 	store_count(st, STORE_C_HIT_REVALIDATED);
 	rules_of(cr->rt, &ru);
 	/* the request's own Cache-Control must not veto the refresh: the
@@ -1014,10 +1235,12 @@ refreshed(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 	if (cr->fill && cp_storable(&c->req, cw->qbuf, &cw->mr, cw->merged,
 	    &ru, cr->request_time, store_now_ms(), &f, &detail)) {
 		meta_of(&f, &m);
+		if (gz)
+			m.flags |= CACHE_F_GZIP;
 		vlen = store_copy_vary(st, cr->sref, cw->vary,
 		    sizeof(cw->vary));
 		/* the merged head's copy without what the policy drops */
-		slen = stored_head(&cw->mr, cw->merged, &f, cw->head,
+		slen = stored_head(&cw->mr, cw->merged, &f, 0, cw->head,
 		    cw->hcap);
 		if (slen == 0 || store_fill_head(st, cr->fref, cw->vary,
 		    (uint32_t)vlen, cw->head, (uint32_t)slen, &m) == -1)
@@ -1061,6 +1284,8 @@ cache_response(struct conn *c, struct cache_req *cr,
 	long vlen;
 	size_t hlen;
 	enum http_body rb = http_resp_body(r, c->req.meth);
+	static char *const ae[] = { "accept-encoding" };
+	int gz;
 
 	if (cr->stale && r->code == 304)
 		return (refreshed(c, cr, r, ub, rc));
@@ -1086,10 +1311,14 @@ cache_response(struct conn *c, struct cache_req *cr,
 	rules_of(cr->rt, &ru);
 	if (r->code == 101 || rb == HTTP_BODY_CLOSE)
 		detail = r->code == 101 ? "status" : NULL;
+	/* stored gzipped: one copy for clients with and without (its
+	   compressed size is checked against max_object as it fills) */
+	gz = cr->rt->gzip && c->w->gz != NULL && gzip_decide(
+	    &c->w->cfg->gzip, HTTP_M_GET, r, ub) == GZIP_YES;
 	if (detail == NULL && !cp_storable(&c->req, cw->qbuf, r, ub, &ru,
 	    cr->request_time, store_now_ms(), &f, &detail))
 		;
-	else if (detail == NULL && r->h.content_length >= 0 &&
+	else if (detail == NULL && r->h.content_length >= 0 && !gz &&
 	    (uint64_t)r->h.content_length > c->w->cfg->cache.max_object)
 		detail = "too-big";
 	else if (detail == NULL) {
@@ -1099,9 +1328,13 @@ cache_response(struct conn *c, struct cache_req *cr,
 			vlen = (long)vary_less(cw->vary, (size_t)vlen,
 			    cr->rt->cache.ignore_vary,
 			    cr->rt->cache.nignore_vary);
-		hlen = vlen < 0 ? 0 : stored_head(r, ub, &f, cw->head,
+		if (vlen > 0 && gz)
+			vlen = (long)vary_less(cw->vary, (size_t)vlen, ae, 1);
+		hlen = vlen < 0 ? 0 : stored_head(r, ub, &f, gz, cw->head,
 		    cw->hcap);
 		meta_of(&f, &m);
+		if (gz)
+			m.flags |= CACHE_F_GZIP;
 		if (vlen < 0)
 			detail = "vary-star";
 		else if (hlen == 0)
@@ -1129,6 +1362,10 @@ cache_response(struct conn *c, struct cache_req *cr,
 	cr->storing = 1;
 	rl->tee = tee_cb;
 	rl->tee_arg = cr;
+	if (m.flags & CACHE_F_GZIP) {
+		rl->gz = c->w->gz;	/* started by proxy.c */
+		rl->gz_tee = 1;
+	}
 	say(c, "Cache-Status: porter; fwd=%s; fwd-status=%d; stored\r\n",
 	    cr->fwd, r->code);
 	return (0);

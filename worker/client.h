@@ -64,6 +64,9 @@ struct conn {
 	int				 req_unconditional;
 	const char			*resp_extra;
 	size_t				 resp_extra_len;
+	int				 gzip_want;	/* the route gzips, the
+							   client accepts it and
+							   asked no range */
 
 	/* about the current request, for the log */
 	int				 status;	/* sent to the client */

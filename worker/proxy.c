@@ -42,6 +42,7 @@
 #include "worker/answer.h"
 #include "worker/balance.h"
 #include "worker/cache.h"
+#include "worker/gzip.h"
 #include "worker/http_parse.h"
 #include "worker/io.h"
 #include "worker/limit.h"
@@ -431,6 +432,9 @@ proxy_request(struct conn *c, const struct cfg_route *rt)
 	struct cache_req cr;
 	int rc;
 
+	/* while the request head is still in c->buf (the relay drops it) */
+	c->gzip_want = rt->gzip && c->w->gz != NULL &&
+	    gzip_request(&c->req, c->buf) == GZIP_YES;
 	if (!rt->cache.on || c->w->cache == NULL)
 		return (proxy_fetch(c, rt));
 	if (cache_request(c, rt, &cr, &rc)) {
@@ -453,6 +457,7 @@ proxy_forward(struct conn *c, const struct cfg_route *rt,
 	size_t hlen = 0;
 
 	memset(&t, 0, sizeof(t));
+	c->gzip_want = 0;	/* a forward proxy passes bodies as they are */
 	sb_set_state(c->w->sb, SB_UPSTREAM);
 	t.addrs = *addrs;
 	t.name = name;
@@ -729,7 +734,7 @@ send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
 	struct relay rl;
 	enum relay_rc rrc;
 	size_t hlen;
-	int ka, decode, rechunk, fd, rc;
+	int ka, decode, rechunk, fd, rc, gz, te;
 
 	sb_set_state(w->sb, SB_WRITING);
 	memset(&rl, 0, sizeof(rl));
@@ -744,18 +749,40 @@ send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
 		return (answered(o, rc));
 	}
 	/*
+	 * gzip on the fly (worker/gzip.c): the client's copy compressed,
+	 * chunked to HTTP/1.1, until the close to 1.0. The backend's own
+	 * chunking is decoded first. A HEAD gets the head a GET would.
+	 */
+	gz = c->gzip_want && !early && (rb != HTTP_BODY_NONE ||
+	    c->req.meth == HTTP_M_HEAD) && gzip_decide(&cfg->gzip,
+	    c->req.meth, r, w->ubuf) == GZIP_YES;
+	if (gz && rb != HTTP_BODY_NONE) {
+		rl.gz = w->gz;
+		rl.gz_dst = 1;
+		rl.gz_chunk = c->req.h.version == 11;
+	}
+	if (rl.gz != NULL)	/* for the client, the store or both */
+		gzip_start(rl.gz);
+	/*
 	 * A body framed by the close goes to an HTTP/1.1 client chunked, so
 	 * that its connection can go on (as nginx does); not when the backend
 	 * named a coding of its own (its Transfer-Encoding without chunked).
 	 */
-	rechunk = rb == HTTP_BODY_CLOSE && c->req.h.version == 11 &&
+	rechunk = !gz && rb == HTTP_BODY_CLOSE && c->req.h.version == 11 &&
 	    r->code != 101 && !has_field(r, HH_TRANSFER_ENCODING);
 	ka = c->keepalive && !early && (rb != HTTP_BODY_CLOSE || rechunk);
-	decode = rb == HTTP_BODY_CHUNKED && c->req.h.version == 10;
-	if (decode)
+	decode = rb == HTTP_BODY_CHUNKED && (c->req.h.version == 10 || gz);
+	if (decode && c->req.h.version == 10)
 		ka = 0;		/* a 1.0 client learns the end from the close */
-	hlen = rewrite_response(c, rt, r, w->ubuf, rechunk ? REWRITE_TE_CHUNK :
-	    rb == HTTP_BODY_CHUNKED && !decode ? REWRITE_TE_KEEP : 0, ka);
+	if (gz) {
+		ka = c->keepalive && !early && (c->req.h.version == 11 ||
+		    rb == HTTP_BODY_NONE);
+		te = (c->req.h.version == 11 ? REWRITE_TE_CHUNK : 0) |
+		    REWRITE_GZIP;
+	} else
+		te = rechunk ? REWRITE_TE_CHUNK : rb == HTTP_BODY_CHUNKED &&
+		    !decode ? REWRITE_TE_KEEP : 0;
+	hlen = rewrite_response(c, rt, r, w->ubuf, te, ka);
 	if (hlen == 0) {
 		upstream_close(u);
 		log_error("%s: backend %s: response head too large to forward",

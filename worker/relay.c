@@ -18,9 +18,11 @@ dst_failed(struct relay *r)
 	return (0);
 }
 
+static int	relay_gz(struct relay *, const char *, size_t, int);
+
 /* p[0..n) to the tee; a tee that fails is dropped. */
 static int
-relay_tee(struct relay *r, const char *p, size_t n)
+relay_tee_only(struct relay *r, const char *p, size_t n)
 {
 	if (r->tee != NULL && n > 0 && r->tee(r->tee_arg, p, n) == -1) {
 		r->tee = NULL;
@@ -32,8 +34,20 @@ relay_tee(struct relay *r, const char *p, size_t n)
 	return (0);
 }
 
+/*
+ * The body's bytes p[0..n), as they come: to the tee, or through the
+ * compressor when there is one (which feeds the tee and dst itself).
+ */
 static int
-relay_write(struct relay *r, const char *p, size_t n)
+relay_tee(struct relay *r, const char *p, size_t n)
+{
+	if (r->gz != NULL)
+		return (relay_gz(r, p, n, 0));
+	return (relay_tee_only(r, p, n));
+}
+
+static int
+relay_put(struct relay *r, const char *p, size_t n)
 {
 	struct iovec iov[2];
 	int k = 0;
@@ -50,6 +64,15 @@ relay_write(struct relay *r, const char *p, size_t n)
 		return (dst_failed(r));
 	r->out += n;
 	return (0);
+}
+
+/* p[0..n) to dst as it came, unless dst gets the compressed bytes. */
+static int
+relay_write(struct relay *r, const char *p, size_t n)
+{
+	if (r->gz != NULL && r->gz_dst)
+		return (0);	/* relay_tee compressed them for dst */
+	return (relay_put(r, p, n));
 }
 
 static int
@@ -133,7 +156,8 @@ relay_chunked(struct relay *r, int decode, uint32_t max_trailers)
 			return (RELAY_SRC);
 		r->err = -1;
 		rc = http_chunked_scan(&st, r->buf, r->have, &used,
-		    decode || r->tee != NULL ? dechunk_cb : NULL, &d);
+		    decode || r->tee != NULL || r->gz != NULL ? dechunk_cb :
+		    NULL, &d);
 		if (rc == HTTP_ERROR) {
 			if (r->err != -1)
 				return (RELAY_DST);	/* the callback failed */
@@ -214,6 +238,41 @@ relay_close(struct relay *r)
 	}
 }
 
+/* Compressed output: to the tee and dst, as gz_tee and gz_dst say. */
+static int
+gz_out(void *arg, const char *p, size_t n)
+{
+	struct relay *r = arg;
+
+	if (r->gz_tee && relay_tee_only(r, p, n) == -1)
+		return (-1);
+	if (!r->gz_dst || r->dst_gone)
+		return (r->dst_gone && r->tee == NULL ? -1 : 0);
+	return (r->gz_chunk ? relay_write_chunk(r, p, n) : relay_put(r, p, n));
+}
+
+/*
+ * Body bytes through the compressor (finish: the end of the body). Not
+ * when nobody would take its output: dst gone or not compressed, and
+ * the tee dropped.
+ */
+static int
+relay_gz(struct relay *r, const char *p, size_t n, int finish)
+{
+	if (!r->gz_tee && relay_tee_only(r, p, n) == -1)
+		return (-1);
+	if ((!r->gz_dst || r->dst_gone) && (!r->gz_tee || r->tee == NULL))
+		return (r->dst_gone && r->tee == NULL ? -1 : 0);
+	if (n == 0 && !finish)
+		return (0);
+	if (gzip_deflate(r->gz, p, n, finish, gz_out, r) == -1) {
+		if (r->err == -1 || r->err == 0)
+			r->err = EIO;
+		return (-1);
+	}
+	return (0);
+}
+
 static enum relay_rc
 relay_kind(struct relay *r, enum http_body kind, uint64_t length,
     int decode, uint32_t max_trailers)
@@ -235,6 +294,18 @@ relay_body(struct relay *r, enum http_body kind, uint64_t length,
     int decode, uint32_t max_trailers)
 {
 	enum relay_rc rc = relay_kind(r, kind, length, decode, max_trailers);
+
+	/* the compressed body's end: the gzip trailer, then the last chunk */
+	if (rc == RELAY_OK && r->gz != NULL) {
+		if (relay_gz(r, NULL, 0, 1) == -1)
+			return (RELAY_DST);
+		if (r->gz_dst && r->gz_chunk && !r->dst_gone &&
+		    relay_write_chunk(r, NULL, 0) == -1 && !r->dst_gone)
+			return (RELAY_DST);
+		if (r->pre.iov_len > 0 && !r->dst_gone &&
+		    relay_put(r, NULL, 0) == -1 && !r->dst_gone)
+			return (RELAY_DST);
+	}
 
 	/* the copy is complete, but the client did not get it */
 	if (rc == RELAY_OK && r->dst_gone)

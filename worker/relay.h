@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "worker/gzip.h"
 #include "worker/http_parse.h"
 #include "worker/io.h"
 
@@ -46,6 +47,15 @@ struct relay {
 	int		(*tee)(void *arg, const char *p, size_t n);
 	void		*tee_arg;
 	int		 dst_gone;	/* dst failed while teeing (its err) */
+	/*
+	 * gz, if set (a stream begun with gzip_start), compresses the
+	 * body: for dst (gz_dst; chunked with gz_chunk, else until the
+	 * close; the source's chunked framing must then be decoded), for
+	 * the tee (gz_tee), or both from the one stream. The side without
+	 * it gets the body as it came.
+	 */
+	struct gzip	*gz;
+	int		 gz_dst, gz_tee, gz_chunk;
 };
 
 /*

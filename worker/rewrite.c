@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "lib/outbuf.h"
+#include "worker/gzip.h"
 #include "worker/rewrite.h"
 
 
@@ -368,14 +369,16 @@ rewrite_response(struct conn *c, const struct cfg_route *rt,
     const struct http_resp *r, const char *ub, int chunked, int ka)
 {
 	struct outbuf o = { c->w->obuf, c->w->ocap, 0, 0 };
-	int i, cl = 0;
+	int i, cl = 0, gz = chunked & REWRITE_GZIP;
 
+	chunked &= ~REWRITE_GZIP;
 	out_status(&o, r, ub);
 	for (i = 0; i < r->h.nhdr; i++) {
 		const struct http_hdr *h = &r->h.hdr[i];
 
 		if (h->id == HH_CONTENT_LENGTH) {
-			out_content_length(&o, &r->h, &cl);
+			if (!gz)	/* a compressed body has another */
+				out_content_length(&o, &r->h, &cl);
 			continue;
 		}
 		if (h->id == HH_TRANSFER_ENCODING) {
@@ -392,8 +395,12 @@ rewrite_response(struct conn *c, const struct cfg_route *rt,
 		    rt->nremove_response_headers, rt->set_response_headers,
 		    rt->nset_response_headers))
 			continue;
+		if (gz && gzip_head_field(&o, &r->h, ub, i))
+			continue;
 		out_field(&o, ub, h);
 	}
+	if (gz)
+		gzip_head_end(&o, &r->h, ub);
 	if (chunked == REWRITE_TE_CHUNK)
 		outbuf_str(&o, "Transfer-Encoding: chunked\r\n");
 	if (c->resp_extra_len > 0)
@@ -468,6 +475,8 @@ rewrite_cached(struct conn *c, const struct cfg_route *rt,
 		    h->id == HH_TRANSFER_ENCODING || h->id == HH_VIA ||
 		    http_is_hop_by_hop(&r->h, ub, i) ||
 		    (as->code == 304 && !kept_in_304(ub, h->name)) ||
+		    (as->inflate && http_span_eq(ub, h->name,
+		    "content-encoding")) ||
 		    rewritten(ub, h->name, rt->remove_response_headers,
 		    rt->nremove_response_headers, rt->set_response_headers,
 		    rt->nset_response_headers))

@@ -36,6 +36,8 @@ size_t	rewrite_request(struct conn *, const struct cfg_route *,
  */
 #define REWRITE_TE_KEEP		1
 #define REWRITE_TE_CHUNK	2
+/* Or'ed in: porter gzips the body (worker/gzip.h gzip_head_field). */
+#define REWRITE_GZIP		4
 
 /*
  * A stored response r (head bytes ub, which carry no framing fields) as
@@ -51,6 +53,8 @@ struct rewrite_as {
 	int64_t		length;		/* Content-Length; -1: none */
 	int		chunked;
 	uint64_t	start, end, total;	/* 206 */
+	int		inflate;	/* a body stored gzipped goes out
+					   inflated: no Content-Encoding */
 };
 size_t	rewrite_cached(struct conn *, const struct cfg_route *,
 	    const struct http_resp *, const char *ub, const struct rewrite_as *,

@@ -20,6 +20,7 @@
 #include "worker/upstream.h"
 
 struct cache_work;
+struct gzip;
 
 /* Per-worker state, alive for the life of the process. */
 struct worker {
@@ -38,6 +39,8 @@ struct worker {
 	struct upstream		 up;		/* idle upstream connections */
 	struct cache_work	*cache;		/* NULL: the segment has no
 						   cache (worker/cache.h) */
+	struct gzip		*gz;		/* NULL: no route gzips
+						   (worker/gzip.h) */
 	char			*cbuf;		/* client input */
 	size_t			 ccap;
 	char			*ubuf;		/* upstream input */

@@ -18,6 +18,7 @@
 #include "worker/accesslog.h"
 #include "worker/cache.h"
 #include "worker/conn.h"
+#include "worker/gzip.h"
 #include "worker/park.h"
 #include "worker/reqid.h"
 #include "worker/state.h"
@@ -55,6 +56,19 @@ worker_exit(struct worker *w, int code)
 {
 	upstream_drain(&w->up);
 	_exit(code);
+}
+
+/* Whether a route compresses: the worker then keeps its zlib streams. */
+static int
+some_route_gzips(const struct cfg *cfg)
+{
+	int i, j;
+
+	for (i = 0; i < cfg->nlisteners; i++)
+		for (j = 0; j < cfg->listeners[i].nroutes; j++)
+			if (cfg->listeners[i].routes[j].gzip)
+				return (1);
+	return (0);
 }
 
 static int
@@ -108,6 +122,11 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	    0x9E3779B97F4A7C15ULL;
 	reqid_seed(&w->reqid);
 	if (alog_init(w) == -1)
+		return (-1);
+	/* with a cache too: objects stored gzipped before a reload that
+	   turned gzip off are still inflated for clients without it */
+	if ((some_route_gzips(cfg) || shm_store(a->shm) != NULL) &&
+	    gzip_init(&w->gz, cfg->gzip.level) == -1)
 		return (-1);
 	if (cache_work_init(&w->cache, shm_store(a->shm), shm_uses(a->shm),
 	    a->slot,

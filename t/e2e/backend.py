@@ -79,6 +79,16 @@ chunked, and counted in the log):
                      and Content-Type text/plain or application/octet-stream
                      (with size).
 
+  /gz                compressible text for the gzip tests: size=N bytes
+                     (default 4096) of numbered HTML lines from seed=K,
+                     type=T (Content-Type, default text/html;
+                     charset=utf-8; empty: none), frame=length|chunked|
+                     close, h=Name:Value (repeatable), etag=X (a matching
+                     If-None-Match gets 304), enc=gzip (the body gzipped,
+                     Content-Encoding: gzip); one Range bytes=a-b, a- or
+                     -n gets a 206 (frame=length); bytes=1: the body is
+                     the --gen stream instead (incompressible)
+
   /health            the health check answer: 200 "ok\n" by default; else
                      what /control/health or --health-file says
   /control/health?status=N&body=TEXT&delay=S
@@ -150,10 +160,12 @@ wall clock in seconds when the request was read (and "proxy": {...} with
 import argparse
 import email.utils
 import hashlib
+import gzip
 import http.server
 import ipaddress
 import json
 import os
+import re
 import signal
 import socket
 import socketserver
@@ -186,6 +198,19 @@ def gen_pieces(start, n):
 
 def gen_bytes(start, n):
     return b"".join(gen_pieces(start, n))
+
+
+def gz_text(n, seed=0):
+    """n bytes of text that compresses as a page does (lines that vary)."""
+    out, i = [], seed
+    have = 0
+    while have < n:
+        line = b"<p>line %07d: the quick brown fox jumps over the lazy dog " \
+               b"%d times</p>\n" % (i, (i * 7919) % 1000)
+        out.append(line)
+        have += len(line)
+        i += 1
+    return b"".join(out)[:n]
 
 
 def health_body(code, body):
@@ -769,9 +794,81 @@ class Handler(http.server.BaseHTTPRequestHandler):
         elif path == "/badresp":
             self.close_connection = True
             self.wfile.write(b"HTTP/1.1 2x0 Nope\r\nContent Length: 3\r\n\r\nabc")
+        elif path == "/gz":
+            self.gz_answer()
         else:
             self.reply(200, name + b"\n")
 
+
+    # -- /gz: compressible text, for the gzip tests --------------------------
+
+    def gz_answer(self):
+        qs = urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query,
+                                    keep_blank_values=True)
+        one, fields = {}, []
+        for k, v in qs:
+            if k == "h":
+                name, _, value = v.partition(":")
+                fields.append((name.strip(), value.strip()))
+            else:
+                one[k] = v
+        if one.get("bytes") == "1":	# incompressible: the --gen stream
+            body = gen_bytes(int(one.get("seed", "0")),
+                             int(one.get("size", "4096")))
+        else:
+            body = gz_text(int(one.get("size", "4096")),
+                           int(one.get("seed", "0")))
+        ctype = one.get("type", "text/html; charset=utf-8")
+        frame = one.get("frame", "length")
+        etag = one.get("etag")
+        hdrs = []
+        if one.get("enc") == "gzip":
+            body = gzip.compress(body)
+            hdrs.append(("Content-Encoding", "gzip"))
+        if ctype:
+            hdrs.append(("Content-Type", ctype))
+        if etag is not None:
+            hdrs.append(("ETag", etag if etag.startswith(('"', "W/"))
+                         else '"%s"' % etag))
+            inm = self.headers.get("If-None-Match")
+            if inm and any(t.strip().replace("W/", "") ==
+                           hdrs[-1][1].replace("W/", "")
+                           for t in inm.split(",")):
+                self.start(304, hdrs + fields)
+                return
+        code = 200
+        rng = self.headers.get("Range")
+        m = re.match(r"bytes=(\d*)-(\d*)$", rng or "")
+        if m and frame == "length" and (m.group(1) or m.group(2)):
+            n = len(body)
+            if m.group(1):
+                a = int(m.group(1))
+                b = min(int(m.group(2)), n - 1) if m.group(2) else n - 1
+            else:
+                a, b = max(0, n - int(m.group(2))), n - 1
+            if a < n and a <= b:
+                code = 206
+                hdrs.append(("Content-Range", "bytes %d-%d/%d" % (a, b, n)))
+                body = body[a:b + 1]
+        hdrs += fields
+        head = self.command == "HEAD"
+        if frame == "chunked":
+            self.start(code, hdrs + [("Transfer-Encoding", "chunked")])
+            if head:
+                return
+            for i in range(0, len(body), 1000):
+                piece = body[i:i + 1000]
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\n\r\n")
+        elif frame == "close":
+            self.close_connection = True
+            self.start(code, hdrs + [("Connection", "close")])
+            if not head:
+                self.wfile.write(body)
+        else:
+            self.start(code, hdrs, len(body))
+            if not head:
+                self.wfile.write(body)
 
     # -- /cache: a resource shaped by its query, for the cache tests --------
 

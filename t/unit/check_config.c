@@ -1031,6 +1031,60 @@ check_forward_defaults(const struct cfg_forward *f)
 	ck_assert_int_eq(f->nparent_hosts, 0);
 }
 
+START_TEST(gzip_settings)
+{
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN];
+
+	/* no group: off everywhere, the defaults ready for gzip = true */
+	c = load(&t, BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->gzip.on, 0);
+	ck_assert_int_eq(c->gzip.level, 6);
+	ck_assert_uint_eq(c->gzip.min_length, 256);
+	ck_assert_int_ge(c->gzip.ntypes, 5);
+	ck_assert_str_eq(c->gzip.types[0], "text/html");
+	ck_assert_int_eq(c->listeners[0].routes[0].gzip, 0);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* the group: on for every route, unless a listener or route says */
+	c = load(&t, POOL "listeners = ( { listen = \"127.0.0.1:8080\"; "
+	    "mode = \"reverse\"; routes = ( { path = \"/a/\"; pool = "
+	    "\"app\"; }, { path = \"/b/\"; pool = \"app\"; gzip = false; "
+	    "} ); }, { listen = \"127.0.0.1:8081\"; mode = \"reverse\"; "
+	    "gzip = false; routes = ( { path = \"/a/\"; pool = \"app\"; }, "
+	    "{ path = \"/b/\"; pool = \"app\"; gzip = true; } ); } );\n"
+	    "gzip = { level = 1; min_length = 0; types = [ \"Text/HTML\", "
+	    "\"image/*\", \"*\" ]; };\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->gzip.on, 1);
+	ck_assert_int_eq(c->gzip.level, 1);
+	ck_assert_uint_eq(c->gzip.min_length, 0);
+	ck_assert_int_eq(c->gzip.ntypes, 3);
+	ck_assert_str_eq(c->gzip.types[0], "text/html");
+	ck_assert_str_eq(c->gzip.types[1], "image/*");
+	ck_assert_int_eq(c->listeners[0].routes[0].gzip, 1);
+	ck_assert_int_eq(c->listeners[0].routes[1].gzip, 0);
+	ck_assert_int_eq(c->listeners[1].routes[0].gzip, 0);
+	ck_assert_int_eq(c->listeners[1].routes[1].gzip, 1);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* no group, one route turns it on with the defaults */
+	c = load(&t, POOL "listeners = ( { listen = \"127.0.0.1:8080\"; "
+	    "mode = \"reverse\"; routes = ( { pool = \"app\"; gzip = true; "
+	    "} ); } );\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->gzip.on, 0);
+	ck_assert_int_eq(c->listeners[0].routes[0].gzip, 1);
+	ck_assert_int_eq(c->gzip.level, 6);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
 START_TEST(cache_settings)
 {
 	struct tf	 t;
@@ -2046,6 +2100,28 @@ static const struct bad_case {
 	  " default_ttl = 5; } ); } );\n",
 	  3, "listeners[0].routes[0]: default_ttl is another name for "
 	  "cache_default_ttl: set one" },
+	/* gzip: the group, and a listener's or route's switch */
+	{ BASE "gzip = { level = 6;\n levle = 1; };\n", 4,
+	  "unknown setting \"gzip.levle\"" },
+	{ BASE "gzip = { level = 0; };\n", 3, "gzip.level must be" },
+	{ BASE "gzip = { level = 10; };\n", 3, "gzip.level must be" },
+	{ BASE "gzip = { level = \"6\"; };\n", 3, "gzip.level" },
+	{ BASE "gzip = { min_length = -1; };\n", 3, "gzip.min_length must be" },
+	{ BASE "gzip = {\n types = [ \"text/html\", \"text\" ]; };\n", 4,
+	  "gzip.types[1]: \"text\" is not a media type" },
+	{ BASE "gzip = { types = [ \"text/ html\" ]; };\n", 3,
+	  "gzip.types[0]" },
+	{ BASE "gzip = { types = [ \"*/html\" ]; };\n", 3, "gzip.types[0]" },
+	{ BASE "gzip = { types = [ ]; };\n", 3, "gzip.types is empty" },
+	{ BASE "gzip = { types = \"text/html\"; };\n", 3,
+	  "gzip.types must be an array of strings" },
+	{ BASE "gzip = true;\n", 3, "gzip must be a group" },
+	{ RHEAD RPOOL " gzip = \"yes\";" RTAIL, 4,
+	  "listeners[0].routes[0].gzip must be true or false" },
+	{ LHEAD " gzip = 1;\n" LTAIL, 3, "listeners[0].gzip must be true or "
+	  "false" },
+	{ FHEAD " gzip = true;\n" FTAIL, 2, "listeners[0].gzip: only for "
+	  "mode = \"reverse\"" },
 	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
 	  "routes = ( { pool = \"app\"; cache = true;\n cache_default_ttl = 60;"
 	  " cache_max_ttl = 5; } ); } );\n",
@@ -3129,6 +3205,7 @@ config_suite(void)
 	tcase_add_test(tc, error_page_files);
 	tcase_add_test(tc, new_defaults);
 	tcase_add_test(tc, cache_settings);
+	tcase_add_test(tc, gzip_settings);
 	tcase_add_test(tc, pool_health_full);
 	tcase_add_test(tc, forward_full);
 	tcase_add_test(tc, block_file);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "worker/relay.h"
 
@@ -218,6 +219,151 @@ START_TEST(tee_fails_dst_gone)
 }
 END_TEST
 
+/* gzip: what the tee got, and the stream to compress with */
+static char		 gzt[4096];
+static size_t		 ngzt;
+static struct gzip	*gzs;
+
+static int
+gz_tee(void *arg, const char *p, size_t n)
+{
+	(void)arg;
+	ck_assert_uint_le(ngzt + n, sizeof(gzt));
+	memcpy(gzt + ngzt, p, n);
+	ngzt += n;
+	return (0);
+}
+
+/* p[0..n) gunzipped (zlib's own inflate) into a NUL-ended string. */
+static const char *
+gunzip(const char *p, size_t n)
+{
+	static char out[4096];
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	ck_assert_int_eq(inflateInit2(&z, 15 + 16), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)p;
+	z.avail_in = (uInt)n;
+	z.next_out = (Bytef *)out;
+	z.avail_out = sizeof(out) - 1;
+	ck_assert_int_eq(inflate(&z, Z_FINISH), Z_STREAM_END);
+	ck_assert_uint_eq(z.avail_in, 0);
+	out[z.total_out] = '\0';
+	(void)inflateEnd(&z);
+	return (out);
+}
+
+/* A chunked body s[0..n) without its framing, into out: its length. */
+static size_t
+dechunk(const char *s, char *out)
+{
+	size_t len = 0, k;
+	char *end;
+
+	for (;;) {
+		k = strtoul(s, &end, 16);
+		ck_assert_ptr_ne(end, s);
+		ck_assert(end[0] == '\r' && end[1] == '\n');
+		s = end + 2;
+		if (k == 0)
+			break;
+		memcpy(out + len, s, k);
+		len += k;
+		s += k;
+		ck_assert(s[0] == '\r' && s[1] == '\n');
+		s += 2;
+	}
+	ck_assert_str_eq(s, "\r\n");
+	return (len);
+}
+
+static void
+gz_setup(void)
+{
+	setup();
+	ngzt = 0;
+	ck_assert_int_eq(gzip_init(&gzs, 6), 0);
+	gzip_start(gzs);
+}
+
+static void
+gz_teardown(void)
+{
+	teardown();
+	gzip_free(gzs);
+}
+
+/* The backend's chunks decoded, compressed once for the client (chunked)
+   and the tee alike. */
+START_TEST(gz_both_chunked)
+{
+	static const char head[] = "HEAD\r\n\r\n";
+	char body[4096];
+	size_t n;
+
+	source("5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+	f.r.pre.iov_base = (void *)(uintptr_t)head;
+	f.r.pre.iov_len = sizeof(head) - 1;
+	f.r.tee = gz_tee;
+	f.r.gz = gzs;
+	f.r.gz_dst = f.r.gz_tee = f.r.gz_chunk = 1;
+	ck_assert_int_eq(relay_body(&f.r, HTTP_BODY_CHUNKED, 0, 1, 4096),
+	    RELAY_OK);
+	received();
+	ck_assert(strncmp(f.got, head, sizeof(head) - 1) == 0);
+	n = dechunk(f.got + sizeof(head) - 1, body);
+	ck_assert_str_eq(gunzip(body, n), "hello world");
+	ck_assert_uint_eq(n, ngzt);
+	ck_assert(memcmp(body, gzt, n) == 0);
+	ck_assert_uint_eq(f.r.out, f.ngot - (sizeof(head) - 1));
+}
+END_TEST
+
+/* Compressed for the tee only: the client gets the body as it came. */
+START_TEST(gz_tee_only)
+{
+	source("0123456789abcdefghijKLMNOP");
+	f.r.tee = gz_tee;
+	f.r.gz = gzs;
+	f.r.gz_tee = 1;
+	ck_assert_int_eq(relay_body(&f.r, HTTP_BODY_LENGTH, 26, 0, 4096),
+	    RELAY_OK);
+	ck_assert_str_eq(received(), "0123456789abcdefghijKLMNOP");
+	ck_assert_str_eq(gunzip(gzt, ngzt), "0123456789abcdefghijKLMNOP");
+}
+END_TEST
+
+/* Compressed for an HTTP/1.0 client: raw, the close ends it. */
+START_TEST(gz_dst_close)
+{
+	source("0123456789abcdefghij0123456789abcdefghij");
+	f.r.gz = gzs;
+	f.r.gz_dst = 1;
+	ck_assert_int_eq(relay_body(&f.r, HTTP_BODY_CLOSE, 0, 0, 4096),
+	    RELAY_OK);
+	received();
+	ck_assert_str_eq(gunzip(f.got, f.ngot),
+	    "0123456789abcdefghij0123456789abcdefghij");
+}
+END_TEST
+
+/* The client goes away: the tee still gets the whole compressed copy. */
+START_TEST(gz_tee_outlives_dst)
+{
+	source("0123456789abcdefghij");
+	(void)close(f.dst[1]);
+	f.dst[1] = -1;
+	f.r.tee = gz_tee;
+	f.r.gz = gzs;
+	f.r.gz_dst = f.r.gz_tee = f.r.gz_chunk = 1;
+	ck_assert_int_eq(relay_body(&f.r, HTTP_BODY_LENGTH, 20, 0, 4096),
+	    RELAY_DST);
+	ck_assert_int_eq(f.r.dst_gone, 1);
+	ck_assert_str_eq(gunzip(gzt, ngzt), "0123456789abcdefghij");
+}
+END_TEST
+
 static Suite *
 relay_suite(void)
 {
@@ -236,6 +382,13 @@ relay_suite(void)
 	tcase_add_test(tc, tee_outlives_dst);
 	tcase_add_test(tc, tee_fails);
 	tcase_add_test(tc, tee_fails_dst_gone);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("gzip");
+	tcase_add_checked_fixture(tc, gz_setup, gz_teardown);
+	tcase_add_test(tc, gz_both_chunked);
+	tcase_add_test(tc, gz_tee_only);
+	tcase_add_test(tc, gz_dst_close);
+	tcase_add_test(tc, gz_tee_outlives_dst);
 	suite_add_tcase(s, tc);
 	return (s);
 }
