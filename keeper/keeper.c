@@ -248,6 +248,10 @@ keeper_main(const struct keeper_args *a)
 		    "running queued again", n, n == 1 ? "" : "s");
 	else
 		log_info("started");
+	/* and what its death may have left: leaks given back now */
+	if ((n = store_audit(st)) > 0)
+		log_warnx("store audit: %d leaked chunk%s or entr%s given back",
+		    n, n == 1 ? "" : "s", n == 1 ? "y" : "ies");
 	now = store_now_ms();
 	next_sweep = now + KEEPER_SWEEP_MS;
 	next_audit = now + KEEPER_AUDIT_MS;
