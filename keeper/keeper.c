@@ -154,7 +154,11 @@ purge(const struct job_spec *spec, uint64_t *result)
 	return (JOB_DROPPED);
 }
 
-/* The longest cache_grace of any route, in ms: the sweep keeps that. */
+/*
+ * What the sweep keeps past an entry's own stale windows, in ms: the
+ * longest cache_grace of any route (for entries that carry neither
+ * directive), and KEEPER_LINGER_MS for a client's max-stale.
+ */
 static int64_t
 grace_ms(const struct cfg *cfg)
 {
@@ -165,7 +169,7 @@ grace_ms(const struct cfg *cfg)
 		for (j = 0; j < cfg->listeners[i].nroutes; j++)
 			if (cfg->listeners[i].routes[j].cache.grace > g)
 				g = cfg->listeners[i].routes[j].cache.grace;
-	return ((int64_t)(g * 1000));
+	return ((int64_t)(g * 1000) + KEEPER_LINGER_MS);
 }
 
 static void
@@ -187,7 +191,7 @@ run(struct worker *w, struct store *st, struct jobs *jb, uint64_t id,
 		break;
 	case JOB_SWEEP:
 		result = (uint64_t)store_sweep_expired(st, store_now_ms(),
-		    keep_ms);
+		    keep_ms, KEEPER_KEEP_MS);
 		state = JOB_DONE;
 		break;
 	default:
@@ -263,7 +267,8 @@ keeper_main(const struct keeper_args *a)
 		}
 		now = store_now_ms();
 		if (now >= next_sweep) {
-			if ((n = store_sweep_expired(st, now, keep_ms)) > 0)
+			if ((n = store_sweep_expired(st, now, keep_ms,
+			    KEEPER_KEEP_MS)) > 0)
 				log_debug("swept %d expired entr%s", n,
 				    n == 1 ? "y" : "ies");
 			next_sweep = now + KEEPER_SWEEP_MS;
