@@ -199,7 +199,9 @@ run(struct worker *w, struct store *st, struct jobs *jb, uint64_t id,
 		break;
 	}
 	jobs_finish(jb, id, state, result);
-	sb_set_state(w->sb, SB_IDLE);
+	/* idle, it is no worker: the status page and the totals count
+	   its slot only while it serves a refresh */
+	sb_set_state(w->sb, SB_DEAD);
 	w->sb->request[0] = '\0';
 }
 
@@ -244,7 +246,7 @@ keeper_main(const struct keeper_args *a)
 	w.park_after = 0;
 	w.sb->pid = getpid();
 	w.sb->generation = a->generation;
-	sb_set_state(w.sb, SB_IDLE);
+	sb_set_state(w.sb, SB_DEAD);
 	keep_ms = grace_ms(a->cfg);
 	/* its predecessor's jobs in hand: redone, never half-applied */
 	if ((n = jobs_requeue(jb)) > 0)
