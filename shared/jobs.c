@@ -310,3 +310,15 @@ jobs_counts(struct jobs *j, uint32_t *queued, uint32_t *running)
 			r++;
 	*running = r;
 }
+
+int
+jobs_debug_lock(struct jobs *j)
+{
+	int e = pthread_mutex_trylock(&j->m);
+
+	if (e == EOWNERDEAD) {
+		(void)pthread_mutex_consistent(&j->m);
+		return (0);
+	}
+	return (e == 0 ? 0 : -1);
+}

@@ -117,6 +117,10 @@ void		jobs_wait(struct jobs *, int64_t deadline_ms);
 void		jobs_counts(struct jobs *, uint32_t *queued,
 		    uint32_t *running);
 
+/* For crash tests only: take the table's lock and return holding it (the
+   caller then dies). 0, or -1 if busy. */
+int		jobs_debug_lock(struct jobs *);
+
 /* Segment access, like shm_store(): NULL when the segment has no cache. */
 struct jobs	*shm_jobs(const struct shm *);
 

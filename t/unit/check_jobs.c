@@ -3,7 +3,8 @@
  * share it: add, take, finish and look up; a REFRESH for a hash already
  * queued or running is a duplicate; a full table refuses; a keeper
  * SIGKILLed with a job running leaves it for jobs_requeue; jobs_wait
- * wakes on jobs_add from another process and returns at its deadline.
+ * wakes on jobs_add from another process and returns at its deadline;
+ * a process killed holding the table's lock stops nobody.
  */
 #include "config.h"
 
@@ -291,6 +292,42 @@ START_TEST(wait_wakes)
 }
 END_TEST
 
+START_TEST(dead_lock_owner)
+{
+	struct job_spec a, out;
+	uint64_t id, id2;
+	uint32_t q, r;
+	pid_t pid;
+	int status;
+
+	make(8);
+	spec(&a, JOB_REFRESH, 9, "GET /x");
+	id = jobs_add(jb, &a, NULL);
+	ck_assert_uint_gt(id, 0);
+	/* a process dies holding the table's lock */
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (jobs_debug_lock(jb) == 0)
+			(void)kill(getpid(), SIGKILL);
+		_exit(1);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* the next locker goes on, the table as it was */
+	spec(&a, JOB_SWEEP, 0, "");
+	id2 = jobs_add(jb, &a, NULL);
+	ck_assert_uint_gt(id2, id);
+	jobs_counts(jb, &q, &r);
+	ck_assert_uint_eq(q, 2);
+	ck_assert_uint_eq(r, 0);
+	ck_assert_uint_eq(jobs_take(jb, &out), id);
+	ck_assert_uint_eq(jobs_take(jb, &out), id2);
+	ck_assert_uint_eq(jobs_take(jb, &out), 0);
+	unmake();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -305,6 +342,7 @@ main(void)
 	tcase_add_test(tb, full_table);
 	tcase_add_test(tb, requeue_after_death);
 	tcase_add_test(tb, wait_wakes);
+	tcase_add_test(tb, dead_lock_owner);
 	suite_add_tcase(s, tb);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
