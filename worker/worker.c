@@ -71,7 +71,7 @@ some_route_gzips(const struct cfg *cfg)
 	return (0);
 }
 
-static int
+int
 worker_setup(struct worker *w, const struct worker_args *a)
 {
 	const struct cfg *cfg = a->cfg;
