@@ -10,6 +10,7 @@
 
 #include "shared/counters.h"
 #include "shared/health.h"
+#include "shared/jobs.h"
 #include "shared/limits.h"
 #include "shared/shm.h"
 #include "shared/scoreboard.h"
@@ -28,7 +29,8 @@ int
 shm_create(struct shm *s, const struct shm_sizes *z)
 {
 	size_t off_sb, off_idle, off_pools, off_health, off_ctr, off_lim;
-	size_t off_cache = 0, cache_size = 0, off_uses = 0, size;
+	size_t off_cache = 0, cache_size = 0, off_uses = 0, off_jobs = 0;
+	size_t size;
 	void *base;
 
 	off_sb = align_up(sizeof(struct shm_header));
@@ -43,7 +45,8 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 		off_cache = size;
 		cache_size = store_size(z->cache);
 		off_uses = align_up(off_cache + cache_size);
-		size = align_up(off_uses + uses_size());
+		off_jobs = align_up(off_uses + uses_size());
+		size = align_up(off_jobs + jobs_size(JOBS_SLOTS));
 	}
 	base = mmap(NULL, size, PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -66,8 +69,9 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	s->hdr->nrows = z->nrows;
 	s->hdr->off_counters = off_ctr;	/* zeroed: nothing retired yet */
 	s->hdr->off_limits = off_lim;	/* zeroed: no connection, full buckets */
-	if (z->cache != NULL && store_init(shm_at(s, off_cache),
-	    z->cache) == -1) {
+	if (z->cache != NULL && (store_init(shm_at(s, off_cache),
+	    z->cache) == -1 || jobs_init(shm_at(s, off_jobs),
+	    JOBS_SLOTS) == -1)) {
 		(void)munmap(base, size);
 		memset(s, 0, sizeof(*s));
 		return (-1);
@@ -75,6 +79,7 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	s->hdr->off_cache = off_cache;
 	s->hdr->cache_size = cache_size;
 	s->hdr->off_uses = off_uses;	/* zeroed: no misses yet */
+	s->hdr->off_jobs = off_jobs;
 	if (getrandom(&s->hdr->instance, sizeof(s->hdr->instance),
 	    GRND_NONBLOCK) != (ssize_t)sizeof(s->hdr->instance))
 		s->hdr->instance = (uint32_t)getpid() ^ (uint32_t)time(NULL);
@@ -104,6 +109,14 @@ shm_uses(const struct shm *s)
 	if (s->hdr == NULL || s->hdr->off_uses == 0)
 		return (NULL);
 	return (shm_at(s, s->hdr->off_uses));
+}
+
+struct jobs *
+shm_jobs(const struct shm *s)
+{
+	if (s->hdr == NULL || s->hdr->off_jobs == 0)
+		return (NULL);
+	return (jobs_at(shm_at(s, s->hdr->off_jobs)));
 }
 
 struct shm_pool *

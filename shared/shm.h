@@ -6,7 +6,8 @@
  *   header | scoreboard | idle map | pools | health table (backends) |
  *   counters (retired workers' totals) | limits (per-client tables) |
  *   cache (shared/store.h: index and arena; only when a route caches) |
- *   miss counts (shared/uses.h: cache_min_uses; with the cache)
+ *   miss counts (shared/uses.h: cache_min_uses; with the cache) |
+ *   jobs (shared/jobs.h: the cache keeper's job table; with the cache)
  */
 #ifndef PORTER_SHARED_SHM_H
 #define PORTER_SHARED_SHM_H
@@ -21,7 +22,7 @@
 struct store_params;
 
 #define SHM_MAGIC	0x726574726f70ULL	/* "porter" */
-#define SHM_LAYOUT	7
+#define SHM_LAYOUT	8
 
 struct shm_header {
 	uint64_t		magic;
@@ -44,6 +45,8 @@ struct shm_header {
 	uint64_t		cache_size;	/* its bytes */
 	uint64_t		off_uses;	/* struct uses_area, with the
 						   cache; 0: none */
+	uint64_t		off_jobs;	/* struct jobs, with the cache;
+						   0: none */
 	uint32_t		instance;	/* random, per running porter: its
 						   Via name, so loops show */
 	int64_t			started;	/* unix time the master made it:
