@@ -315,6 +315,10 @@ struct cfg_listener {
 	struct cfg_cidr	*request_id_from;	/* clients whose X-Request-Id
 					   is kept (if valid) */
 	int		nrequest_id_from;
+	int		purge;		/* PURGE is served here (purge_allow
+					   set, maybe empty); else 405 */
+	struct cfg_cidr	*purge_allow;	/* who may purge; others get 403 */
+	int		npurge_allow;
 };
 
 struct cfg_workers {

@@ -93,4 +93,7 @@ void	cache_body_end(struct conn *, struct cache_req *, int complete);
 /* The request is over: a fill not completed is abandoned, pins dropped. */
 void	cache_end(struct conn *, struct cache_req *);
 
+/* The store's hash of a cache key (worker/purge_http.c purges by key). */
+uint64_t cache_key_hash(const char *key, size_t len);
+
 #endif
