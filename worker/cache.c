@@ -695,7 +695,7 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 					break;
 				/* RFC 9211: stale, or fresh but the request
 				   (no-cache, max-age, min-fresh) said no */
-				cr->fwd = ttl >= 0 && !(f.flags &
+				cr->fwd = ttl > 0 && !(f.flags &
 				    CP_F_NO_CACHE) ? "request" : "stale";
 				store_count(st, cr->fwd[0] == 'r' ?
 				    STORE_C_MISS_REQUEST : STORE_C_MISS_STALE);
