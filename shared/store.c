@@ -2165,9 +2165,9 @@ soften(struct entry *e, int64_t now)
 
 /*
  * One bucket chain under its stripe lock: the entries p selects (key,
- * when given, else p's match and tag) purged. Fills are ended whether
- * soft or not: what they fetched predates the purge. *hit: entries
- * purged.
+ * when given, else p's match and tag) purged. Fills are unlinked whether
+ * soft or not (what they fetch predates the purge), so they never
+ * become READY. *hit: entries purged.
  */
 static void
 purge_chain(struct store *st, uint32_t b, const struct store_purge *p,
@@ -2224,10 +2224,21 @@ purge_chain(struct store *st, uint32_t b, const struct store_purge *p,
 			(*hit)++;
 			continue;
 		}
+		if (state == S_FILLING) {
+			/*
+			 * Unlinked, not ended: its own client and the
+			 * readers already streaming it get it whole, but no
+			 * lookup finds it any more and store_fill_done
+			 * refuses a fill that is not linked.
+			 */
+			unlink_entry(st, b, i);
+			count(st, STORE_C_PURGE_FILLS);
+			(*hit)++;
+			continue;
+		}
 		if (kill(st, i, W_GEN(w))) {
 			drop_linked(st, b, i, &d);
-			count(st, state == S_FILLING ? STORE_C_PURGE_FILLS :
-			    STORE_C_PURGED);
+			count(st, STORE_C_PURGED);
 			(*hit)++;
 		}
 	}

@@ -428,9 +428,10 @@ uint64_t	store_tag_bits(uint64_t h);
  * store_invalidate (hit-for-miss entries too). soft: READY entries made
  * stale in place (meta.lifetime 0, meta.expires at most now, immutable
  * cleared), so they are revalidated, or served stale where the request
- * or route allows it. Fills of the key end either way (what they fetch
- * predates the purge; the filler's next call fails). Returns the entries
- * purged (READY and FILLING).
+ * or route allows it. Fills of the key are unlinked either way (what
+ * they fetch predates the purge): the filler's client and the readers
+ * already streaming it get it whole, no lookup finds it, and its
+ * store_fill_done fails. Returns the entries purged (READY and FILLING).
  */
 uint64_t	store_purge_key(struct store *, uint64_t h, const char *key,
 		    uint32_t klen, int soft, int64_t now);
@@ -453,9 +454,10 @@ struct store_purge {
 /*
  * Purge by prefix or tag (the keeper's job): every entry p selects,
  * chain by chain, each under its stripe lock for a moment. A fill begun
- * at or before p->not_after that matches ends, and so does, for a tag,
- * one whose head (and so its tags) is not there yet: no fill begun
- * before the purge publishes after it. Entries linked after their chain
+ * at or before p->not_after that matches is unlinked as by
+ * store_purge_key, and so is, for a tag, one whose head (and so its
+ * tags) is not there yet: no fill begun before the purge publishes
+ * after it. Entries linked after their chain
  * was scanned are fills that fetch after the purge. Idempotent. Returns
  * the entries purged.
  */

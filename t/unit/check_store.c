@@ -1235,7 +1235,7 @@ START_TEST(purge_races_fill)
 {
 	uint64_t tag = purge_tag_hash("t", 1), other = purge_tag_hash("u", 1);
 	struct store_purge p;
-	struct store_ref r;
+	struct store_ref r, r2;
 	struct store_meta m = meta(999999);
 	struct store_stats s0;
 	int phase, kind;
@@ -1275,14 +1275,22 @@ START_TEST(purge_races_fill)
 				ck_assert_uint_eq(store_purge_scan(st, &p), 1);
 				break;
 			}
-			/* the filler goes on, and fails at its next step */
+			/* no lookup finds it; the filler goes on (its
+			   readers get it whole) but never publishes */
+			ck_assert_int_eq(there(1, "X", 1, NULL), 0);
+			/* a request after the purge fetches anew */
+			ck_assert_int_eq(store_lookup(st, 2, hash("X", 1),
+			    "X", 1, NULL, NULL, 1, 0, 2500, &r2, NULL),
+			    STORE_FILL);
+			store_fill_abort(st, 2, r2, 0);
 			if (phase == 0)
 				ck_assert_int_eq(store_fill_head_tags(st, r,
-				    "", 0, &tag, 1, "H\r\n\r\n", 5, &m), -1);
-			else
-				ck_assert_int_eq(append(r, 1, 3000, 4000,
-				    500), -1);
+				    "", 0, &tag, 1, "H\r\n\r\n", 5, &m), 0);
+			ck_assert_int_eq(append(r, 1, phase == 2 ? 3000 : 0,
+			    4000, 500), 0);
+			ck_assert_int_eq(store_state(st, r), STORE_S_FILLING);
 			ck_assert_int_eq(store_fill_done(st, 0, r), -1);
+			ck_assert_int_eq(store_state(st, r), STORE_S_GONE);
 			ck_assert_int_eq(there(1, "X", 1, NULL), 0);
 		}
 	/* a fill of another tag survives a tag purge; one begun after the
