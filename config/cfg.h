@@ -216,6 +216,9 @@ struct cfg_route_cache {
 	int		 set_cookie;	/* store responses with Set-Cookie,
 					   which the copy leaves out */
 	int		 cdn_control;	/* CDN-Cache-Control first (RFC 9213) */
+	double		 grace;		/* s: the stale-while-revalidate and
+					   stale-if-error window of a response
+					   that gives neither; 0: none */
 	int		 ignore_query;	/* the whole query is not in the key */
 	char		**ignore_params;	/* these query parameters are not */
 	int		 nignore_params;

@@ -153,7 +153,7 @@ cfg_parse_route_cache(struct ctx *x, const config_setting_t *g,
 		    "default_ttl", "cache_max_ttl", "cache_min_uses",
 		    "cache_set_cookie", "cache_ignore_query",
 		    "cache_key_headers", "cache_ignore_vary",
-		    "cache_cdn_control", NULL };
+		    "cache_cdn_control", "cache_grace", NULL };
 
 		for (i = 0; keys[i] != NULL; i++)
 			if ((s = cfg_member(g, keys[i])) != NULL)
@@ -176,6 +176,8 @@ cfg_parse_route_cache(struct ctx *x, const config_setting_t *g,
 	    &c->default_ttl) == -1 ||
 	    cfg_get_secs(x, g, where, "cache_max_ttl", 1, 31536000.0,
 	    &c->max_ttl) == -1 ||
+	    cfg_get_secs(x, g, where, "cache_grace", 1, 31536000.0,
+	    &c->grace) == -1 ||
 	    cfg_get_bool(x, g, where, "cache_set_cookie", &c->set_cookie) == -1 ||
 	    cfg_get_bool(x, g, where, "cache_cdn_control",
 	    &c->cdn_control) == -1)

@@ -372,6 +372,7 @@ static const char *const route_keys[] = {
 	"cache", "cache_default_ttl", "default_ttl", "cache_max_ttl",
 	"cache_min_uses", "cache_set_cookie", "cache_ignore_query",
 	"cache_key_headers", "cache_ignore_vary", "cache_cdn_control",
+	"cache_grace",
 	"access_log", "access_log_format", NULL
 };
 

@@ -19,6 +19,7 @@
 #include "master/backends.h"
 #include "master/checker_ctl.h"
 #include "master/drain.h"
+#include "master/keeper_ctl.h"
 #include "master/listen.h"
 #include "master/master.h"
 #include "master/pidfile.h"
@@ -94,12 +95,13 @@ stop_workers(struct master *m)
 
 	m->stopping = 1;
 	checker_ctl_stop(m);
+	keeper_ctl_stop(m);
 	waiter_ctl_stop(m);
 	pool_signal_all(m, SIGTERM);
 	(void)sigemptyset(&chld);
 	(void)sigaddset(&chld, SIGCHLD);
 	/* the waiter too: nothing of porter outlives its master */
-	while ((m->nworkers > 0 || m->waiter_pid > 0) &&
+	while ((m->nworkers > 0 || m->waiter_pid > 0 || m->keeper_pid > 0) &&
 	    clock_now() < deadline) {
 		(void)sigtimedwait(&chld, NULL, &ts);
 		pool_reap(m);
@@ -111,7 +113,9 @@ stop_workers(struct master *m)
 	}
 	if (m->waiter_pid > 0)
 		(void)kill(m->waiter_pid, SIGKILL);
-	while (m->nworkers > 0 || m->waiter_pid > 0) {
+	if (m->keeper_pid > 0)
+		(void)kill(m->keeper_pid, SIGKILL);
+	while (m->nworkers > 0 || m->waiter_pid > 0 || m->keeper_pid > 0) {
 		(void)sigtimedwait(&chld, NULL, &ts);
 		pool_reap(m);
 	}
@@ -127,6 +131,7 @@ quit_start(struct master *m)
 		return;
 	m->quitting = 1;
 	checker_ctl_stop(m);
+	keeper_ctl_stop(m);
 	/* it hands back what it holds, then exits */
 	waiter_ctl_drain(m);
 	m->quit_deadline = clock_now() + m->cfg->shutdown_timeout;
@@ -248,7 +253,7 @@ master_cache_params(const struct cfg *cfg, uint32_t nslots,
 	sp->size = cfg->cache.size;
 	sp->chunk_size = cfg->cache.chunk_size;
 	sp->max_object = cfg->cache.max_object;
-	sp->nslots = nslots;
+	sp->nslots = nslots + 1;	/* and the cache keeper's hold */
 	sp->max_variants = cfg->cache.max_variants;
 	sp->max_waiters = cfg->cache.max_waiters;
 	sp->collapse_ms = (uint32_t)(cfg->cache.collapse_timeout * 1000);
@@ -291,7 +296,8 @@ setup(struct master *m, struct addrlist *addrs)
 	 * restart: room for two full generations.
 	 */
 	m->nslots = (uint32_t)cfg->workers.max * 2;
-	z.nslots = m->nslots;
+	/* with a cache, one more: the cache keeper's (keeper_ctl.c) */
+	z.nslots = m->nslots + (cfg->cache.size > 0 ? 1 : 0);
 	z.npools = (uint32_t)(cfg->npools > MIN_POOL_SLOTS ? cfg->npools :
 	    MIN_POOL_SLOTS);
 	/* backend rows: room for reloads that add servers */
@@ -397,6 +403,7 @@ on_reload(struct master *m)
 		waiter_ctl_apply(m);
 		master_new_generation(m);
 		checker_ctl_start(m);
+		keeper_ctl_start(m);
 		log_info("reloaded: generation %u", m->generation);
 	}
 }
@@ -418,6 +425,7 @@ on_reopen(struct master *m)
 		master_new_generation(m);
 		/* it logs too: onto the new file */
 		checker_ctl_start(m);
+		keeper_ctl_start(m);
 	}
 }
 
@@ -445,12 +453,14 @@ master_tick(struct master *m, double *last_tick)
 	double now = clock_now();
 
 	checker_ctl_tick(m, now);
+	keeper_ctl_tick(m, now);
 	waiter_ctl_tick(m, now);
 	rate_tick(m);
 	if (m->quitting) {
 		pool_reap(m);
 		/* the waiter hands back its last connections first */
-		if (m->nworkers == 0 && m->waiter_pid <= 0) {
+		if (m->nworkers == 0 && m->waiter_pid <= 0 &&
+		    m->keeper_pid <= 0) {
 			log_info("graceful stop: all workers done");
 			return (1);
 		}
@@ -466,8 +476,8 @@ master_tick(struct master *m, double *last_tick)
 		pool_maintain(m);
 		/*
 		 * Dying cache entries that a dead worker's release could not
-		 * free at once (a lock was busy) are freed here, until the
-		 * cache keeper process takes over such chores.
+		 * free at once (a lock was busy): freed here (trylock only),
+		 * and by the cache keeper's sweeps.
 		 */
 		if (shm_store(&m->shm) != NULL)
 			(void)store_reclaim(shm_store(&m->shm));
@@ -487,6 +497,7 @@ master_run(struct cfg *cfg, struct addrlist *addrs, const char *cfg_path,
 
 	memset(&m, 0, sizeof(m));
 	m.checker_pod = -1;
+	m.keeper_pod = -1;
 	waiter_ctl_init(&m);
 	m.cfg = cfg;
 	m.cfg_path = cfg_path;
@@ -506,6 +517,7 @@ master_run(struct cfg *cfg, struct addrlist *addrs, const char *cfg_path,
 		if (pool_spawn(&m) == -1)
 			break;
 	checker_ctl_start(&m);
+	keeper_ctl_start(&m);
 	last_tick = clock_now();
 
 	for (;;) {

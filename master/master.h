@@ -3,7 +3,8 @@
  * struct master is the master's whole state, shared by the files of
  * master/ that act for the master, each with its own header (pool.c sizes
  * the pool, reload.c swaps configurations, upgrade.c execs a new binary,
- * checker_ctl.c runs the health checker, drain.c marks servers drained);
+ * checker_ctl.c runs the health checker, keeper_ctl.c the cache keeper,
+ * drain.c marks servers drained);
  * nothing outside master/ sees it.
  */
 #ifndef PORTER_MASTER_MASTER_H
@@ -62,6 +63,14 @@ struct master {
 	pid_t		 checker_pid;
 	int		 checker_pod;	/* closing it tells it to exit */
 	double		 checker_due;	/* restart it then (0: not due) */
+
+	/* the cache keeper (keeper_ctl.c), when the segment has a cache;
+	   its scoreboard slot and store hold are number nslots */
+	pid_t		 keeper_pid;
+	int		 keeper_pod;	/* closing it tells it to exit */
+	double		 keeper_due;	/* restart it then (0: not due) */
+	double		 keeper_started;
+	double		 keeper_backoff;	/* s before the next restart */
 
 	/* the waiter (waiter_ctl.c) */
 	pid_t		 waiter_pid;

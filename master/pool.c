@@ -11,6 +11,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "master/checker_ctl.h"
+#include "master/keeper_ctl.h"
 #include "master/master.h"
 #include "master/pool.h"
 #include "master/waiter_ctl.h"
@@ -68,6 +69,7 @@ pool_spawn(struct master *m)
 		(void)close(m->pod[1]);
 		if (m->checker_pod >= 0)
 			(void)close(m->checker_pod);
+		keeper_ctl_close_pod(m);
 		waiter_ctl_close_waiter_ends(m);
 		/* a worker never outlives its master */
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -133,6 +135,7 @@ pool_reap(struct master *m)
 			continue;
 		}
 		if (checker_ctl_reaped(m, pid, st) ||
+		    keeper_ctl_reaped(m, pid, st) ||
 		    waiter_ctl_reaped(m, pid, st))
 			continue;
 		for (i = 0; i < m->nslots; i++)

@@ -12,6 +12,7 @@
 #include "lib/clock.h"
 #include "lib/handoff.h"
 #include "lib/log.h"
+#include "master/keeper_ctl.h"
 #include "master/master.h"
 #include "master/waiter_ctl.h"
 #include "shared/limits.h"
@@ -99,6 +100,7 @@ start(struct master *m)
 			(void)close(m->pod[1]);
 		if (m->checker_pod >= 0)
 			(void)close(m->checker_pod);
+		keeper_ctl_close_pod(m);
 		for (i = 0; i < m->cfg->nlisteners; i++)
 			if (m->lfds[i] >= 0)
 				(void)close(m->lfds[i]);

@@ -154,7 +154,7 @@ static const char *const counter_names[] = {
 };
 
 _Static_assert(sizeof(struct entry) <= 128, "entry too big");
-_Static_assert(sizeof(struct entry) == 112, "entry size changed: layout");
+_Static_assert(sizeof(struct entry) == 120, "entry size changed: layout");
 _Static_assert(sizeof(struct chunk) == 16, "chunk header");
 
 /* ---- addressing --------------------------------------------------------- */
@@ -1428,6 +1428,8 @@ store_fill_head_tags(struct store *st, struct store_ref r, const char *vary,
 	e->meta.lifetime = m->lifetime;
 	e->meta.status = m->status;
 	e->meta.flags = m->flags;
+	e->meta.stale_while_revalidate = m->stale_while_revalidate;
+	e->meta.stale_if_error = m->stale_if_error;
 	pre->vlen = vlen;
 	pre->hlen = hlen;
 	if (write_bytes(st, r, vary, vlen) == -1 ||
@@ -2114,6 +2116,133 @@ store_is_takeover(struct store *st, struct store_ref r)
 	if (r.idx >= st->nentries)
 		return (0);
 	return ((atomic_load(&ent(st, r.idx)->flags) & F_TAKEN) != 0);
+}
+
+/* ---- the cache keeper: expired sweeps and the free-list audit ---------- */
+
+int
+store_sweep_expired(struct store *st, int64_t now_ms, int64_t keep_ms)
+{
+	uint32_t i;
+	uint64_t w;
+	int64_t extra;
+	int s, n = 0, killed;
+
+	for (i = 0; i < st->nentries; i++) {
+		struct entry *e = ent(st, i);
+
+		/* the cheap tests without a lock; again under it */
+		w = atomic_load(&e->word);
+		s = W_STATE(w);
+		if (s != S_READY && s != S_PASS)
+			continue;
+		extra = e->meta.stale_while_revalidate;
+		if (e->meta.stale_if_error > extra)
+			extra = e->meta.stale_if_error;
+		if (extra < 0)
+			extra = 0;
+		if (e->meta.expires + extra * 1000 + keep_ms >= now_ms)
+			continue;
+		alloc_lock(st);
+		if (atomic_load(&e->word) == w && evictable(st, i, &w)) {
+			(void)evict_entry(st, i, w, &killed);
+			if (killed) {
+				count(st, STORE_C_EXPIRED_SWEPT);
+				n++;
+			}
+		}
+		alloc_unlock(st);
+	}
+	return (n);
+}
+
+int
+store_audit(struct store *st)
+{
+	uint8_t *cmark, *emark;
+	uint32_t i, c, k, *pp;
+	uint64_t w;
+	int n = 0;
+
+	/* the keeper's own memory: nothing in the segment is marked, so
+	   readers walking chains without a lock see no change */
+	cmark = calloc(((size_t)st->nchunks + 7) / 8, 1);
+	emark = calloc(((size_t)st->nentries + 7) / 8, 1);
+	if (cmark == NULL || emark == NULL) {
+		free(cmark);
+		free(emark);
+		return (-1);
+	}
+#define MARK(m, x)	((m)[(x) / 8] |= (uint8_t)(1u << ((x) % 8)))
+#define MARKED(m, x)	(((m)[(x) / 8] >> ((x) % 8)) & 1)
+	alloc_lock(st);
+	for (i = st->free_entry, k = 0; i != NIL && i < st->nentries &&
+	    k++ <= st->nentries; i = ent(st, i)->next)
+		MARK(emark, i);
+	for (c = st->free_chunk, k = 0; c != NIL && c < st->nchunks &&
+	    k++ <= st->nchunks; c = chk(st, c)->next)
+		MARK(cmark, c);
+	for (i = 0; i < st->nentries; i++) {
+		struct entry *e = ent(st, i);
+
+		w = atomic_load(&e->word);
+		if (W_STATE(w) == S_FREE) {
+			if (MARKED(emark, i))
+				continue;
+			/* FREE but on no list: back on it */
+			q_remove(st, i);
+			e->next = st->free_entry;
+			st->free_entry = i;
+			atomic_fetch_add(&st->entries_free, 1);
+			n++;
+			continue;
+		}
+		/* as rebuild() does: the chain up to the first chunk that
+		   is not this entry's (a torn chain ends there) */
+		for (pp = &e->first, k = 0; *pp != NIL && k++ <= st->nchunks;
+		    pp = &chk(st, *pp)->next) {
+			c = *pp;
+			if (c >= st->nchunks || chk(st, c)->entry != i ||
+			    chk(st, c)->gen != W_GEN(w) || MARKED(cmark, c)) {
+				*pp = NIL;
+				break;
+			}
+			MARK(cmark, c);
+		}
+	}
+	for (c = 0; c < st->nchunks; c++) {
+		if (MARKED(cmark, c))
+			continue;
+		chk(st, c)->entry = NIL;
+		chk(st, c)->next = st->free_chunk;
+		st->free_chunk = c;
+		atomic_fetch_add(&st->chunks_free, 1);
+		n++;
+	}
+	/* and dying entries nobody holds any more, as store_reclaim */
+	(void)sweep_locked(st);
+	alloc_unlock(st);
+#undef MARK
+#undef MARKED
+	free(cmark);
+	free(emark);
+	for (k = 0; k < (uint32_t)n; k++)
+		count(st, STORE_C_AUDIT_RECLAIMED);
+	return (n);
+}
+
+int
+store_debug_leak(struct store *st, int n)
+{
+	int k;
+
+	alloc_lock(st);
+	for (k = 0; k < n && st->free_chunk != NIL; k++) {
+		st->free_chunk = chk(st, st->free_chunk)->next;
+		atomic_fetch_sub(&st->chunks_free, 1);
+	}
+	alloc_unlock(st);
+	return (k);
 }
 
 /* ---- purge (issue 14): by key, by key prefix, by tag; soft ------------- */

@@ -91,6 +91,11 @@ struct store_meta {
 	uint32_t	lifetime;	/* s: freshness lifetime */
 	uint16_t	status;
 	uint16_t	flags;		/* the worker's STORE_F_* bits */
+	int32_t		stale_while_revalidate;	/* s past expires it may be
+						   served while refreshed;
+						   -1: none said */
+	int32_t		stale_if_error;	/* s past expires it may be served
+					   when the backend fails; -1 */
 };
 
 /* The worker's meta.flags (the store does not read them). */
@@ -179,6 +184,13 @@ enum store_state {
 	X(NS_ABORTED, "not_stored_aborted")				\
 	X(NS_NO_SPACE, "not_stored_no_space")				\
 	X(WAITER_TIMEOUTS, "waiter_timeouts")				\
+	X(STALE_REVALIDATE, "stale_while_revalidate")			\
+	X(STALE_ERROR, "stale_if_error")				\
+	X(STALE_POOL_DOWN, "stale_pool_down")				\
+	X(REFRESHES, "refreshes_queued")				\
+	X(REFRESHES_DONE, "refreshes_done")				\
+	X(EXPIRED_SWEPT, "expired_swept")				\
+	X(AUDIT_RECLAIMED, "audit_reclaimed")				\
 	X(PURGES, "purges")						\
 	X(PURGED, "purged")						\
 	X(PURGED_SOFT, "purged_soft")					\
@@ -410,6 +422,34 @@ const char	*store_counter_name(int c);
  * why[0..cap).
  */
 int		store_check(struct store *, char *why, size_t cap);
+
+/* ---- the cache keeper's housekeeping (keeper/keeper.c) ------------------ */
+
+/*
+ * Drop READY and PASS entries expired more than their stale window ago:
+ * expires + max(stale_while_revalidate, stale_if_error, 0) s + keep_ms
+ * < now_ms (keep_ms: the longest cache_grace of any route, for entries
+ * that carry neither directive). Held entries are left for a later
+ * sweep. Safe while workers fill and read: the allocator lock is taken
+ * per entry dropped, never for the scan. Returns how many were dropped.
+ */
+int		store_sweep_expired(struct store *, int64_t now_ms,
+		    int64_t keep_ms);
+
+/*
+ * The free-list audit: under the allocator lock (which every change of
+ * a chain or a free list takes), chunks on neither a live entry's chain
+ * nor the free list, and FREE entries off the entry free list, have
+ * leaked (a process died between two steps the rebuild does not cover):
+ * they go back to the free lists. Returns how many chunks and entries
+ * were reclaimed (counted as audit_reclaimed), or -1 (out of memory for
+ * its bitmaps).
+ */
+int		store_audit(struct store *);
+
+/* For tests only: take n chunks off the free list and lose them, as a
+   leak would. How many were taken. */
+int		store_debug_leak(struct store *, int n);
 
 /*
  * For crash tests only: take stripe s's lock (s < STORE_STRIPES; the

@@ -16,6 +16,11 @@
  *   stale      a stored response past its freshness with validators: the
  *              backend is asked conditionally; a 304 refreshes the copy
  *              (a new entry with the merged head and the same body)
+ *   grace      a stale response within its stale-while-revalidate window
+ *              (RFC 5861, or the route's cache_grace): served at once,
+ *              and one refresh queued for the cache keeper; within its
+ *              stale-if-error window: served when the backend fails, and
+ *              at once when the health table has the whole pool down
  *   pass       not cacheable (a request's no-store, a recent response
  *              that was not storable, an unsafe method)
  */
@@ -29,8 +34,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keeper/keeper.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "shared/jobs.h"
 #include "shared/purge.h"
 #include "shared/scoreboard.h"
 #include "shared/uses.h"
@@ -38,6 +45,7 @@
 #include "worker/cache.h"
 #include "worker/http_date.h"
 #include "worker/io.h"
+#include "worker/pick.h"
 #include "worker/rewrite.h"
 #include "worker/state.h"
 
@@ -100,8 +108,8 @@ fresh_of(const struct store_meta *m, struct cp_fresh *f)
 	f->expires = m->expires;
 	f->lifetime = m->lifetime;
 	f->initial_age = m->initial_age;
-	f->stale_while_revalidate = -1;
-	f->stale_if_error = -1;
+	f->stale_while_revalidate = m->stale_while_revalidate;
+	f->stale_if_error = m->stale_if_error;
 	f->status = m->status;
 	f->flags = m->flags;
 }
@@ -624,6 +632,169 @@ revalidate(struct conn *c, struct cache_req *cr, struct store_ref ref)
 	}
 }
 
+/*
+ * Whether stale copy f (ttl: lifetime - age, s) may be served within a
+ * window of dir seconds (a stale-while-revalidate or stale-if-error
+ * directive; -1 when the response gave none: the route's cache_grace).
+ * Never a copy that must be revalidated (must-revalidate, s-maxage,
+ * no-cache), nor to a client that asked for a fresh or validated one
+ * (no-cache, max-age it is older than, min-fresh).
+ */
+static int
+stale_window(const struct cache_req *cr, const struct cp_fresh *f,
+    int64_t ttl, int64_t dir, int64_t now)
+{
+	int64_t window = dir >= 0 ? dir : (int64_t)cr->rt->cache.grace;
+
+	if (ttl > 0 || window <= 0 || -ttl > window)
+		return (0);
+	if (f->flags & (CP_F_MUST_REVALIDATE | CP_F_NO_CACHE))
+		return (0);
+	if (cr->rq.flags & (CP_CC_NO_CACHE | CP_CC_BAD_MAX_AGE) ||
+	    cr->rq.min_fresh >= 0 ||
+	    (cr->rq.max_age >= 0 && cp_age(f, now) > cr->rq.max_age))
+		return (0);
+	return (1);
+}
+
+/* Whether field name (a span of buf) stays out of a refresh's head. */
+static int
+refresh_drops(const char *buf, struct span name)
+{
+	static const char *const drop[] = { "connection", "keep-alive",
+	    "proxy-connection", "te", "upgrade", "expect", "content-length",
+	    "transfer-encoding", "if-none-match", "if-modified-since",
+	    "if-match", "if-unmodified-since", "if-range", "range",
+	    "cache-control", "pragma", NULL };
+	int i;
+
+	for (i = 0; drop[i] != NULL; i++)
+		if (http_span_eq(buf, name, drop[i]))
+			return (1);
+	return (0);
+}
+
+/*
+ * Queue one refresh of c's request for the cache keeper (at most one per
+ * key: a second is the same job). 1 when one is queued now or already,
+ * 0 when none can be (no job table, a full one, a head too large): the
+ * caller then revalidates in the foreground.
+ */
+static int
+refresh_queue(struct conn *c, struct cache_req *cr)
+{
+	struct worker *w = c->w;
+	struct cache_work *cw = w->cache;
+	const struct http_req *q = &c->req;
+	struct jobs *jb = shm_jobs(w->shm);
+	struct job_spec spec;
+	char head[KEEPER_HEAD_MAX];
+	size_t n = 0, k;
+	int i, dup;
+
+	if (jb == NULL)
+		return (0);
+	/* GET even for a HEAD: the refresh fills */
+	k = (size_t)snprintf(head, sizeof(head), "GET %.*s HTTP/1.%d\r\n",
+	    (int)q->target.len, cw->qbuf + q->target.off,
+	    q->h.version == 10 ? 0 : 1);
+	if (k >= sizeof(head))
+		return (0);
+	n = k;
+	for (i = 0; i < q->h.nhdr; i++) {
+		const struct http_hdr *h = &q->h.hdr[i];
+
+		if (refresh_drops(cw->qbuf, h->name))
+			continue;
+		k = h->name.len + h->value.len + 4;
+		if (n + k > sizeof(head))
+			return (0);
+		memcpy(head + n, cw->qbuf + h->name.off, h->name.len);
+		n += h->name.len;
+		memcpy(head + n, ": ", 2);
+		n += 2;
+		memcpy(head + n, cw->qbuf + h->value.off, h->value.len);
+		n += h->value.len;
+		memcpy(head + n, "\r\n", 2);
+		n += 2;
+	}
+	if (n + 21 > sizeof(head))
+		return (0);
+	memcpy(head + n, "Connection: close\r\n\r\n", 21);
+	n += 21;
+	if (keeper_refresh_spec(&spec, (const struct sockaddr *)&c->peer_sa,
+	    c->peer_len, head, n) == -1)
+		return (0);
+	spec.hash = cr->hash;
+	spec.listener = (uint32_t)(c->lst - w->cfg->listeners);
+	spec.route = (uint32_t)(cr->rt - c->lst->routes);
+	if (jobs_add(jb, &spec, &dup) == 0)
+		return (0);
+	if (!dup)
+		store_count(cw->st, STORE_C_REFRESHES);
+	return (1);
+}
+
+/*
+ * Stale copy ref (pinned) to the client: 1 (answered, *rc set; the pin
+ * is dropped). Cache-Status says fwd=stale with the negative ttl, the
+ * backend's status when it failed (fwd_status > 0), and why (detail).
+ */
+static int
+serve_stale(struct conn *c, struct cache_req *cr, struct store_ref ref,
+    int fwd_status, const char *detail, int *rc)
+{
+	struct cache_work *cw = c->w->cache;
+	struct cp_fresh f;
+	char fs[32];
+	uint64_t total;
+	int64_t now = store_now_ms(), age;
+	int done;
+
+	store_lengths(cw->st, ref, NULL, NULL, &total, &done, NULL);
+	if (!done || read_head(cw, ref) == -1) {
+		store_unpin(cw->st, cw->slot);
+		*rc = answer_error(c, 500, 0, "cached object unreadable");
+		return (1);
+	}
+	fresh_of(store_meta(cw->st, ref), &f);
+	age = cp_age(&f, now);
+	store_touch(cw->st, ref);
+	fs[0] = '\0';
+	if (fwd_status > 0)
+		(void)snprintf(fs, sizeof(fs), " fwd-status=%d;", fwd_status);
+	say(c, "Age: %lld\r\nCache-Status: porter; fwd=stale;%s ttl=%lld; "
+	    "detail=%s\r\n", (long long)age, fs,
+	    (long long)((int64_t)f.lifetime - age), detail);
+	*rc = serve_complete(c, cr->rt, ref, &cw->sr, cw->head, total);
+	store_unpin(cw->st, cw->slot);
+	return (1);
+}
+
+int
+cache_stale_on_error(struct conn *c, struct cache_req *cr, int status,
+    int *rc)
+{
+	struct cache_work *cw = cr->cw;
+
+	if (!cr->sie || !(cr->stale || cr->keep))
+		return (0);
+	/* the fill for the answer that did not come goes, without a
+	   hit-for-miss: the next request tries the backend again */
+	if (cr->fill) {
+		store_fill_abort(cw->st, cw->slot, cr->fref, 0);
+		cr->fill = 0;
+		cr->storing = 0;
+	}
+	cr->stale = cr->keep = cr->sie = 0;
+	c->req_extra = NULL;
+	c->req_extra_len = 0;
+	store_count(cw->st, STORE_C_STALE_ERROR);
+	log_info("%s: backend failed (%d): serving a stale copy "
+	    "(stale-if-error)", c->peer, status);
+	return (serve_stale(c, cr, cr->sref, status, "stale-if-error", rc));
+}
+
 int
 cache_request(struct conn *c, const struct cfg_route *rt,
     struct cache_req *cr, int *rc)
@@ -637,7 +808,7 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 	enum store_rc src;
 	int64_t now, ttl;
 	uint32_t nvar = 0;
-	int want_fill, skip = STORE_SKIP_NONE, tries, only;
+	int want_fill, skip = STORE_SKIP_NONE, tries, only, sie;
 
 	memset(cr, 0, sizeof(*cr));
 	cr->cw = cw;
@@ -693,6 +864,30 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 			case CP_REVALIDATE:
 				if (only)
 					break;
+				/* RFC 5861: served now, refreshed behind */
+				if (!w->keeper && stale_window(cr, &f, ttl,
+				    f.stale_while_revalidate, now) &&
+				    refresh_queue(c, cr)) {
+					store_count(st,
+					    STORE_C_STALE_REVALIDATE);
+					return (serve_stale(c, cr, ref, 0,
+					    "stale-while-revalidate", rc));
+				}
+				sie = !w->keeper && stale_window(cr, &f, ttl,
+				    f.stale_if_error, now);
+				/* the whole pool down: no backend attempt */
+				if (sie && pick_pool_down(w,
+				    &w->cfg->pools[rt->pool])) {
+					/* passive checks only: a refresh
+					   is the trial that finds it up */
+					if (w->cfg->pools[rt->pool].health.path
+					    == NULL)
+						(void)refresh_queue(c, cr);
+					store_count(st,
+					    STORE_C_STALE_POOL_DOWN);
+					return (serve_stale(c, cr, ref, 503,
+					    "pool-down", rc));
+				}
 				/* RFC 9211: stale, or fresh but the request
 				   (no-cache, max-age, min-fresh) said no */
 				cr->fwd = ttl > 0 && !(f.flags &
@@ -702,13 +897,21 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 				if ((f.flags & CP_F_VALIDATORS) &&
 				    q->meth == HTTP_M_GET) {
 					revalidate(c, cr, ref);
+					cr->sie = sie && cr->stale;
 					return (0);
 				}
-				store_unpin(st, cw->slot);
+				if (sie) {
+					/* kept for a backend failure */
+					cr->keep = 1;
+					cr->sie = 1;
+					cr->sref = ref;
+				} else
+					store_unpin(st, cw->slot);
 				if (q->meth == HTTP_M_GET &&
 				    store_lookup(st, cw->slot, cr->hash,
 				    cw->key, cr->klen, vary_match, c, 1,
-				    STORE_SKIP_READY | STORE_SKIP_FILLING,
+				    STORE_SKIP_READY | STORE_SKIP_FILLING |
+				    (sie ? STORE_KEEP_PIN : 0),
 				    now, &ref, NULL) == STORE_FILL) {
 					cr->fill = 1;
 					cr->fref = ref;
@@ -887,6 +1090,10 @@ meta_of(const struct cp_fresh *f, struct store_meta *m)
 	m->lifetime = f->lifetime;
 	m->status = f->status;
 	m->flags = f->flags;
+	m->stale_while_revalidate = (int32_t)(f->stale_while_revalidate >
+	    INT32_MAX ? INT32_MAX : f->stale_while_revalidate);
+	m->stale_if_error = (int32_t)(f->stale_if_error > INT32_MAX ?
+	    INT32_MAX : f->stale_if_error);
 }
 
 /* The fill is abandoned: waiters released; pass_ms > 0: hit-for-miss. */
@@ -1095,9 +1302,12 @@ cache_response(struct conn *c, struct cache_req *cr,
 
 	if (cr->stale && r->code == 304)
 		return (refreshed(c, cr, r, ub, rc));
-	if (cr->stale) {		/* a full answer replaces it */
+	/* stale-if-error: a 5xx is a failure the stale copy covers */
+	if (r->code >= 500 && cache_stale_on_error(c, cr, r->code, rc))
+		return (1);
+	if (cr->stale || cr->keep) {	/* a full answer replaces it */
 		store_unpin(st, cw->slot);
-		cr->stale = 0;
+		cr->stale = cr->keep = cr->sie = 0;
 	}
 	if (cr->invalidate)
 		invalidate(c, cr, r, ub);
@@ -1197,9 +1407,9 @@ cache_end(struct conn *c, struct cache_req *cr)
 	 * rather than one after another behind a failing backend.
 	 */
 	drop_fill(cr, cr->storing ? 0 : CACHE_FAIL_PASS_MS);
-	if (cr->stale) {
+	if (cr->stale || cr->keep) {
 		store_unpin(cw->st, cw->slot);
-		cr->stale = 0;
+		cr->stale = cr->keep = cr->sie = 0;
 	}
 	c->req_extra = NULL;
 	c->req_extra_len = 0;

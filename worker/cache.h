@@ -55,6 +55,11 @@ struct cache_req {
 	int			 fill;		/* this request fills fref */
 	struct store_ref	 fref;
 	int			 stale;		/* revalidating sref (pinned) */
+	int			 keep;		/* sref pinned only to answer
+						   if the backend fails */
+	int			 sie;		/* sref (stale or keep) may
+						   answer if the backend fails
+						   (stale-if-error) */
 	struct store_ref	 sref;
 	int			 invalidate;	/* an unsafe method */
 	int			 storing;	/* the head went in: tee the body */
@@ -89,6 +94,15 @@ int	cache_response(struct conn *, struct cache_req *,
 
 /* The body relay ended; complete: the whole body went into the tee. */
 void	cache_body_end(struct conn *, struct cache_req *, int complete);
+
+/*
+ * The backend failed before anything went to the client (no server up,
+ * connect error, timeout, a bad response; status is what porter would
+ * answer): 1 when a stale copy within its stale-if-error window answered
+ * instead (*rc as for cache_request), else 0.
+ */
+int	cache_stale_on_error(struct conn *, struct cache_req *, int status,
+	    int *rc);
 
 /* The request is over: a fill not completed is abandoned, pins dropped. */
 void	cache_end(struct conn *, struct cache_req *);

@@ -164,6 +164,18 @@ pick_server(struct conn *c, const struct cfg_route *rt, const uint8_t *tried)
 }
 
 int
+pick_pool_down(const struct worker *w, const struct cfg_pool *p)
+{
+	int i;
+
+	for (i = 0; i < p->nservers; i++)
+		if (atomic_load_explicit(&hc_row(w->shm, worker_row(w, p,
+		    i))->state, memory_order_relaxed) != HC_DOWN)
+			return (0);
+	return (p->nservers > 0);
+}
+
+int
 pick_queue_wait(const struct cfg_pool *p, double *since, int *step_ms)
 {
 	double now = clock_now(), left;

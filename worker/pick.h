@@ -24,6 +24,13 @@ int	pick_server(struct conn *, const struct cfg_route *,
 	    const uint8_t *tried);
 
 /*
+ * Whether the health table says every server of pool p (backups too) is
+ * down: stale-if-error then serves a stale copy without trying any. A
+ * read of the table only: no trial is claimed.
+ */
+int	pick_pool_down(const struct worker *, const struct cfg_pool *p);
+
+/*
  * Every usable server is at max_conns: wait for a slot, polling the table
  * with a short, growing sleep, until queue_timeout from *since. 0 to try
  * again, -1 when the time is up.

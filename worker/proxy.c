@@ -332,14 +332,33 @@ body_pending(const struct conn *c)
 	return (http_req_body(&c->req) != HTTP_BODY_NONE);
 }
 
+/*
+ * The backend failed before anything went to the client: a stale copy
+ * within its stale-if-error window answers (worker/cache.c), or porter's
+ * error does.
+ */
+static int
+backend_error(struct conn *c, int status, int pending, const char *why)
+{
+	int rc;
+
+	if (c->cache != NULL && cache_stale_on_error(c, c->cache, status,
+	    &rc))
+		return (rc);
+	return (answer_error(c, status, pending, why));
+}
+
 /* 503 with Retry-After: seconds until the pool may have a server again. */
 static int
 unavailable(struct conn *c, const struct cfg_pool *p, int busy)
 {
 	char extra[48];
+	int rc;
 	double after = busy ? 1 : p->health.path != NULL ?
 	    p->health.interval * p->health.rise : p->fail_timeout;
 
+	if (c->cache != NULL && cache_stale_on_error(c, c->cache, 503, &rc))
+		return (rc);
 	if (after < 1)
 		after = 1;
 	(void)snprintf(extra, sizeof(extra), "Retry-After: %d\r\n",
@@ -418,7 +437,7 @@ proxy_fetch(struct conn *c, const struct cfg_route *rt)
 		log_info("%s: retrying on another server after %s from %s",
 		    c->peer, o.why, srv->addr.text);
 	}
-	return (answer_error(c, o.status, body_pending(c), o.why));
+	return (backend_error(c, o.status, body_pending(c), o.why));
 }
 
 /*
@@ -459,7 +478,7 @@ proxy_forward(struct conn *c, const struct cfg_route *rt,
 	attempt(c, rt, &t, &hlen, &o);
 	if (o.done)
 		return (o.rc);
-	return (answer_error(c, o.status, body_pending(c), o.why));
+	return (backend_error(c, o.status, body_pending(c), o.why));
 }
 
 /* A tunnel ended: count its bytes and log them, for the access log too. */
@@ -687,13 +706,13 @@ receive_head(struct conn *c, struct target *t, struct up_conn *u,
 		/* nothing came back: another server may answer it */
 		if (failed(c, t, 502, 0, why, resendable(c, t->pool), o))
 			return (STEP_END);
-		return (answered(o, answer_error(c, 502, 0,
+		return (answered(o, backend_error(c, 502, 0,
 		    "bad or no response from backend")));
 	default:	/* UP_BAD, UP_TIMEOUT */
 		upstream_close(u);
 		(void)failed(c, t, urc == UP_TIMEOUT ? 504 : 502,
 		    urc == UP_TIMEOUT, why, 0, o);
-		return (answered(o, answer_error(c, urc == UP_TIMEOUT ? 504 :
+		return (answered(o, backend_error(c, urc == UP_TIMEOUT ? 504 :
 		    502, 0, urc == UP_TIMEOUT ? "backend timed out" :
 		    "bad or no response from backend")));
 	}

@@ -77,6 +77,10 @@ struct worker {
 	double			 park_after;	/* s a client may keep a worker
 						   waiting before it is parked */
 	volatile sig_atomic_t	 told_to_stop;	/* SIGHUP: too many idle */
+	int			 keeper;	/* this is the cache keeper
+						   (keeper/keeper.c) running a
+						   refresh: never serve stale,
+						   never queue a refresh */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include "lib/outbuf.h"
 #include "shared/counters.h"
 #include "shared/health.h"
+#include "shared/jobs.h"
 #include "shared/rate.h"
 #include "shared/scoreboard.h"
 #include "shared/store.h"
@@ -463,6 +464,8 @@ put_cache(struct page *pg, const struct worker *w)
 {
 	struct store *st = shm_store(w->shm);
 	struct store_stats s;
+	struct jobs *jb;
+	uint32_t queued, running;
 	int i;
 
 	if (st == NULL)
@@ -484,6 +487,12 @@ put_cache(struct page *pg, const struct worker *w)
 	for (i = 0; i < STORE_C_MAX; i++)
 		put(pg, pg->json ? ",\"%s\":%llu" : " %s=%llu",
 		    store_counter_name(i), (unsigned long long)s.c[i]);
+	/* the cache keeper's job table (shared/jobs.h) */
+	if ((jb = shm_jobs(w->shm)) != NULL) {
+		jobs_counts(jb, &queued, &running);
+		put(pg, pg->json ? ",\"jobs_queued\":%u,\"jobs_running\":%u" :
+		    " jobs_queued=%u jobs_running=%u", queued, running);
+	}
 	put(pg, pg->json ? "}," : "\n");
 }
 

@@ -57,7 +57,7 @@ worker_exit(struct worker *w, int code)
 	_exit(code);
 }
 
-static int
+int
 worker_setup(struct worker *w, const struct worker_args *a)
 {
 	const struct cfg *cfg = a->cfg;

@@ -26,4 +26,13 @@ struct worker_args {
 
 void	worker_main(const struct worker_args *) __attribute__((noreturn));
 
+/*
+ * A worker's state for a, as worker_main makes it (also the cache
+ * keeper's, which serves its refreshes through the same code): buffers,
+ * balancers, idle upstreams, the cache's work area. 0, or -1 (out of
+ * memory).
+ */
+struct worker;
+int	worker_setup(struct worker *, const struct worker_args *a);
+
 #endif

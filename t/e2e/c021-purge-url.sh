@@ -88,7 +88,7 @@ creq a "$A"
 expect_match "$R_CS" "$CS_HIT" "still a hit after the bad purge"
 
 # soft purge: stale, served to a client that accepts it, else revalidated
-SO="/cache/s?etag=s1&h=Cache-Control:max-age%3D600"
+SO="/cache/s?etag=s1&h=Cache-Control:max-age%3D600,%20stale-if-error%3D600"
 stored "soft" "$SO"
 ns=$(bpath /cache/s)
 purge "$SO" -H 'Purge-Method: soft'
@@ -106,7 +106,7 @@ expect_match "$R_CS" "$CS_HIT" "then fresh again: a hit"
 expect_ge "$(cache_stat purged_soft)" 1 "purged_soft counted"
 
 # a soft purge of an object without validators: refetched in full
-W="/cache/w?h=Cache-Control:max-age%3D600"
+W="/cache/w?h=Cache-Control:max-age%3D600,%20stale-if-error%3D600"
 stored "soft, no validators" "$W"
 purge "$W" -H 'Purge-Method: soft'
 expect_eq "$R_CODE" 200 "soft PURGE (no validators): 200"
@@ -114,6 +114,23 @@ creq w "$W"
 expect_match "$R_CS" "$CS_STALE_OR_MISS" "no validators: fetched again"
 creq w "$W"
 expect_match "$R_CS" "$CS_HIT" "and stored again"
+
+# a soft purge, then the backend is down: the stale copy covers it
+O="/cache/o?h=Cache-Control:max-age%3D600,%20stale-if-error%3D600"
+stored "soft, then an outage" "$O"
+body_o=$R_BODY
+purge "$O" -H 'Purge-Method: soft'
+expect_eq "$R_CODE" 200 "soft PURGE before the outage: 200"
+backend_stop app
+creq o "$O"
+expect_eq "$R_CODE" 200 "backend down after a soft purge: 200"
+expect_eq "$R_BODY" "$body_o" "... the soft-purged copy"
+expect_match "$R_CS" '^porter; fwd=stale;.*detail=' "... served stale (stale-if-error)"
+purge "$A"
+expect_eq "$R_CODE" 200 "a hard PURGE while the backend is down: 200"
+creq o "$A"
+expect_eq "$R_CODE" 502 "... and that URL is gone: 502"
+backend_start_at app 127.0.0.1 "$B"
 
 # Surrogate headers never reach the client, even on a purge listener
 creq t "/cache/t?h=Surrogate-Key:a%20b&h=Cache-Tag:c"

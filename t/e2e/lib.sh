@@ -69,11 +69,14 @@
 #   need_mount_ns             "Bail out!" unless namespaces can be made here
 #   porter_pid                the master's PID
 #   porter_workers            the worker PIDs (children of the master but
-#                             the health checker and the waiter)
+#                             the health checker, the waiter and the cache
+#                             keeper)
 #   porter_checker            the health checker's PID (the child named
 #                             porter-checker), or nothing
 #   porter_waiter             the waiter's PID (the child named
 #                             porter-waiter), or nothing
+#   porter_keeper             the cache keeper's PID (the child named
+#                             porter-keeper), or nothing
 #   wait_workers N [SECS]     wait (default 10 s) until there are N workers
 #   porter_stop [SIG]         send SIG (default TERM), wait up to 10 s, and
 #                             assert exit status 0 and no worker left
@@ -549,10 +552,12 @@ _porter_children() {	# "PID NAME" per child of the master
 }
 porter_workers() {
 	_porter_children |
-	    awk '$2 != "porter-checker" && $2 != "porter-waiter" { print $1 }'
+	    awk '$2 != "porter-checker" && $2 != "porter-waiter" &&
+	        $2 != "porter-keeper" { print $1 }'
 }
 porter_checker() { _porter_children | awk '$2 == "porter-checker" { print $1 }'; }
 porter_waiter() { _porter_children | awk '$2 == "porter-waiter" { print $1 }'; }
+porter_keeper() { _porter_children | awk '$2 == "porter-keeper" { print $1 }'; }
 
 _nworkers() { porter_workers | wc -l | tr -d ' '; }
 _have_workers() { [ "$(_nworkers)" = "$1" ]; }

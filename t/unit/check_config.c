@@ -1061,6 +1061,7 @@ START_TEST(cache_settings)
 	ck_assert_int_eq(rc->on, 1);
 	ck_assert(rc->default_ttl == 30.0);
 	ck_assert_uint_eq(rc->min_uses, 1);
+	ck_assert(rc->grace == 0.0);
 	ck_assert_str_eq(rc->id, "127.0.0.1:8080|*|/|app");
 	cfg_free(c);
 	tf_remove(&t);
@@ -1069,8 +1070,8 @@ START_TEST(cache_settings)
 	c = load(&t, POOL "listeners = ( { listen = \"127.0.0.1:8080\"; "
 	    "mode = \"reverse\"; routes = ( { host = \"a.example\"; path = "
 	    "\"/s/\"; pool = \"app\"; cache = true; cache_default_ttl = 10; "
-	    "cache_max_ttl = 3600; cache_min_uses = 2; cache_set_cookie = "
-	    "true; cache_cdn_control = true; cache_ignore_query = [ "
+	    "cache_max_ttl = 3600; cache_min_uses = 2; cache_grace = 30; "
+	    "cache_set_cookie = true; cache_cdn_control = true; cache_ignore_query = [ "
 	    "\"utm_source\", \"fbclid\" ]; cache_key_headers = [ "
 	    "\"X-Tenant\" ]; cache_ignore_vary = [ \"User-Agent\" ]; }, "
 	    "{ path = \"/q/\"; pool = \"app\"; cache = "
@@ -1087,6 +1088,7 @@ START_TEST(cache_settings)
 	ck_assert(c->cache.collapse_timeout == 0.5);
 	rc = &c->listeners[0].routes[0].cache;
 	ck_assert(rc->default_ttl == 10.0 && rc->max_ttl == 3600.0);
+	ck_assert(rc->grace == 30.0);
 	ck_assert_uint_eq(rc->min_uses, 2);
 	ck_assert_int_eq(rc->set_cookie, 1);
 	ck_assert_int_eq(rc->cdn_control, 1);
@@ -2097,6 +2099,20 @@ static const struct bad_case {
 	  "routes = ( { pool = \"app\"; cache = true;\n cache_min_uses = 0; } );"
 	  " } );\n",
 	  3, "listeners[0].routes[0].cache_min_uses must be between 1 and 255" },
+	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
+	  "routes = ( { pool = \"app\"; cache = true;\n cache_grace = -1; } );"
+	  " } );\n",
+	  3, "listeners[0].routes[0].cache_grace must be >= 0 and <= 31536000 "
+	  "seconds, not -1" },
+	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
+	  "routes = ( { pool = \"app\";\n cache_grace = 10; } );"
+	  " } );\n",
+	  3, "listeners[0].routes[0].cache_grace needs cache = true in the "
+	  "route" },
+	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\"; "
+	  "routes = ( { pool = \"app\"; cache = true;\n cache_grace = \"x\"; } );"
+	  " } );\n",
+	  3, "listeners[0].routes[0].cache_grace must be a number (seconds)" },
 	{ "pools = ( { name = \"app\";\n hash_key = \"uri\"; servers = ( "
 	  "{ address = \"127.0.0.1:9001\"; } ); } );\n" LISTEN,
 	  2, "pools[0].hash_key needs balance = \"hash\"" },

@@ -1052,6 +1052,172 @@ START_TEST(stress_random_kills)
 }
 END_TEST
 
+/* A whole object with its stale windows (s; -1: none said). */
+static int
+put_stale(uint32_t slot, const char *key, uint32_t seed, int64_t expires,
+    int32_t swr, int32_t sie)
+{
+	struct store_ref r;
+	struct store_meta m = meta(expires);
+
+	m.stale_while_revalidate = swr;
+	m.stale_if_error = sie;
+	if (look(slot, key, "", 1, STORE_SKIP_FILLING | STORE_SKIP_READY,
+	    1000, &r, NULL) != STORE_FILL)
+		return (-1);
+	if (store_fill_head(st, r, "", 0, "HTTP/1.1 200 OK\r\n\r\n", 19,
+	    &m) == -1 || append(r, seed, 0, 3000, 1000) == -1) {
+		store_fill_abort(st, slot, r, 0);
+		return (-2);
+	}
+	return (store_fill_done(st, slot, r) == 0 ? 0 : -3);
+}
+
+START_TEST(sweep_expired_windows)
+{
+	struct store_ref r;
+	struct store_stats s0, s;
+	const struct store_meta *m;
+
+	make(2 << 20, 1024, 4, 0);
+	s0 = stats();
+	ck_assert_int_eq(put_stale(0, "plain", 1, 5000, -1, -1), 0);
+	ck_assert_int_eq(put_stale(0, "swr", 2, 5000, 10, -1), 0);
+	ck_assert_int_eq(put_stale(0, "sie", 3, 5000, 5, 20), 0);
+	ck_assert_int_eq(put_stale(0, "fresh", 4, INT64_MAX / 2, -1, -1), 0);
+	/* the windows are kept as given */
+	ck_assert_int_eq(look(1, "sie", "", 0, 0, 1000, &r, NULL), STORE_HIT);
+	m = store_meta(st, r);
+	ck_assert_int_eq(m->stale_while_revalidate, 5);
+	ck_assert_int_eq(m->stale_if_error, 20);
+	store_unpin(st, 1);
+	/* not yet expired: nothing */
+	ck_assert_int_eq(store_sweep_expired(st, 4000, 0), 0);
+	/* expired 1 s ago, with a 2 s grace for those without a window */
+	ck_assert_int_eq(store_sweep_expired(st, 6000, 2000), 0);
+	ck_assert_int_eq(store_sweep_expired(st, 6000, 0), 1);
+	ck_assert_int_eq(look(1, "plain", "", 0, 0, 1000, &r, NULL),
+	    STORE_MISS);
+	/* within stale-while-revalidate, then past it */
+	ck_assert_int_eq(store_sweep_expired(st, 15000, 0), 0);
+	ck_assert_int_eq(store_sweep_expired(st, 15001, 0), 1);
+	/* a pinned one stays until unpinned */
+	ck_assert_int_eq(look(1, "sie", "", 0, 0, 1000, &r, NULL), STORE_HIT);
+	ck_assert_int_eq(store_sweep_expired(st, 99000, 0), 0);
+	ck_assert_int_eq(body_is(r, 3, 3000), 1);
+	store_unpin(st, 1);
+	ck_assert_int_eq(store_sweep_expired(st, 99000, 0), 1);
+	ck_assert_int_eq(look(1, "fresh", "", 0, 0, 1000, &r, NULL),
+	    STORE_HIT);
+	store_unpin(st, 1);
+	s = stats();
+	ck_assert_uint_eq(s.c[STORE_C_EXPIRED_SWEPT], 3);
+	ck_assert_uint_eq(s.objects, 1);
+	check_ok();
+	ck_assert_int_eq(store_invalidate(st, hash("fresh", 5), "fresh", 5), 1);
+	s = stats();
+	ck_assert_uint_eq(s.chunks_free, s0.chunks_free);
+	ck_assert_uint_eq(s.entries_free, s0.entries_free);
+	unmake();
+}
+END_TEST
+
+/* A child fills, reads and drops objects for a while; 0 if every read
+   matched its pattern. */
+static int
+busy_child(int rounds)
+{
+	struct store_ref r;
+	char key[16];
+	int i, k;
+
+	for (i = 0; i < rounds; i++) {
+		k = i % 40;
+		(void)snprintf(key, sizeof(key), "b%d", k);
+		/* short-lived or long-lived, so the sweep has work */
+		(void)put_stale(2, key, (uint32_t)k, k % 2 ? 1000 :
+		    INT64_MAX / 2, -1, -1);
+		if (look(3, key, "", 0, 0, 1000, &r, NULL) == STORE_HIT) {
+			if (!body_is(r, (uint32_t)k, 3000))
+				return (1);
+			store_unpin(st, 3);
+		}
+		if (i % 7 == 0)
+			(void)store_invalidate(st, hash(key, strlen(key)), key,
+			    (uint32_t)strlen(key));
+	}
+	return (0);
+}
+
+START_TEST(sweep_and_audit_while_busy)
+{
+	struct store_stats s0, s;
+	pid_t pid;
+	int status, i, swept = 0;
+
+	make(2 << 20, 1024, 4, 0);
+	s0 = stats();
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(busy_child(20000));
+	/* no false leak while chains and free lists change under it */
+	for (i = 0; i < 300; i++) {
+		ck_assert_int_eq(store_audit(st), 0);
+		swept += store_sweep_expired(st, 5000, 0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	swept += store_sweep_expired(st, 5000, 0);
+	ck_assert_int_gt(swept, 0);
+	ck_assert_int_eq(store_audit(st), 0);
+	check_ok();
+	for (i = 0; i < 40; i++) {
+		char key[16];
+
+		(void)snprintf(key, sizeof(key), "b%d", i);
+		(void)store_invalidate(st, hash(key, strlen(key)), key,
+		    (uint32_t)strlen(key));
+	}
+	(void)store_reclaim(st);
+	s = stats();
+	ck_assert_uint_eq(s.chunks_free, s0.chunks_free);
+	ck_assert_uint_eq(s.entries_free, s0.entries_free);
+	unmake();
+}
+END_TEST
+
+START_TEST(audit_reclaims_leaks)
+{
+	struct store_stats s0, s;
+	char why[200];
+
+	make(2 << 20, 1024, 4, 0);
+	ck_assert_int_eq(put(0, "keep", "", 7, 5000, 9000), 0);
+	s0 = stats();
+	ck_assert_int_eq(store_debug_leak(st, 5), 5);
+	s = stats();
+	ck_assert_uint_eq(s.chunks_free, s0.chunks_free - 5);
+	ck_assert_int_ne(store_check(st, why, sizeof(why)), 0);
+	ck_assert_int_eq(store_audit(st), 5);
+	check_ok();
+	s = stats();
+	ck_assert_uint_eq(s.chunks_free, s0.chunks_free);
+	ck_assert_uint_eq(s.c[STORE_C_AUDIT_RECLAIMED], 5);
+	ck_assert_int_eq(store_audit(st), 0);
+	/* what was stored is untouched */
+	{
+		struct store_ref r;
+
+		ck_assert_int_eq(look(1, "keep", "", 0, 0, 1000, &r, NULL),
+		    STORE_HIT);
+		ck_assert_int_eq(body_is(r, 7, 5000), 1);
+		store_unpin(st, 1);
+	}
+	unmake();
+}
+END_TEST
+
 /* ---- purge (issue 14): tags, prefix, soft, and purges racing fills ---- */
 
 /* A whole object under key[0..klen) with tags, from slot, at fill time
@@ -1386,6 +1552,7 @@ main(void)
 	TCase *tc = tcase_create("collapse");
 	TCase *te = tcase_create("evict");
 	TCase *td = tcase_create("dead");
+	TCase *tk = tcase_create("keeper");
 	SRunner *sr;
 	int failed;
 
@@ -1416,6 +1583,11 @@ main(void)
 	tcase_add_test(td, crash_pinned);
 	tcase_add_test(td, stress_random_kills);
 	suite_add_tcase(s, td);
+	tcase_set_timeout(tk, 60);
+	tcase_add_test(tk, sweep_expired_windows);
+	tcase_add_test(tk, sweep_and_audit_while_busy);
+	tcase_add_test(tk, audit_reclaims_leaks);
+	suite_add_tcase(s, tk);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
