@@ -156,7 +156,11 @@ purge(struct store *st, const struct job_spec *spec, uint64_t *result)
 	return (n < 0 ? JOB_DROPPED : JOB_DONE);
 }
 
-/* The longest cache_grace of any route, in ms: the sweep keeps that. */
+/*
+ * What the sweep keeps past an entry's own stale windows, in ms: the
+ * longest cache_grace of any route (for entries that carry neither
+ * directive), and KEEPER_LINGER_MS for a client's max-stale.
+ */
 static int64_t
 grace_ms(const struct cfg *cfg)
 {
@@ -167,7 +171,7 @@ grace_ms(const struct cfg *cfg)
 		for (j = 0; j < cfg->listeners[i].nroutes; j++)
 			if (cfg->listeners[i].routes[j].cache.grace > g)
 				g = cfg->listeners[i].routes[j].cache.grace;
-	return ((int64_t)(g * 1000));
+	return ((int64_t)(g * 1000) + KEEPER_LINGER_MS);
 }
 
 static void
@@ -189,7 +193,7 @@ run(struct worker *w, struct store *st, struct jobs *jb, uint64_t id,
 		break;
 	case JOB_SWEEP:
 		result = (uint64_t)store_sweep_expired(st, store_now_ms(),
-		    keep_ms);
+		    keep_ms, KEEPER_KEEP_MS);
 		state = JOB_DONE;
 		break;
 	default:
@@ -197,7 +201,9 @@ run(struct worker *w, struct store *st, struct jobs *jb, uint64_t id,
 		break;
 	}
 	jobs_finish(jb, id, state, result);
-	sb_set_state(w->sb, SB_IDLE);
+	/* idle, it is no worker: the status page and the totals count
+	   its slot only while it serves a refresh */
+	sb_set_state(w->sb, SB_DEAD);
 	w->sb->request[0] = '\0';
 }
 
@@ -242,7 +248,7 @@ keeper_main(const struct keeper_args *a)
 	w.park_after = 0;
 	w.sb->pid = getpid();
 	w.sb->generation = a->generation;
-	sb_set_state(w.sb, SB_IDLE);
+	sb_set_state(w.sb, SB_DEAD);
 	keep_ms = grace_ms(a->cfg);
 	/* its predecessor's jobs in hand: redone, never half-applied */
 	if ((n = jobs_requeue(jb)) > 0)
@@ -265,7 +271,8 @@ keeper_main(const struct keeper_args *a)
 		}
 		now = store_now_ms();
 		if (now >= next_sweep) {
-			if ((n = store_sweep_expired(st, now, keep_ms)) > 0)
+			if ((n = store_sweep_expired(st, now, keep_ms,
+			    KEEPER_KEEP_MS)) > 0)
 				log_debug("swept %d expired entr%s", n,
 				    n == 1 ? "y" : "ies");
 			next_sweep = now + KEEPER_SWEEP_MS;

@@ -32,6 +32,15 @@
 /* How often the keeper sweeps expired entries, and audits the store. */
 #define KEEPER_SWEEP_MS		5000
 #define KEEPER_AUDIT_MS		60000
+/*
+ * How long past its stale windows an expired entry with validators is
+ * kept: a revalidation may still refresh it with a 304, sparing the
+ * body (Varnish's beresp.keep). Eviction takes expired entries first
+ * when room is needed, so keeping them costs nothing else.
+ */
+#define KEEPER_KEEP_MS		(3600 * 1000)
+/* and any expired entry, that long: a client's max-stale may take it */
+#define KEEPER_LINGER_MS	(60 * 1000)
 
 /*
  * A JOB_REFRESH's data: this header, then the request head to serve

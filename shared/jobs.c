@@ -95,7 +95,8 @@ jobs_at(void *at)
 {
 	struct jobs *j = at;
 
-	if (j == NULL || j->magic != JOBS_MAGIC || j->layout != JOBS_LAYOUT)
+	if (j == NULL || ((uintptr_t)at & 63) != 0 ||
+	    j->magic != JOBS_MAGIC || j->layout != JOBS_LAYOUT)
 		return (NULL);
 	return (j);
 }

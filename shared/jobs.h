@@ -76,7 +76,8 @@ size_t		jobs_size(uint32_t nslots);
  */
 int		jobs_init(void *at, uint32_t nslots);
 
-/* The table at at if its magic and layout are this build's, else NULL. */
+/* The table at at (64-aligned) if its magic and layout are this build's,
+   else NULL. */
 struct jobs	*jobs_at(void *at);
 
 /*

@@ -2121,7 +2121,8 @@ store_is_takeover(struct store *st, struct store_ref r)
 /* ---- the cache keeper: expired sweeps and the free-list audit ---------- */
 
 int
-store_sweep_expired(struct store *st, int64_t now_ms, int64_t keep_ms)
+store_sweep_expired(struct store *st, int64_t now_ms, int64_t grace_ms,
+    int64_t keep_ms)
 {
 	uint32_t i;
 	uint64_t w;
@@ -2141,7 +2142,10 @@ store_sweep_expired(struct store *st, int64_t now_ms, int64_t keep_ms)
 			extra = e->meta.stale_if_error;
 		if (extra < 0)
 			extra = 0;
-		if (e->meta.expires + extra * 1000 + keep_ms >= now_ms)
+		extra = extra * 1000 + grace_ms;
+		if (e->meta.flags & STORE_F_VALIDATORS)
+			extra += keep_ms;
+		if (e->meta.expires + extra >= now_ms)
 			continue;
 		alloc_lock(st);
 		if (atomic_load(&e->word) == w && evictable(st, i, &w)) {

@@ -427,14 +427,16 @@ int		store_check(struct store *, char *why, size_t cap);
 
 /*
  * Drop READY and PASS entries expired more than their stale window ago:
- * expires + max(stale_while_revalidate, stale_if_error, 0) s + keep_ms
- * < now_ms (keep_ms: the longest cache_grace of any route, for entries
- * that carry neither directive). Held entries are left for a later
- * sweep. Safe while workers fill and read: the allocator lock is taken
- * per entry dropped, never for the scan. Returns how many were dropped.
+ * expires + max(stale_while_revalidate, stale_if_error, 0) s + grace_ms
+ * < now_ms (grace_ms: the longest cache_grace of any route, for entries
+ * that carry neither directive); those with validators
+ * (STORE_F_VALIDATORS), which a revalidation can still refresh with a
+ * 304, keep_ms later. Held entries are left for a later sweep. Safe
+ * while workers fill and read: the allocator lock is taken per entry
+ * dropped, never for the scan. Returns how many were dropped.
  */
 int		store_sweep_expired(struct store *, int64_t now_ms,
-		    int64_t keep_ms);
+		    int64_t grace_ms, int64_t keep_ms);
 
 /*
  * The free-list audit: under the allocator lock (which every change of

@@ -748,7 +748,7 @@ serve_stale(struct conn *c, struct cache_req *cr, struct store_ref ref,
 	struct cp_fresh f;
 	char fs[32];
 	uint64_t total;
-	int64_t now = store_now_ms(), age;
+	int64_t now = store_now_ms(), age, ttl;
 	int done;
 
 	store_lengths(cw->st, ref, NULL, NULL, &total, &done, NULL);
@@ -759,13 +759,17 @@ serve_stale(struct conn *c, struct cache_req *cr, struct store_ref ref,
 	}
 	fresh_of(store_meta(cw->st, ref), &f);
 	age = cp_age(&f, now);
+	/* stale from its last fresh second on: a stale copy's ttl is
+	   negative (RFC 9211), -1 at that boundary */
+	ttl = (int64_t)f.lifetime - age;
+	if (ttl >= 0)
+		ttl = -1;
 	store_touch(cw->st, ref);
 	fs[0] = '\0';
 	if (fwd_status > 0)
 		(void)snprintf(fs, sizeof(fs), " fwd-status=%d;", fwd_status);
 	say(c, "Age: %lld\r\nCache-Status: porter; fwd=stale;%s ttl=%lld; "
-	    "detail=%s\r\n", (long long)age, fs,
-	    (long long)((int64_t)f.lifetime - age), detail);
+	    "detail=%s\r\n", (long long)age, fs, (long long)ttl, detail);
 	*rc = serve_complete(c, cr->rt, ref, &cw->sr, cw->head, total);
 	store_unpin(cw->st, cw->slot);
 	return (1);

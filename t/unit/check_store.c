@@ -1054,12 +1054,13 @@ END_TEST
 
 /* A whole object with its stale windows (s; -1: none said). */
 static int
-put_stale(uint32_t slot, const char *key, uint32_t seed, int64_t expires,
-    int32_t swr, int32_t sie)
+put_stale_flags(uint32_t slot, const char *key, uint32_t seed,
+    int64_t expires, int32_t swr, int32_t sie, uint16_t flags)
 {
 	struct store_ref r;
 	struct store_meta m = meta(expires);
 
+	m.flags = flags;
 	m.stale_while_revalidate = swr;
 	m.stale_if_error = sie;
 	if (look(slot, key, "", 1, STORE_SKIP_FILLING | STORE_SKIP_READY,
@@ -1071,6 +1072,13 @@ put_stale(uint32_t slot, const char *key, uint32_t seed, int64_t expires,
 		return (-2);
 	}
 	return (store_fill_done(st, slot, r) == 0 ? 0 : -3);
+}
+
+static int
+put_stale(uint32_t slot, const char *key, uint32_t seed, int64_t expires,
+    int32_t swr, int32_t sie)
+{
+	return (put_stale_flags(slot, key, seed, expires, swr, sie, 0));
 }
 
 START_TEST(sweep_expired_windows)
@@ -1092,26 +1100,31 @@ START_TEST(sweep_expired_windows)
 	ck_assert_int_eq(m->stale_if_error, 20);
 	store_unpin(st, 1);
 	/* not yet expired: nothing */
-	ck_assert_int_eq(store_sweep_expired(st, 4000, 0), 0);
+	ck_assert_int_eq(store_sweep_expired(st, 4000, 0, 0), 0);
 	/* expired 1 s ago, with a 2 s grace for those without a window */
-	ck_assert_int_eq(store_sweep_expired(st, 6000, 2000), 0);
-	ck_assert_int_eq(store_sweep_expired(st, 6000, 0), 1);
+	ck_assert_int_eq(store_sweep_expired(st, 6000, 2000, 0), 0);
+	ck_assert_int_eq(store_sweep_expired(st, 6000, 0, 0), 1);
 	ck_assert_int_eq(look(1, "plain", "", 0, 0, 1000, &r, NULL),
 	    STORE_MISS);
 	/* within stale-while-revalidate, then past it */
-	ck_assert_int_eq(store_sweep_expired(st, 15000, 0), 0);
-	ck_assert_int_eq(store_sweep_expired(st, 15001, 0), 1);
+	ck_assert_int_eq(store_sweep_expired(st, 15000, 0, 0), 0);
+	ck_assert_int_eq(store_sweep_expired(st, 15001, 0, 0), 1);
 	/* a pinned one stays until unpinned */
 	ck_assert_int_eq(look(1, "sie", "", 0, 0, 1000, &r, NULL), STORE_HIT);
-	ck_assert_int_eq(store_sweep_expired(st, 99000, 0), 0);
+	ck_assert_int_eq(store_sweep_expired(st, 99000, 0, 0), 0);
 	ck_assert_int_eq(body_is(r, 3, 3000), 1);
 	store_unpin(st, 1);
-	ck_assert_int_eq(store_sweep_expired(st, 99000, 0), 1);
+	ck_assert_int_eq(store_sweep_expired(st, 99000, 0, 0), 1);
 	ck_assert_int_eq(look(1, "fresh", "", 0, 0, 1000, &r, NULL),
 	    STORE_HIT);
 	store_unpin(st, 1);
+	/* with validators: kept keep_ms longer, for a 304 */
+	ck_assert_int_eq(put_stale_flags(0, "validated", 5, 5000, -1, -1,
+	    STORE_F_VALIDATORS), 0);
+	ck_assert_int_eq(store_sweep_expired(st, 99000, 0, 100000), 0);
+	ck_assert_int_eq(store_sweep_expired(st, 105001, 0, 100000), 1);
 	s = stats();
-	ck_assert_uint_eq(s.c[STORE_C_EXPIRED_SWEPT], 3);
+	ck_assert_uint_eq(s.c[STORE_C_EXPIRED_SWEPT], 4);
 	ck_assert_uint_eq(s.objects, 1);
 	check_ok();
 	ck_assert_int_eq(store_invalidate(st, hash("fresh", 5), "fresh", 5), 1);
@@ -1164,11 +1177,11 @@ START_TEST(sweep_and_audit_while_busy)
 	/* no false leak while chains and free lists change under it */
 	for (i = 0; i < 300; i++) {
 		ck_assert_int_eq(store_audit(st), 0);
-		swept += store_sweep_expired(st, 5000, 0);
+		swept += store_sweep_expired(st, 5000, 0, 0);
 	}
 	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	swept += store_sweep_expired(st, 5000, 0);
+	swept += store_sweep_expired(st, 5000, 0, 0);
 	ck_assert_int_gt(swept, 0);
 	ck_assert_int_eq(store_audit(st), 0);
 	check_ok();
