@@ -406,12 +406,13 @@ static const char *const listener_keys[] = {
 	"deny_private", "auth_file", "auth_realm", "parent", "parent_hosts",
 	"proxy_protocol", "proxy_protocol_from",
 	"access_log", "access_log_format", "request_id_from", "gzip",
+	"purge_allow",
 	NULL
 };
 /* Of listener_keys, those that only one mode has. */
 static const char *const reverse_only[] = {
 	"routes", "methods", "deny_paths", "require_headers", "deny_headers",
-	"gzip", NULL
+	"gzip", "purge_allow", NULL
 };
 static const char *const forward_only[] = {
 	"connect_ports", "forwarded_for", "anonymous", "anonymous_strip",
@@ -529,6 +530,11 @@ parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
 	}
 
 	if (l->mode == CFG_MODE_REVERSE) {
+		/* PURGE (issue 14): present, even empty, turns it on */
+		if (cfg_parse_cidrs(x, g, where, "purge_allow",
+		    &l->purge_allow, &l->npurge_allow) == -1)
+			return (-1);
+		l->purge = cfg_member(g, "purge_allow") != NULL;
 		if (cfg_parse_filter(x, g, where, &l->filter) == -1 ||
 		    parse_error_pages(x, g, where, &l->error_pages,
 		    &l->nerror_pages) == -1 ||
@@ -799,6 +805,7 @@ cfg_free(struct cfg *c)
 		cfg_free_filter(&c->listeners[i].filter);
 		free(c->listeners[i].proxy_from);
 		free(c->listeners[i].request_id_from);
+		free(c->listeners[i].purge_allow);
 		cfg_free_forward(&c->listeners[i].fwd);
 		free_pages(c->listeners[i].error_pages,
 		    c->listeners[i].nerror_pages);

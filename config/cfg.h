@@ -323,6 +323,10 @@ struct cfg_listener {
 					   is kept (if valid) */
 	int		nrequest_id_from;
 	int		gzip;		/* gzip = true|false; -1 unset */
+	int		purge;		/* PURGE is served here (purge_allow
+					   set, maybe empty); else 405 */
+	struct cfg_cidr	*purge_allow;	/* who may purge; others get 403 */
+	int		npurge_allow;
 };
 
 struct cfg_workers {

@@ -15,6 +15,7 @@
 #include "lib/handoff.h"
 #include "lib/log.h"
 #include "shared/jobs.h"
+#include "shared/purge.h"
 #include "shared/scoreboard.h"
 #include "shared/store.h"
 #include "worker/conn.h"
@@ -143,15 +144,16 @@ refresh(struct worker *w, const struct job_spec *spec)
 }
 
 /*
- * Purges by prefix and tag are the purge code's; until it is in, such a
- * job is dropped (its view says so).
+ * Purges by prefix and tag: the store's scan (shared/purge.c); a job
+ * that is not one it knows is dropped (its view says so).
  */
 static int
-purge(const struct job_spec *spec, uint64_t *result)
+purge(struct store *st, const struct job_spec *spec, uint64_t *result)
 {
-	(void)spec;
-	*result = 0;
-	return (JOB_DROPPED);
+	int64_t n = purge_run_job(st, spec);
+
+	*result = n > 0 ? (uint64_t)n : 0;
+	return (n < 0 ? JOB_DROPPED : JOB_DONE);
 }
 
 /*
@@ -187,7 +189,7 @@ run(struct worker *w, struct store *st, struct jobs *jb, uint64_t id,
 		break;
 	case JOB_PURGE_PREFIX:
 	case JOB_PURGE_TAG:
-		state = purge(spec, &result);
+		state = purge(st, spec, &result);
 		break;
 	case JOB_SWEEP:
 		result = (uint64_t)store_sweep_expired(st, store_now_ms(),

@@ -11,6 +11,7 @@
 #include "master/drain.h"
 #include "master/master.h"
 #include "master/pidfile.h"
+#include "master/purge_cli.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR	"/etc"
@@ -29,6 +30,8 @@ usage(void)
 	    "             reopen (its logs)\n"
 	    "  -s drain POOL/ADDRESS, -s undrain POOL/ADDRESS\n"
 	    "             stop (start again) sending new requests to a server\n"
+	    "  -s purge URL|prefix:PATH|tag:NAME\n"
+	    "             remove from the cache (soft:... marks stale)\n"
 	    "  -v         print the version and exit\n", DEFAULT_CONFIG);
 	exit(1);
 }
@@ -64,7 +67,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (action != NULL && (strcmp(action, "drain") == 0 ||
-	    strcmp(action, "undrain") == 0)) {
+	    strcmp(action, "undrain") == 0 || strcmp(action, "purge") == 0)) {
 		if (optind + 1 != argc)
 			usage();
 		name = argv[optind];
@@ -76,8 +79,9 @@ main(int argc, char *argv[])
 		return (1);
 	}
 	if (action != NULL) {
-		int rc = name != NULL ? drain_request(cfg, action, name) :
-		    pidfile_signal(cfg, action);
+		int rc = name == NULL ? pidfile_signal(cfg, action) :
+		    strcmp(action, "purge") == 0 ? purge_cli(cfg, name) :
+		    drain_request(cfg, action, name);
 
 		cfg_free(cfg);
 		return (rc);

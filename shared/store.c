@@ -80,6 +80,12 @@ struct entry {
 	uint8_t			queue;		/* Q_* (allocator) */
 	_Atomic uint8_t		flags;		/* F_* */
 	uint8_t			pad;
+	/* purge by tag (issue 14): a summary of the object's tags (two
+	   bits per tag hash) and how many follow its vary blob; set before
+	   F_HEAD is published, read under the stripe lock */
+	uint64_t		tagsum;
+	uint32_t		ntags;
+	uint32_t		pad2;
 };
 
 /*
@@ -148,7 +154,7 @@ static const char *const counter_names[] = {
 };
 
 _Static_assert(sizeof(struct entry) <= 128, "entry too big");
-_Static_assert(sizeof(struct entry) == 104, "entry size changed: layout");
+_Static_assert(sizeof(struct entry) == 120, "entry size changed: layout");
 _Static_assert(sizeof(struct chunk) == 16, "chunk header");
 
 /* ---- addressing --------------------------------------------------------- */
@@ -1017,6 +1023,8 @@ entry_new(struct store *st, uint32_t slot, uint64_t h, const char *key,
 	atomic_store(&e->waiters, 0);
 	atomic_store(&e->freq, 0);
 	atomic_store(&e->flags, 0);
+	e->tagsum = 0;
+	e->ntags = 0;
 	e->queue = Q_NONE;
 	e->qprev = e->qnext = NIL;
 	atomic_store(&e->word, W_MAKE(gen, S_FILLING, slot));
@@ -1383,19 +1391,33 @@ store_fill_head(struct store *st, struct store_ref r, const char *vary,
     uint32_t vlen, const char *head, uint32_t hlen,
     const struct store_meta *m)
 {
+	return (store_fill_head_tags(st, r, vary, vlen, NULL, 0, head, hlen,
+	    m));
+}
+
+int
+store_fill_head_tags(struct store *st, struct store_ref r, const char *vary,
+    uint32_t vlen, const uint64_t *tags, uint32_t ntags, const char *head,
+    uint32_t hlen, const struct store_meta *m)
+{
 	static const struct store_meta zero;
 	struct entry *e = ent(st, r.idx);
 	struct preamble *pre;
-	uint32_t o;
+	uint32_t o, i;
 
 	if (r.idx >= st->nentries || !is_filling(st, r) ||
-	    (atomic_load(&e->flags) & F_HEAD))
+	    (atomic_load(&e->flags) & F_HEAD) || ntags > STORE_TAGS_MAX)
 		return (-1);
 	pre = pre_of(st, e);
 	o = atomic_load(&e->published);
 	if ((uint64_t)o + vlen > st->payload ||
-	    (uint64_t)pre->klen + vlen + hlen > st->p.max_object)
+	    (uint64_t)pre->klen + vlen + (uint64_t)ntags * 8 + hlen >
+	    st->p.max_object)
 		return (-1);
+	e->tagsum = 0;
+	for (i = 0; i < ntags; i++)
+		e->tagsum |= store_tag_bits(tags[i]);
+	e->ntags = ntags;
 	if (m == NULL)
 		m = &zero;
 	/* fill_started stays as store_lookup set it: waiters read it */
@@ -1411,6 +1433,8 @@ store_fill_head(struct store *st, struct store_ref r, const char *vary,
 	pre->vlen = vlen;
 	pre->hlen = hlen;
 	if (write_bytes(st, r, vary, vlen) == -1 ||
+	    (ntags > 0 && write_bytes(st, r, (const char *)tags,
+	    ntags * 8) == -1) ||
 	    write_bytes(st, r, head, hlen) == -1)
 		return (-1);
 	atomic_fetch_or_explicit(&e->flags, F_HEAD, memory_order_release);
@@ -1615,7 +1639,7 @@ body_start(struct store *st, struct entry *e, struct preamble **prep)
 	pre = pre_of(st, e);
 	if (prep != NULL)
 		*prep = pre;
-	return (PRE + pre->klen + pre->vlen + pre->hlen);
+	return (PRE + pre->klen + pre->vlen + e->ntags * 8 + pre->hlen);
 }
 
 void
@@ -1718,7 +1742,8 @@ store_copy_head(struct store *st, struct store_ref r, char *out, size_t cap)
 	if (body_start(st, e, &pre) == 0)
 		return (0);
 	n = pre->hlen < cap ? pre->hlen : cap;
-	copy_out(st, r, PRE + pre->klen + pre->vlen, out, (uint32_t)n);
+	copy_out(st, r, PRE + pre->klen + pre->vlen + e->ntags * 8, out,
+	    (uint32_t)n);
 	return (n);
 }
 
@@ -2222,4 +2247,170 @@ store_debug_leak(struct store *st, int n)
 	}
 	alloc_unlock(st);
 	return (k);
+}
+
+/* ---- purge (issue 14): by key, by key prefix, by tag; soft ------------- */
+
+uint64_t
+store_tag_bits(uint64_t h)
+{
+	return ((uint64_t)1 << (h & 63) | (uint64_t)1 << ((h >> 6) & 63));
+}
+
+/* Does (idx) carry tag? Under its stripe lock, linked, head there. */
+static int
+has_tag(struct store *st, uint32_t idx, uint32_t gen, uint64_t tag)
+{
+	struct entry *e = ent(st, idx);
+	struct preamble *pre = pre_of(st, e);
+	uint64_t tags[STORE_TAGS_MAX];
+	struct store_ref r;
+	uint32_t i, n = e->ntags;
+
+	if ((e->tagsum & store_tag_bits(tag)) != store_tag_bits(tag) ||
+	    n == 0 || n > STORE_TAGS_MAX)
+		return (0);
+	r.idx = idx;
+	r.gen = gen;
+	copy_out(st, r, PRE + pre->klen + pre->vlen, (char *)tags, n * 8);
+	for (i = 0; i < n; i++)
+		if (tags[i] == tag)
+			return (1);
+	return (0);
+}
+
+/*
+ * A stored response made stale in place: no lifetime left, so the next
+ * request revalidates it (or, within a stale window, is served it while
+ * it does). Written atomically: readers copy the meta without a lock.
+ */
+static void
+soften(struct entry *e, int64_t now)
+{
+	uint16_t f = __atomic_load_n(&e->meta.flags, __ATOMIC_RELAXED);
+
+	__atomic_store_n(&e->meta.lifetime, 0, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&e->meta.expires, __ATOMIC_RELAXED) > now)
+		__atomic_store_n(&e->meta.expires, now, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->meta.flags, (uint16_t)(f & ~STORE_F_IMMUTABLE),
+	    __ATOMIC_RELAXED);
+}
+
+/*
+ * One bucket chain under its stripe lock: the entries p selects (key,
+ * when given, else p's match and tag) purged. Fills are unlinked whether
+ * soft or not (what they fetch predates the purge), so they never
+ * become READY. *hit: entries purged.
+ */
+static void
+purge_chain(struct store *st, uint32_t b, const struct store_purge *p,
+    const char *key, uint32_t klen, uint64_t h, uint64_t *hit)
+{
+	uint32_t s = stripe_of(b), i, next, n = 0;
+	struct dead d;
+	uint64_t w;
+	int wiped, state;
+
+	d.n = 0;
+	d.overflow = 0;
+	wiped = stripe_lock(st, s);
+	for (i = buckets(st)[b]; i != NIL && n++ <= st->nentries; i = next) {
+		struct entry *e = ent(st, i);
+		struct preamble *pre;
+		int head;
+
+		next = e->next;
+		w = atomic_load(&e->word);
+		state = W_STATE(w);
+		if (state == S_DYING || state == S_FREE) {
+			drop_linked(st, b, i, &d);
+			continue;
+		}
+		if (key != NULL) {
+			if (!key_eq(st, e, h, key, klen))
+				continue;
+			if (state == S_PASS) {
+				/* hit-for-miss ends too: the next request
+				   fetches and may store */
+				if (kill(st, i, W_GEN(w)))
+					drop_linked(st, b, i, &d);
+				continue;
+			}
+		} else if (state == S_PASS || e->first == NIL)
+			continue;
+		if (e->meta.fill_started > p->not_after)
+			continue;	/* begun after the purge: newer */
+		pre = pre_of(st, e);
+		if (key == NULL && p->match != NULL &&
+		    !p->match(p->arg, (char *)(pre + 1), pre->klen))
+			continue;
+		head = (atomic_load_explicit(&e->flags,
+		    memory_order_acquire) & F_HEAD) != 0;
+		/* a fill whose head is not there yet may carry the tag: it
+		   is ended, never left to publish after the purge */
+		if (key == NULL && p->has_tag && head &&
+		    !has_tag(st, i, W_GEN(w), p->tag))
+			continue;
+		if (state == S_READY && p->soft) {
+			soften(e, p->now);
+			count(st, STORE_C_PURGED_SOFT);
+			(*hit)++;
+			continue;
+		}
+		if (state == S_FILLING) {
+			/*
+			 * Unlinked, not ended: its own client and the
+			 * readers already streaming it get it whole, but no
+			 * lookup finds it any more and store_fill_done
+			 * refuses a fill that is not linked.
+			 */
+			unlink_entry(st, b, i);
+			count(st, STORE_C_PURGE_FILLS);
+			(*hit)++;
+			continue;
+		}
+		if (kill(st, i, W_GEN(w))) {
+			drop_linked(st, b, i, &d);
+			count(st, STORE_C_PURGED);
+			(*hit)++;
+		}
+	}
+	stripe_unlock(st, s);
+	dead_free(st, &d, wiped);
+}
+
+uint64_t
+store_purge_key(struct store *st, uint64_t h, const char *key,
+    uint32_t klen, int soft, int64_t now)
+{
+	struct store_purge p;
+	uint64_t hit = 0;
+
+	memset(&p, 0, sizeof(p));
+	p.soft = soft;
+	p.now = now;
+	p.not_after = INT64_MAX;
+	purge_chain(st, bucket_of(st, h), &p, key, klen, h, &hit);
+	count(st, STORE_C_PURGES);
+	return (hit);
+}
+
+uint64_t
+store_purge_scan(struct store *st, const struct store_purge *p)
+{
+	uint64_t hit = 0;
+	uint32_t b;
+
+	for (b = 0; b < st->nbuckets; b++) {
+		/*
+		 * An empty chain needs no lock: an entry linked after this
+		 * look (or after its chain's turn) is a fill whose fetch
+		 * starts after its link, so after the purge.
+		 */
+		if (__atomic_load_n(&buckets(st)[b], __ATOMIC_ACQUIRE) == NIL)
+			continue;
+		purge_chain(st, b, p, NULL, 0, 0, &hit);
+	}
+	count(st, STORE_C_PURGES);
+	return (hit);
 }

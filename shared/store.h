@@ -190,7 +190,13 @@ enum store_state {
 	X(REFRESHES, "refreshes_queued")				\
 	X(REFRESHES_DONE, "refreshes_done")				\
 	X(EXPIRED_SWEPT, "expired_swept")				\
-	X(AUDIT_RECLAIMED, "audit_reclaimed")
+	X(AUDIT_RECLAIMED, "audit_reclaimed")				\
+	X(PURGES, "purges")						\
+	X(PURGED, "purged")						\
+	X(PURGED_SOFT, "purged_soft")					\
+	X(PURGE_FILLS, "purge_fills_aborted")				\
+	X(PURGE_REFUSED, "purge_refused")				\
+	X(NS_TAGS, "not_stored_too_many_tags")
 
 #define STORE_C_ENUM(name, text)	STORE_C_##name,
 enum store_counter {
@@ -280,6 +286,18 @@ enum store_rc	store_lookup_fast(struct store *, uint32_t slot, uint64_t h,
 int		store_fill_head(struct store *, struct store_ref,
 		    const char *vary, uint32_t vlen, const char *head,
 		    uint32_t hlen, const struct store_meta *);
+
+/*
+ * store_fill_head with the object's tags (purge by tag): tags[0..ntags)
+ * 64-bit hashes, ntags <= STORE_TAGS_MAX, kept after the vary blob with
+ * a summary in the entry that lets a tag scan skip most entries without
+ * reading their object. store_fill_head is this with no tags.
+ */
+#define STORE_TAGS_MAX	64
+int		store_fill_head_tags(struct store *, struct store_ref,
+		    const char *vary, uint32_t vlen, const uint64_t *tags,
+		    uint32_t ntags, const char *head, uint32_t hlen,
+		    const struct store_meta *);
 
 /* The filler, after store_fill_head: body bytes p[0..n) appended and
    published (waiters woken). 0, or -1 as store_fill_head. */
@@ -441,5 +459,50 @@ int		store_debug_leak(struct store *, int n);
  * return holding it; the caller then dies. 0, or -1 if busy.
  */
 int		store_debug_lock(struct store *, int s);
+
+/* ---- purge (issue 14) ---- */
+
+/* A tag hash's bits in the entry summary (two of 64). */
+uint64_t	store_tag_bits(uint64_t h);
+
+/*
+ * Purge by URL: every entry of key (all its variants) purged. Hard: as
+ * store_invalidate (hit-for-miss entries too). soft: READY entries made
+ * stale in place (meta.lifetime 0, meta.expires at most now, immutable
+ * cleared), so they are revalidated, or served stale where the request
+ * or route allows it. Fills of the key are unlinked either way (what
+ * they fetch predates the purge): the filler's client and the readers
+ * already streaming it get it whole, no lookup finds it, and its
+ * store_fill_done fails. Returns the entries purged (READY and FILLING).
+ */
+uint64_t	store_purge_key(struct store *, uint64_t h, const char *key,
+		    uint32_t klen, int soft, int64_t now);
+
+/* What store_purge_scan purges. */
+struct store_purge {
+	/* the key test (NULL: every key); called under a stripe lock with
+	   the key contiguous and read-only: quick, no store calls */
+	int		(*match)(void *arg, const char *key, uint32_t klen);
+	void		*arg;
+	int		has_tag;	/* only objects carrying tag */
+	uint64_t	tag;
+	int		soft;		/* as store_purge_key */
+	int64_t		not_after;	/* ms: entries whose fill started
+					   later are newer than the purge:
+					   kept */
+	int64_t		now;		/* ms: soft purge's expires */
+};
+
+/*
+ * Purge by prefix or tag (the keeper's job): every entry p selects,
+ * chain by chain, each under its stripe lock for a moment. A fill begun
+ * at or before p->not_after that matches is unlinked as by
+ * store_purge_key, and so is, for a tag, one whose head (and so its
+ * tags) is not there yet: no fill begun before the purge publishes
+ * after it. Entries linked after their chain
+ * was scanned are fills that fetch after the purge. Idempotent. Returns
+ * the entries purged.
+ */
+uint64_t	store_purge_scan(struct store *, const struct store_purge *);
 
 #endif

@@ -38,6 +38,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "shared/jobs.h"
+#include "shared/purge.h"
 #include "shared/scoreboard.h"
 #include "shared/uses.h"
 #include "worker/answer.h"
@@ -1074,7 +1075,7 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 				}
 				/* RFC 9211: stale, or fresh but the request
 				   (no-cache, max-age, min-fresh) said no */
-				cr->fwd = ttl >= 0 && !(f.flags &
+				cr->fwd = ttl > 0 && !(f.flags &
 				    CP_F_NO_CACHE) ? "request" : "stale";
 				store_count(st, cr->fwd[0] == 'r' ?
 				    STORE_C_MISS_REQUEST : STORE_C_MISS_STALE);
@@ -1339,6 +1340,28 @@ tee_cb(void *arg, const char *p, size_t n)
 	return (0);
 }
 
+/*
+ * The tags of head h (bytes b) for purge by tag: every Surrogate-Key
+ * and Cache-Tag value, space- or comma-separated, hashed. 0, or -1 when
+ * there are more than STORE_TAGS_MAX (not stored: a purge must find
+ * every object carrying its tag).
+ */
+static int
+tags_of(const struct http_head *h, const char *b, uint64_t *tags,
+    uint32_t *n)
+{
+	int i;
+
+	*n = 0;
+	for (i = 0; i < h->nhdr; i++)
+		if ((http_span_eq(b, h->hdr[i].name, "surrogate-key") ||
+		    http_span_eq(b, h->hdr[i].name, "cache-tag")) &&
+		    purge_tags_parse(b + h->hdr[i].value.off,
+		    h->hdr[i].value.len, tags, n, STORE_TAGS_MAX) == -1)
+			return (-1);
+	return (0);
+}
+
 /* The counter for a not-stored detail. */
 static int
 ns_counter(const char *d)
@@ -1354,6 +1377,7 @@ ns_counter(const char *d)
 		{ "too-big", STORE_C_NS_TOO_BIG },
 		{ "no-freshness", STORE_C_NS_NO_FRESHNESS },
 		{ "no-space", STORE_C_NS_NO_SPACE },
+		{ "too-many-tags", STORE_C_NS_TAGS },
 	};
 	size_t i;
 
@@ -1408,7 +1432,8 @@ refreshed(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 	struct store_meta m;
 	struct iovec iov[CACHE_IOV];
 	const char *detail = NULL;
-	uint64_t total, off = 0;
+	uint64_t total, off = 0, tags[STORE_TAGS_MAX];
+	uint32_t ntags = 0;
 	size_t mlen, vlen, slen;
 	int done, n, i, gz;
 
@@ -1453,8 +1478,12 @@ refreshed(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 		/* the merged head's copy without what the policy drops */
 		slen = stored_head(&cw->mr, cw->merged, &f, 0, cw->head,
 		    cw->hcap);
-		if (slen == 0 || store_fill_head(st, cr->fref, cw->vary,
-		    (uint32_t)vlen, cw->head, (uint32_t)slen, &m) == -1)
+		/* the tags as the merged head names them (a 304 may
+		   update them) */
+		if (slen == 0 || tags_of(&cw->mr.h, cw->merged, tags,
+		    &ntags) == -1 || store_fill_head_tags(st, cr->fref,
+		    cw->vary, (uint32_t)vlen, tags, ntags, cw->head,
+		    (uint32_t)slen, &m) == -1)
 			drop_fill(cr, 0);
 		while (cr->fill && off < total &&
 		    (n = store_body_iov(st, cr->sref, off, total - off, iov,
@@ -1492,6 +1521,8 @@ cache_response(struct conn *c, struct cache_req *cr,
 	struct cp_fresh f;
 	struct store_meta m;
 	const char *detail = NULL;
+	uint64_t tags[STORE_TAGS_MAX];
+	uint32_t ntags = 0;
 	long vlen;
 	size_t hlen;
 	enum http_body rb = http_resp_body(r, c->req.meth);
@@ -1553,8 +1584,11 @@ cache_response(struct conn *c, struct cache_req *cr,
 			detail = "vary-star";
 		else if (hlen == 0)
 			detail = "too-big";
-		else if (store_fill_head(st, cr->fref, cw->vary,
-		    (uint32_t)vlen, cw->head, (uint32_t)hlen, &m) == -1)
+		else if (tags_of(&r->h, ub, tags, &ntags) == -1)
+			detail = "too-many-tags";
+		else if (store_fill_head_tags(st, cr->fref, cw->vary,
+		    (uint32_t)vlen, tags, ntags, cw->head, (uint32_t)hlen,
+		    &m) == -1)
 			/* a waiter that timed out took the fill over, or
 			   no room could be made */
 			detail = store_state(st, cr->fref) == STORE_S_GONE ?
@@ -1623,4 +1657,12 @@ cache_end(struct conn *c, struct cache_req *cr)
 	c->req_unconditional = 0;
 	c->resp_extra = NULL;
 	c->resp_extra_len = 0;
+}
+
+/* ---- purge (issue 14) ---- */
+
+uint64_t
+cache_key_hash(const char *key, size_t len)
+{
+	return (key_hash(key, len));
 }

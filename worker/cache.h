@@ -107,4 +107,7 @@ int	cache_stale_on_error(struct conn *, struct cache_req *, int status,
 /* The request is over: a fill not completed is abandoned, pins dropped. */
 void	cache_end(struct conn *, struct cache_req *);
 
+/* The store's hash of a cache key (worker/purge_http.c purges by key). */
+uint64_t cache_key_hash(const char *key, size_t len);
+
 #endif

@@ -32,6 +32,7 @@
 #include "worker/park.h"
 #include "worker/proxy_header.h"
 #include "worker/proxy.h"
+#include "worker/purge_http.h"
 #include "worker/reqid.h"
 #include "worker/route.h"
 #include "worker/status.h"
@@ -494,6 +495,9 @@ serve_request(struct conn *c)
 	if (filtered(c, &c->lst->filter, c->npath, &rc) ||
 	    (!c->resumed && !limit_request_admit(c, &rc)))
 		return (rc);
+	/* PURGE is porter's own, never a backend's (worker/purge_http.c) */
+	if (purge_http_is(c))
+		return (purge_http_request(c));
 	rt = route_match(c->lst, host, hostlen, c->npath, c->npathlen);
 	c->route = rt;		/* its access log, if it has its own */
 	if (rt == NULL)

@@ -97,6 +97,20 @@ conditional(const char *buf, struct span n)
 	return (http_span_in(buf, n, names));
 }
 
+/*
+ * Surrogate-Key and Cache-Tag: the tags a cache route indexes its
+ * objects by, for this cache (the surrogate) only, like Fastly's and
+ * Cloudflare's, so never sent on to clients.
+ */
+static int
+surrogate(const char *buf, struct span n)
+{
+	static const char *const names[] = { "surrogate-key", "cache-tag",
+	    NULL };
+
+	return (http_span_in(buf, n, names));
+}
+
 /* Whether the field named by span n is in a route's remove or set list. */
 static int
 rewritten(const char *buf, struct span n, char *const *remove, int nremove,
@@ -391,6 +405,7 @@ rewrite_response(struct conn *c, const struct cfg_route *rt,
 			continue;
 		}
 		if (h->id == HH_VIA || http_is_hop_by_hop(&r->h, ub, i) ||
+		    (rt->cache.on && surrogate(ub, h->name)) ||
 		    rewritten(ub, h->name, rt->remove_response_headers,
 		    rt->nremove_response_headers, rt->set_response_headers,
 		    rt->nset_response_headers))
@@ -477,6 +492,7 @@ rewrite_cached(struct conn *c, const struct cfg_route *rt,
 		    (as->code == 304 && !kept_in_304(ub, h->name)) ||
 		    (as->inflate && http_span_eq(ub, h->name,
 		    "content-encoding")) ||
+		    surrogate(ub, h->name) ||
 		    rewritten(ub, h->name, rt->remove_response_headers,
 		    rt->nremove_response_headers, rt->set_response_headers,
 		    rt->nset_response_headers))

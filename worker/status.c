@@ -18,6 +18,7 @@
 #include "worker/answer.h"
 #include "worker/metrics.h"
 #include "worker/normalize.h"
+#include "worker/purge_http.h"
 #include "worker/route.h"
 #include "lib/clock.h"
 #include "lib/handoff.h"
@@ -686,11 +687,12 @@ cross_site(const struct conn *c)
 }
 
 /*
- * Which action path is: "drain" (1) or "undrain" (2) below the status
- * path base, or 0.
+ * Which action path is: "drain" (1), "undrain" (2), "purge" (3) or
+ * "jobs/ID" (4, *rest the ID) below the status path base, or 0.
  */
 static int
-action_of(const char *base, const char *path, size_t plen)
+action_of(const char *base, const char *path, size_t plen,
+    const char **rest, size_t *restlen)
 {
 	size_t n = strlen(base);
 
@@ -708,6 +710,13 @@ action_of(const char *base, const char *path, size_t plen)
 		return (1);
 	if (plen == 7 && memcmp(path, "undrain", 7) == 0)
 		return (2);
+	if (plen == 5 && memcmp(path, "purge", 5) == 0)
+		return (3);
+	if (plen > 5 && memcmp(path, "jobs/", 5) == 0) {
+		*rest = path + 5;
+		*restlen = plen - 5;
+		return (4);
+	}
 	return (0);
 }
 
@@ -716,7 +725,8 @@ status_request(struct conn *c)
 {
 	const struct http_req *q = &c->req;
 	const char *base = c->lst->status_path, *host, *path, *query, *v;
-	size_t hostlen, pathlen, plen, qlen, vlen;
+	const char *rest = NULL;
+	size_t hostlen, pathlen, plen, qlen, vlen, restlen = 0;
 	int closing = http_req_body(q) != HTTP_BODY_NONE, act;
 	enum status_fmt fmt;
 	char extra[1024];
@@ -737,9 +747,26 @@ status_request(struct conn *c)
 	    memcmp(path, METRICS_PATH, plen) == 0)
 		return (metrics_request(c, closing));
 	if (plen != strlen(base) || memcmp(path, base, plen) != 0) {
-		if ((act = action_of(base, path, plen)) == 0)
+		if ((act = action_of(base, path, plen, &rest,
+		    &restlen)) == 0)
 			return (answer_error(c, 404, closing,
 			    "status: no such page"));
+		if (act == 4) {
+			if (q->meth != HTTP_M_GET && q->meth != HTTP_M_HEAD)
+				return (answer_error_with(c, 405, closing,
+				    "status: a job is GET or HEAD",
+				    "Allow: GET, HEAD\r\n"));
+			return (purge_http_job(c, rest, restlen, closing));
+		}
+		if (act == 3 && q->meth != HTTP_M_POST)
+			return (answer_error_with(c, 405, closing,
+			    "status: purge needs POST", "Allow: POST\r\n"));
+		if (act == 3 && cross_site(c))
+			return (answer_error(c, 403, closing,
+			    "status: purge from another site (Origin)"));
+		if (act == 3)
+			return (purge_http_status(c, base, query, qlen,
+			    closing));
 		if (q->meth != HTTP_M_POST)
 			return (answer_error_with(c, 405, closing,
 			    "status: drain and undrain need POST",

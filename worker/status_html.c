@@ -762,6 +762,34 @@ hit_ratio(const struct store_stats *s, uint64_t *hits)
 	return (all > 0 ? (double)h / (double)all : -1.0);
 }
 
+/*
+ * The purge form (issue 14): POST base/purge with url=, prefix= or tag=
+ * (the first filled of tag, prefix, url) and soft; the same Origin check
+ * as drain guards it (worker/status.c).
+ */
+static void
+put_purge(struct hp *hp, const struct worker *w, const char *base)
+{
+	size_t n = strlen(base);
+
+	if (shm_store(w->shm) == NULL)
+		return;
+	hput(hp, "<section id=\"purge\"><h2>Purge</h2>\n"
+	    "<form method=\"post\" action=\"");
+	hstr(hp, base);
+	hput(hp, "%spurge\">\n", n > 0 && base[n - 1] == '/' ? "" : "/");
+	hput(hp, "<p><label>URL <input name=\"url\" size=\"60\" "
+	    "placeholder=\"http://host/path?query\"></label></p>\n"
+	    "<p><label>or prefix <input name=\"prefix\" size=\"50\" "
+	    "placeholder=\"/path/ or http://host/path/\"></label></p>\n"
+	    "<p><label>or tag <input name=\"tag\" size=\"30\" "
+	    "placeholder=\"Surrogate-Key or Cache-Tag\"></label></p>\n"
+	    "<p><label><input type=\"checkbox\" name=\"soft\" value=\"1\">"
+	    " soft (mark stale, keep for stale serving)</label> "
+	    "<button type=\"submit\" class=\"drain\">purge</button></p>\n"
+	    "</form></section>\n");
+}
+
 static void
 put_cache(struct hp *hp, const struct worker *w)
 {
@@ -1003,6 +1031,11 @@ status_html_page(const struct worker *w, const char *base, char *buf,
 	mark = hp.len;
 	if (!hp.full) {
 		put_cache(&hp, w);
+		(void)hdone(&hp, mark);
+	}
+	mark = hp.len;
+	if (!hp.full) {
+		put_purge(&hp, w, base);
 		(void)hdone(&hp, mark);
 	}
 	mark = hp.len;

@@ -15,6 +15,8 @@
 #                                             cache = true; on pool "app")
 #                               CACHE_WORKERS the workers group's body
 #                                             (default: count = 4;)
+#                               CACHE_LISTENER more settings of the
+#                                             listener (e.g. purge_allow)
 #                               CACHE_TOP     more top-level lines
 #   cache_conf                print that config (for a reload)
 #
@@ -85,7 +87,7 @@ timeouts = { client_header = 10.0; client_body = 10.0; keepalive = 5.0;
              connect = 3.0; upstream = 30.0; tunnel_idle = 30.0; };
 cache = { $group };
 listeners = ( { listen = "127.0.0.1:$P"; mode = "reverse";
-                routes = ( $routes ); } );
+                routes = ( $routes ); ${CACHE_LISTENER:-} } );
 pools = ( { name = "app"; servers = ( { address = "127.0.0.1:$B"; } ); } );
 status = { listen = "127.0.0.1:$S"; };
 ${CACHE_TOP:-}

@@ -1263,6 +1263,43 @@ START_TEST(proxy_protocol)
 }
 END_TEST
 
+/* purge_allow: set (addresses and ranges), empty (on, nobody), absent. */
+START_TEST(purge_allow)
+{
+	static const char text[] =
+	    POOL
+	    "listeners = (\n"
+	    " { listen = \"127.0.0.1:8080\"; mode = \"reverse\";\n"
+	    "   purge_allow = [ \"127.0.0.1\", \"10.0.0.0/8\", \"::1\" ];\n"
+	    "   routes = ( { pool = \"app\"; } ); },\n"
+	    " { listen = \"127.0.0.1:8081\"; mode = \"reverse\";\n"
+	    "   purge_allow = [ ];\n"
+	    "   routes = ( { pool = \"app\"; } ); },\n"
+	    " { listen = \"127.0.0.1:8082\"; mode = \"reverse\";\n"
+	    "   routes = ( { pool = \"app\"; } ); } );\n";
+	const struct cfg_listener *l;
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN];
+
+	c = load(&t, text, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	l = &c->listeners[0];
+	ck_assert_int_eq(l->purge, 1);
+	ck_assert_int_eq(l->npurge_allow, 3);
+	ck_assert_int_eq(l->purge_allow[0].family, AF_INET);
+	ck_assert_int_eq(l->purge_allow[0].bits, 32);
+	ck_assert_int_eq(l->purge_allow[1].bits, 8);
+	ck_assert_int_eq(l->purge_allow[2].family, AF_INET6);
+	ck_assert_int_eq(c->listeners[1].purge, 1);
+	ck_assert_int_eq(c->listeners[1].npurge_allow, 0);
+	ck_assert_int_eq(c->listeners[2].purge, 0);
+	ck_assert_int_eq(c->listeners[2].npurge_allow, 0);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
 /* Logs: destinations, formats, overrides, sharing, request ids. */
 START_TEST(logs)
 {
@@ -2853,6 +2890,19 @@ static const struct bad_case {
 	  "unknown setting \"listeners[0].routes[0].request_id_from\"" },
 	{ SHEAD " access_log = \"off\"; };\n", 4,
 	  "unknown setting \"status.access_log\"" },
+	/* purge (issue 14) */
+	{ LHEAD " purge_allow = [ \"10.0.0.300\" ];" LTAIL, 3,
+	  "listeners[0].purge_allow[0]: bad address range \"10.0.0.300\"" },
+	{ LHEAD " purge_allow = [ \"10.0.0.0/33\" ];" LTAIL, 3,
+	  "listeners[0].purge_allow[0]: bad address range \"10.0.0.0/33\"" },
+	{ LHEAD " purge_allow = \"127.0.0.1\";" LTAIL, 3,
+	  "listeners[0].purge_allow must be an array of strings" },
+	{ FHEAD " purge_allow = [ \"127.0.0.1\" ];" FTAIL, 2,
+	  "listeners[0].purge_allow: only for mode = \"reverse\"" },
+	{ RHEAD RPOOL " purge_allow = [ \"::1\" ];" RTAIL, 4,
+	  "unknown setting \"listeners[0].routes[0].purge_allow\"" },
+	{ SHEAD " purge_allow = [ \"::1\" ]; };\n", 4,
+	  "unknown setting \"status.purge_allow\"" },
 };
 
 START_TEST(bad_config)
@@ -3229,6 +3279,7 @@ config_suite(void)
 	tcase_add_test(tc, open_proxy_guard);
 	tcase_add_test(tc, status_listener);
 	tcase_add_test(tc, logs);
+	tcase_add_test(tc, purge_allow);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

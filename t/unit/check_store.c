@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shared/purge.h"
 #include "shared/store.h"
 
 #define NSLOTS	32
@@ -1230,6 +1231,332 @@ START_TEST(audit_reclaims_leaks)
 }
 END_TEST
 
+/* ---- purge (issue 14): tags, prefix, soft, and purges racing fills ---- */
+
+/* A whole object under key[0..klen) with tags, from slot, at fill time
+   started: 0, or < 0. */
+static int
+putk(uint32_t slot, const char *key, uint32_t klen, const uint64_t *tags,
+    uint32_t ntags, uint32_t seed, uint64_t body, int64_t started)
+{
+	struct store_ref r;
+	struct store_meta m = meta(started + 600000);
+	char head[64];
+
+	m.lifetime = 600;
+	if (store_lookup(st, slot, hash(key, klen), key, klen, NULL, NULL, 1,
+	    STORE_SKIP_FILLING | STORE_SKIP_READY, started, &r, NULL) !=
+	    STORE_FILL)
+		return (-1);
+	(void)snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\nX: %u\r\n\r\n",
+	    seed);
+	if (store_fill_head_tags(st, r, "v=1", 3, tags, ntags, head,
+	    (uint32_t)strlen(head), &m) == -1 ||
+	    append(r, seed, 0, body, 700) == -1) {
+		store_fill_abort(st, slot, r, 0);
+		return (-2);
+	}
+	return (store_fill_done(st, slot, r) == 0 ? 0 : -3);
+}
+
+/* A READY object of key pinned in slot: 1, else 0 (unpinned). */
+static int
+there(uint32_t slot, const char *key, uint32_t klen, struct store_ref *r)
+{
+	struct store_ref x;
+
+	if (r == NULL)
+		r = &x;
+	if (store_lookup(st, slot, hash(key, klen), key, klen, NULL, NULL, 0,
+	    STORE_SKIP_FILLING, 1000, r, NULL) != STORE_HIT)
+		return (0);
+	if (r == &x)
+		store_unpin(st, slot);
+	return (1);
+}
+
+#define K(s)	s, (uint32_t)(sizeof(s) - 1)
+
+START_TEST(tags_and_scan)
+{
+	uint64_t t1 = purge_tag_hash("news", 4), t2 = purge_tag_hash("sport", 5);
+	uint64_t t3 = purge_tag_hash("a", 1), ta[2], tb[1], td[1];
+	struct store_purge p;
+	struct store_ref r;
+	char head[128], vary[8];
+	uint32_t n = 0;
+
+	make(8 << 20, 1024, 4, 0);
+	/* the parse: space or comma separated, repeats once */
+	ck_assert_int_eq(purge_tags_parse("news, sport,news  a", 19, ta, &n,
+	    2), -1);
+	n = 0;
+	{
+		uint64_t all[8];
+
+		ck_assert_int_eq(purge_tags_parse(" news, sport,news\ta,",
+		    20, all, &n, 8), 0);
+		ck_assert_uint_eq(n, 3);
+		ck_assert(all[0] == t1 && all[1] == t2 && all[2] == t3);
+	}
+	ta[0] = t1;
+	ta[1] = t2;
+	tb[0] = t2;
+	td[0] = t3;
+	ck_assert_int_eq(putk(0, K("A"), ta, 2, 1, 5000, 1000), 0);
+	ck_assert_int_eq(putk(0, K("B"), tb, 1, 2, 300, 1000), 0);
+	ck_assert_int_eq(putk(0, K("C"), NULL, 0, 3, 70000, 1000), 0);
+	ck_assert_int_eq(putk(0, K("D"), td, 1, 4, 10, 1000), 0);
+	/* the tags sit between vary and head: both read back whole */
+	ck_assert_int_eq(there(1, K("A"), &r), 1);
+	ck_assert_uint_eq(store_copy_vary(st, r, vary, sizeof(vary)), 3);
+	ck_assert_uint_eq(store_copy_head(st, r, head, sizeof(head)), 25);
+	ck_assert(memcmp(head, "HTTP/1.1 200 OK\r\nX: 1\r\n\r\n", 25) == 0);
+	ck_assert_int_eq(body_is(r, 1, 5000), 1);
+	store_unpin(st, 1);
+	ck_assert_int_eq(there(1, K("C"), &r), 1);
+	ck_assert_int_eq(body_is(r, 3, 70000), 1);
+	store_unpin(st, 1);
+
+	memset(&p, 0, sizeof(p));
+	p.has_tag = 1;
+	p.tag = t2;
+	p.not_after = 5000;
+	p.now = 5000;
+	ck_assert_uint_eq(store_purge_scan(st, &p), 2);
+	ck_assert_int_eq(there(1, K("A"), NULL), 0);
+	ck_assert_int_eq(there(1, K("B"), NULL), 0);
+	ck_assert_int_eq(there(1, K("C"), NULL), 1);
+	ck_assert_int_eq(there(1, K("D"), NULL), 1);
+	ck_assert_uint_eq(store_purge_scan(st, &p), 0);	/* idempotent */
+	/* a tag nobody carries */
+	p.tag = purge_tag_hash("none", 4);
+	ck_assert_uint_eq(store_purge_scan(st, &p), 0);
+	/* soft: still there, but stale */
+	p.tag = t3;
+	p.soft = 1;
+	ck_assert_uint_eq(store_purge_scan(st, &p), 1);
+	ck_assert_int_eq(there(1, K("D"), &r), 1);
+	ck_assert_uint_eq(store_meta(st, r)->lifetime, 0);
+	ck_assert_int_le(store_meta(st, r)->expires, 5000);
+	ck_assert_int_eq(body_is(r, 4, 10), 1);
+	store_unpin(st, 1);
+	/* entries newer than the purge are kept */
+	p.soft = 0;
+	p.not_after = 999;
+	ck_assert_uint_eq(store_purge_scan(st, &p), 0);
+	ck_assert_int_eq(there(1, K("D"), NULL), 1);
+	ck_assert_uint_eq(stats().c[STORE_C_PURGED], 2);
+	ck_assert_uint_eq(stats().c[STORE_C_PURGED_SOFT], 1);
+	/* too many tags: refused */
+	{
+		uint64_t many[STORE_TAGS_MAX + 1];
+
+		memset(many, 0, sizeof(many));
+		ck_assert_int_eq(putk(0, K("E"), many, STORE_TAGS_MAX + 1, 5,
+		    10, 1000), -2);
+	}
+	check_ok();
+	unmake();
+}
+END_TEST
+
+START_TEST(prefix_jobs)
+{
+	struct job_spec s;
+	static const char k1[] = "G\0http\0h1\0/img/a\0r1\0";
+	static const char k2[] = "G\0http\0h1\0/img/b?x=1\0r1\0";
+	static const char k3[] = "G\0http\0h2\0/img/c\0r1\0";
+	static const char k4[] = "G\0http\0h1\0/css/d\0r1\0";
+	static const char k5[] = "G\0http\0h1\0/im\0r1\0";
+	static const char kp[] = "G\0http\0h1\0/img/";
+
+	make(4 << 20, 1024, 4, 0);
+	ck_assert_int_eq(putk(0, K(k1), NULL, 0, 1, 100, 1000), 0);
+	ck_assert_int_eq(putk(0, K(k2), NULL, 0, 2, 100, 1000), 0);
+	ck_assert_int_eq(putk(0, K(k3), NULL, 0, 3, 100, 1000), 0);
+	ck_assert_int_eq(putk(0, K(k4), NULL, 0, 4, 100, 1000), 0);
+	ck_assert_int_eq(putk(0, K(k5), NULL, 0, 5, 100, 1000), 0);
+	/* one host's /img/ */
+	ck_assert_int_eq(purge_spec_prefix(&s, kp, NULL, sizeof(kp) - 1, 0,
+	    2000), 0);
+	ck_assert_int_eq(purge_run_job(st, &s), 2);
+	ck_assert_int_eq(there(1, K(k1), NULL), 0);
+	ck_assert_int_eq(there(1, K(k2), NULL), 0);
+	ck_assert_int_eq(there(1, K(k3), NULL), 1);
+	ck_assert_int_eq(there(1, K(k5), NULL), 1);
+	ck_assert_int_eq(purge_run_job(st, &s), 0);
+	/* any host's /img/ */
+	ck_assert_int_eq(purge_spec_prefix(&s, NULL, "/img/", 5, 0, 2000), 0);
+	ck_assert_int_eq(purge_run_job(st, &s), 1);
+	ck_assert_int_eq(there(1, K(k3), NULL), 0);
+	ck_assert_int_eq(there(1, K(k4), NULL), 1);
+	ck_assert_int_eq(there(1, K(k5), NULL), 1);
+	/* a tag job; a job that is not a purge is refused */
+	purge_spec_tag(&s, purge_tag_hash("x", 1), 0, 2000);
+	ck_assert_int_eq(purge_run_job(st, &s), 0);
+	s.kind = JOB_REFRESH;
+	ck_assert_int_eq(purge_run_job(st, &s), -1);
+	ck_assert_int_eq(purge_spec_prefix(&s, NULL, "/", JOB_DATA_MAX, 0, 1),
+	    -1);
+	check_ok();
+	unmake();
+}
+END_TEST
+
+/*
+ * A fill begun before a purge never publishes after it, in every phase:
+ * no head yet (its tags unknown), head there with the tag, body half
+ * written; for a tag, a prefix and a URL purge, soft or not. A fill that
+ * does not match, or began after the purge, completes.
+ */
+START_TEST(purge_races_fill)
+{
+	uint64_t tag = purge_tag_hash("t", 1), other = purge_tag_hash("u", 1);
+	struct store_purge p;
+	struct store_ref r, r2;
+	struct store_meta m = meta(999999);
+	struct store_stats s0;
+	int phase, kind;
+
+	make(4 << 20, 1024, 4, 0);
+	s0 = stats();
+	memset(&p, 0, sizeof(p));
+	p.not_after = 2000;
+	p.now = 2000;
+	for (kind = 0; kind < 4; kind++)
+		for (phase = 0; phase < 3; phase++) {
+			ck_assert_int_eq(store_lookup(st, 0, hash("X", 1),
+			    "X", 1, NULL, NULL, 1, 0, 1500, &r, NULL),
+			    STORE_FILL);
+			if (phase >= 1)
+				ck_assert_int_eq(store_fill_head_tags(st, r,
+				    "", 0, &tag, 1, "H\r\n\r\n", 5, &m), 0);
+			if (phase == 2)
+				ck_assert_int_eq(append(r, 1, 0, 3000, 500),
+				    0);
+			switch (kind) {
+			case 0:		/* tag */
+			case 1:		/* tag, soft */
+				p.has_tag = 1;
+				p.tag = tag;
+				p.soft = kind == 1;
+				p.match = NULL;
+				ck_assert_uint_eq(store_purge_scan(st, &p), 1);
+				break;
+			case 2:		/* URL, soft */
+				ck_assert_uint_eq(store_purge_key(st,
+				    hash("X", 1), "X", 1, 1, 2000), 1);
+				break;
+			default:	/* every key (a prefix of "") */
+				p.has_tag = 0;
+				p.soft = 0;
+				ck_assert_uint_eq(store_purge_scan(st, &p), 1);
+				break;
+			}
+			/* no lookup finds it; the filler goes on (its
+			   readers get it whole) but never publishes */
+			ck_assert_int_eq(there(1, "X", 1, NULL), 0);
+			/* a request after the purge fetches anew */
+			ck_assert_int_eq(store_lookup(st, 2, hash("X", 1),
+			    "X", 1, NULL, NULL, 1, 0, 2500, &r2, NULL),
+			    STORE_FILL);
+			store_fill_abort(st, 2, r2, 0);
+			if (phase == 0)
+				ck_assert_int_eq(store_fill_head_tags(st, r,
+				    "", 0, &tag, 1, "H\r\n\r\n", 5, &m), 0);
+			ck_assert_int_eq(append(r, 1, phase == 2 ? 3000 : 0,
+			    4000, 500), 0);
+			ck_assert_int_eq(store_state(st, r), STORE_S_FILLING);
+			ck_assert_int_eq(store_fill_done(st, 0, r), -1);
+			ck_assert_int_eq(store_state(st, r), STORE_S_GONE);
+			ck_assert_int_eq(there(1, "X", 1, NULL), 0);
+		}
+	/* a fill of another tag survives a tag purge; one begun after the
+	   purge's time survives everything */
+	ck_assert_int_eq(store_lookup(st, 0, hash("Y", 1), "Y", 1, NULL, NULL,
+	    1, 0, 1500, &r, NULL), STORE_FILL);
+	ck_assert_int_eq(store_fill_head_tags(st, r, "", 0, &other, 1,
+	    "H\r\n\r\n", 5, &m), 0);
+	p.has_tag = 1;
+	p.tag = tag;
+	ck_assert_uint_eq(store_purge_scan(st, &p), 0);
+	ck_assert_int_eq(store_fill_done(st, 0, r), 0);
+	ck_assert_int_eq(store_lookup(st, 0, hash("Z", 1), "Z", 1, NULL, NULL,
+	    1, 0, 2500, &r, NULL), STORE_FILL);
+	p.has_tag = 0;
+	ck_assert_uint_eq(store_purge_scan(st, &p), 1);	/* Y only */
+	ck_assert_int_eq(store_fill_head_tags(st, r, "", 0, &tag, 1,
+	    "H\r\n\r\n", 5, &m), 0);
+	ck_assert_int_eq(store_fill_done(st, 0, r), 0);
+	ck_assert_int_eq(there(1, "Z", 1, NULL), 1);
+	ck_assert_uint_eq(stats().c[STORE_C_PURGE_FILLS] -
+	    s0.c[STORE_C_PURGE_FILLS], 12);
+	check_ok();
+	unmake();
+}
+END_TEST
+
+/* The same across processes: the filler in a child, the purge here. */
+START_TEST(purge_races_fill_processes)
+{
+	uint64_t tag = purge_tag_hash("t", 1);
+	volatile int *sh;
+	struct store_purge p;
+	int round;
+
+	make(4 << 20, 1024, 4, 0);
+	sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne((void *)sh, MAP_FAILED);
+	for (round = 0; round < 2; round++) {
+		pid_t pid;
+
+		sh[0] = sh[1] = 0;
+		sh[2] = 99;
+		if ((pid = fork()) == 0) {
+			struct store_ref r;
+			struct store_meta m = meta(999999);
+			int rc;
+
+			if (store_lookup(st, 3, hash("X", 1), "X", 1, NULL,
+			    NULL, 1, 0, store_now_ms(), &r, NULL) !=
+			    STORE_FILL)
+				_exit(1);
+			if (round == 1 && store_fill_head_tags(st, r, "", 0,
+			    &tag, 1, "H\r\n\r\n", 5, &m) == -1)
+				_exit(2);
+			sh[0] = 1;		/* filling: purge now */
+			while (sh[1] == 0)
+				ms_sleep(1);
+			rc = (round == 0 ? store_fill_head_tags(st, r, "", 0,
+			    &tag, 1, "H\r\n\r\n", 5, &m) : 0) == 0 &&
+			    append(r, 1, 0, 5000, 1000) == 0 ? 0 : -1;
+			rc = rc == 0 ? store_fill_done(st, 3, r) :
+			    (store_fill_abort(st, 3, r, 0), -1);
+			sh[2] = rc;
+			_exit(0);
+		}
+		ck_assert_int_gt(pid, 0);
+		while (sh[0] == 0)
+			ms_sleep(1);
+		memset(&p, 0, sizeof(p));
+		p.has_tag = 1;
+		p.tag = tag;
+		p.not_after = store_now_ms();
+		p.now = p.not_after;
+		ck_assert_uint_eq(store_purge_scan(st, &p), 1);
+		sh[1] = 1;
+		reap(pid, 0);
+		ck_assert_int_eq(sh[2], -1);
+		ck_assert_int_eq(there(1, "X", 1, NULL), 0);
+	}
+	ck_assert_int_eq(munmap((void *)sh, 4096), 0);
+	check_ok();
+	unmake();
+}
+END_TEST
+
 int
 main(void)
 {
@@ -1249,6 +1576,10 @@ main(void)
 	tcase_add_test(tb, pass_expiry);
 	tcase_add_test(tb, takeover_and_busy);
 	tcase_add_test(tb, takeover_once);
+	tcase_add_test(tb, tags_and_scan);
+	tcase_add_test(tb, prefix_jobs);
+	tcase_add_test(tb, purge_races_fill);
+	tcase_add_test(tb, purge_races_fill_processes);
 	suite_add_tcase(s, tb);
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, collapse_streams);
