@@ -845,8 +845,10 @@ send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
 	case RELAY_OK:
 		return (answered(o, ka ? 0 : -1));
 	case RELAY_DST:
-		log_info("%s: client went away during the response: %s",
-		    c->peer, strerror(rl.err));
+		/* the keeper's refresh has no client: the fill was the point */
+		if (!w->keeper)
+			log_info("%s: client went away during the response: "
+			    "%s", c->peer, strerror(rl.err));
 		return (answered(o, -1));
 	default:
 		/* The head is out: all porter can do is cut the client off. */
