@@ -1011,6 +1011,20 @@ http_span_eq(const char *buf, struct span sp, const char *s)
 	return (s[i] == '\0');
 }
 
+const char *
+http_field_value(const struct http_head *h, const char *buf, const char *name,
+    size_t *len)
+{
+	int i;
+
+	for (i = 0; i < h->nhdr; i++)
+		if (http_span_eq(buf, h->hdr[i].name, name)) {
+			*len = h->hdr[i].value.len;
+			return (buf + h->hdr[i].value.off);
+		}
+	return (NULL);
+}
+
 int
 http_span_in(const char *buf, struct span sp, const char *const *names)
 {

@@ -138,6 +138,10 @@ int	http_is_hop_by_hop(const struct http_head *, const char *buf, int i);
 int	http_span_eq(const char *buf, struct span, const char *s);
 /* Whether the span is one of names (NULL-terminated), as http_span_eq. */
 int	http_span_in(const char *buf, struct span, const char *const *names);
+/* The value of h's first field named name (any case) and its length in
+   *len, or NULL when there is none. */
+const char	*http_field_value(const struct http_head *h, const char *buf,
+		    const char *name, size_t *len);
 
 /*
  * Chunked body scanner. It validates the framing and finds where the body

@@ -13,27 +13,12 @@
 #include "worker/balance.h"
 #include "worker/pick.h"
 
-/* The value of the first field named name, or NULL. */
-static const char *
-field_value(const struct conn *c, const char *name, size_t *len)
-{
-	const struct http_head *h = &c->req.h;
-	int i;
-
-	for (i = 0; i < h->nhdr; i++)
-		if (http_span_eq(c->buf, h->hdr[i].name, name)) {
-			*len = h->hdr[i].value.len;
-			return (c->buf + h->hdr[i].value.off);
-		}
-	return (NULL);
-}
-
 /* The value of cookie name in the Cookie field, or NULL. */
 static const char *
 cookie_value(const struct conn *c, const char *name, size_t *len)
 {
 	size_t n, nl = strlen(name), i = 0, j;
-	const char *v = field_value(c, "Cookie", &n);
+	const char *v = http_field_value(&c->req.h, c->buf, "Cookie", &n);
 
 	while (v != NULL && i < n) {
 		while (i < n && (v[i] == ' ' || v[i] == ';'))
@@ -61,7 +46,7 @@ hash_key(const struct conn *c, const struct cfg_pool *p, size_t *len)
 		*len = strlen(c->peer);
 		return (c->peer);
 	case CFG_HASH_HEADER:
-		k = field_value(c, p->hash_name, len);
+		k = http_field_value(&c->req.h, c->buf, p->hash_name, len);
 		break;
 	case CFG_HASH_COOKIE:
 		k = cookie_value(c, p->hash_name, len);

@@ -45,21 +45,6 @@ purge_http_is(const struct conn *c)
 	return (m.len == 5 && memcmp(c->buf + m.off, "PURGE", 5) == 0);
 }
 
-/* The value of request field name (first one), or NULL. */
-static const char *
-field(const struct conn *c, const char *name, size_t *len)
-{
-	const struct http_head *h = &c->req.h;
-	int i;
-
-	for (i = 0; i < h->nhdr; i++)
-		if (http_span_eq(c->buf, h->hdr[i].name, name)) {
-			*len = h->hdr[i].value.len;
-			return (c->buf + h->hdr[i].value.off);
-		}
-	return (NULL);
-}
-
 static int
 send_json(struct conn *c, int status, int closing, const char *why,
     const char *body, const char *extra)
@@ -344,6 +329,7 @@ purge_http_request(struct conn *c)
 {
 	const struct cfg_listener *l = c->lst;
 	struct cache_work *cw = c->w->cache;
+	const struct http_head *q = &c->req.h;
 	const struct cfg_route *rt;
 	struct purge_ask a;
 	const char *v, *host;
@@ -367,7 +353,7 @@ purge_http_request(struct conn *c)
 		return (send_json(c, 404, closing, "purge: no cache",
 		    "{\"purged\":0,\"error\":\"no cache\"}\n", NULL));
 	memset(&a, 0, sizeof(a));
-	if ((v = field(c, "Purge-Method", &vlen)) != NULL) {
+	if ((v = http_field_value(q, c->buf, "Purge-Method", &vlen)) != NULL) {
 		if (vlen == 4 && strncasecmp(v, "soft", 4) == 0)
 			a.soft = 1;
 		else if (!(vlen == 4 && strncasecmp(v, "hard", 4) == 0))
@@ -377,14 +363,17 @@ purge_http_request(struct conn *c)
 	}
 	host = c->req.host.len > 0 ? c->buf + c->req.host.off : "";
 	hostlen = c->req.host.len;
-	if ((v = field(c, "Purge-Job", &vlen)) != NULL)
+	if ((v = http_field_value(q, c->buf, "Purge-Job",
+	    &vlen)) != NULL)
 		return (job_answer(c, v, vlen, closing));
-	if ((v = field(c, "Purge-Tag", &vlen)) != NULL) {
+	if ((v = http_field_value(q, c->buf, "Purge-Tag",
+	    &vlen)) != NULL) {
 		a.tag = v;
 		a.taglen = vlen;
 		return (ask_tag(c, &a, closing, NULL));
 	}
-	if ((v = field(c, "Purge-Prefix", &vlen)) != NULL) {
+	if ((v = http_field_value(q, c->buf, "Purge-Prefix",
+	    &vlen)) != NULL) {
 		a.prefix = v;
 		a.prefixlen = vlen;
 		a.host = host;
