@@ -811,6 +811,7 @@ cfg_free(struct cfg *c)
 	free(c->file);
 	free(c->dir);
 	free(c->pid_file);
+	free(c->cache.path);
 	free(c->error_log);
 	free(c->access_log);
 	cfg_free_logs(c);

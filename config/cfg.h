@@ -347,6 +347,9 @@ struct cfg_cache {
 	double		collapse_timeout;	/* s a collapsed request waits
 					   for the fill's head before one
 					   of them fetches */
+	char		*path;		/* absolute: the cache is this file
+					   (master/cachefile.c), kept across
+					   restarts; NULL: in the segment */
 };
 
 struct cfg_limits {

@@ -8,7 +8,11 @@
 #include "config.h"
 #endif
 
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +27,10 @@
 
 static const char *const cache_keys[] = {
 	"size", "max_object", "chunk_size", "max_variants", "max_waiters",
-	"collapse_timeout", NULL
+	"collapse_timeout", "path", NULL
 };
-/* The cache operations issue's settings (cache keeper, persistence). */
-static const char *const cache_later[] = { "path", NULL };
+/* The cache operations issue's settings (cache keeper). */
+static const char *const cache_later[] = { NULL };
 
 /* Whether any route of any listener has cache = true. */
 static int
@@ -39,6 +43,47 @@ some_route_caches(const struct cfg *c)
 			if (c->listeners[i].routes[j].cache.on)
 				return (1);
 	return (0);
+}
+
+/*
+ * cache.path: the file the cache lives in (master/cachefile.c). Relative
+ * to the config file's folder; its folder must exist (porter makes the
+ * file, not the folders: a typo should not grow a tree), and it must not
+ * be a folder itself.
+ */
+static int
+cache_path(struct ctx *x, const config_setting_t *g, char **out)
+{
+	const config_setting_t	*at = cfg_member(g, "path");
+	struct stat		 sb;
+	const char		*v;
+	char			*copy, *dir;
+	int			 r;
+
+	if ((r = cfg_get_string(x, g, "cache", "path", &v)) != 1)
+		return (r);
+	if (*v == '\0')
+		return (cfg_bad(x, at, "cache.path is empty"));
+	if ((*out = cfg_in_dir(x, at, v)) == NULL)
+		return (-1);
+	if ((copy = strdup(*out)) == NULL)
+		return (cfg_bad(x, at, "out of memory"));
+	dir = dirname(copy);
+	r = 0;
+	if (stat(dir, &sb) == -1)
+		r = cfg_bad(x, at, "cache.path %s: the folder %s: %s", *out,
+		    dir, errno == ENOENT ? "does not exist (porter makes the "
+		    "file, not its folder)" : strerror(errno));
+	else if (!S_ISDIR(sb.st_mode))
+		r = cfg_bad(x, at, "cache.path %s: %s is not a folder", *out,
+		    dir);
+	free(copy);
+	if (r == -1)
+		return (-1);
+	if (stat(*out, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return (cfg_bad(x, at, "cache.path %s is not a regular file",
+		    *out));
+	return (1);
 }
 
 /* After the listeners: the routes say whether the cache is needed. */
@@ -103,6 +148,8 @@ cfg_parse_cache(struct ctx *x, const config_setting_t *root)
 			cc->max_waiters = (uint32_t)n;
 		if (cfg_get_secs(x, g, "cache", "collapse_timeout", 0, 3600.0,
 		    &cc->collapse_timeout) == -1)
+			return (-1);
+		if (cache_path(x, g, &cc->path) == -1)
 			return (-1);
 	}
 	if (!some_route_caches(x->cfg))
