@@ -291,6 +291,12 @@ struct cfg_forward {
 	struct cfg_addr	 parent;	/* parent = "host:port" */
 	char		**parent_hosts;	/* host patterns; none: every host */
 	int		 nparent_hosts;
+	/*
+	 * cache = true and the cache_* keys on the listener: plain http://
+	 * requests (never CONNECT tunnels) cached by absolute URI, as a
+	 * route with no pool and no rules (config/cfg_cache.c)
+	 */
+	struct cfg_route cache_route;
 };
 
 struct cfg_listener {

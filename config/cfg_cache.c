@@ -38,10 +38,13 @@ some_route_caches(const struct cfg *c)
 {
 	int	 i, j;
 
-	for (i = 0; i < c->nlisteners; i++)
+	for (i = 0; i < c->nlisteners; i++) {
+		if (c->listeners[i].fwd.cache_route.cache.on)
+			return (1);
 		for (j = 0; j < c->listeners[i].nroutes; j++)
 			if (c->listeners[i].routes[j].cache.on)
 				return (1);
+	}
 	return (0);
 }
 
@@ -62,8 +65,6 @@ cache_path(struct ctx *x, const config_setting_t *g, char **out)
 
 	if ((r = cfg_get_string(x, g, "cache", "path", &v)) != 1)
 		return (r);
-	if (*v == '\0')
-		return (cfg_bad(x, at, "cache.path is empty"));
 	if ((*out = cfg_in_dir(x, at, v)) == NULL)
 		return (-1);
 	if ((copy = strdup(*out)) == NULL)
@@ -208,7 +209,7 @@ cfg_parse_route_cache(struct ctx *x, const config_setting_t *g,
 				    "true in the route", where, keys[i]));
 		return (0);
 	}
-	if (rt->pool < 0)
+	if (rt->pool < 0 && rt->ret.status != 0)
 		return (cfg_bad(x, cfg_member(g, "cache"), "%s: cache = true "
 		    "needs a pool (a route with return answers by itself)",
 		    where));
@@ -277,4 +278,24 @@ cfg_free_route_cache(struct cfg_route_cache *c)
 		free(c->ignore_vary[i]);
 	free(c->ignore_vary);
 	free(c->id);
+}
+
+/*
+ * A forward listener's cache: the same keys as a route's, on the
+ * listener, into a route of its own with no pool and no rules (what the
+ * forward path used before, so nothing else changes). Its id in keys is
+ * "listen|*|/|-": forward listeners differ in parents and anonymity, so
+ * each keeps its own objects, apart from every reverse route's.
+ */
+int
+cfg_parse_forward_cache(struct ctx *x, const config_setting_t *g,
+    const char *where, const char *listen, struct cfg_route *rt)
+{
+	static char	 any[] = "*", root[] = "/";
+
+	rt->host = any;
+	rt->path = root;
+	rt->path_len = 1;
+	rt->pool = -1;
+	return (cfg_parse_route_cache(x, g, where, listen, rt));
 }

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "lib/clock.h"
 #include "lib/log.h"
@@ -114,19 +115,26 @@ vary_match(void *arg, const char *vary, uint32_t vlen)
 	return (cp_vary_match(vary, vlen, &c->req, c->w->cache->qbuf));
 }
 
-/* The key of c's request for path/query (the request's own by default). */
+/*
+ * The key of c's request for path/query (the request's own by default),
+ * on host (NULL: the request's Host).
+ */
 static uint32_t
-build_key(struct conn *c, const struct cfg_route *rt, const char *path,
-    size_t pathlen, const char *query, size_t querylen, char *out,
-    size_t cap)
+build_key(struct conn *c, const struct cfg_route *rt, const char *host,
+    size_t hostlen, const char *path, size_t pathlen, const char *query,
+    size_t querylen, char *out, size_t cap)
 {
 	const struct http_req *q = &c->req;
 	struct cp_key k;
 
 	memset(&k, 0, sizeof(k));
 	k.meth = HTTP_M_GET;		/* GET and HEAD share their objects */
-	k.host = q->host.len > 0 ? c->w->cache->qbuf + q->host.off : "";
-	k.hostlen = q->host.len;
+	if (host == NULL) {
+		host = q->host.len > 0 ? c->w->cache->qbuf + q->host.off : "";
+		hostlen = q->host.len;
+	}
+	k.host = host;
+	k.hostlen = hostlen;
 	k.path = path;
 	k.pathlen = pathlen;
 	k.query = query;
@@ -140,6 +148,33 @@ build_key(struct conn *c, const struct cfg_route *rt, const char *path,
 	k.q = q;
 	k.qbuf = c->w->cache->qbuf;
 	return ((uint32_t)cp_key_build(out, cap, &k));
+}
+
+/*
+ * A forward listener's key: the absolute URI's authority, path and
+ * query (http:// only: forward.c sends nothing else here; the Host
+ * field is not used, as RFC 9112 3.2.2 says for absolute-form), the
+ * path as the client wrote it. 0 when it does not fit.
+ */
+static uint32_t
+forward_key(struct conn *c, const struct cfg_route *rt)
+{
+	const struct http_req *q = &c->req;
+	const char *t = c->buf + q->target.off, *end = t + q->target.len;
+	const char *host, *path, *qm;
+
+	if (q->target.len < 7 || strncasecmp(t, "http://", 7) != 0)
+		return (0);
+	host = t + 7;
+	for (path = host; path < end && *path != '/' && *path != '?'; path++)
+		;
+	qm = memchr(path, '?', (size_t)(end - path));
+	return (build_key(c, rt, host, (size_t)(path - host),
+	    path < end && *path == '/' ? path : "/",
+	    path < end && *path == '/' ? (size_t)((qm != NULL ? qm : end) -
+	    path) : 1, qm != NULL && end - qm > 1 ? qm + 1 : NULL,
+	    qm != NULL && end - qm > 1 ? (size_t)(end - qm - 1) : 0,
+	    c->w->cache->key, sizeof(c->w->cache->key)));
 }
 
 /*
@@ -653,10 +688,14 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 		    q->meth != HTTP_M_TRACE;
 	} else if (http_req_body(q) != HTTP_BODY_NONE)
 		cr->fwd = "bypass";	/* a GET with a body: not ours */
-	if ((cr->klen = build_key(c, rt, c->npath, c->npathlen,
-	    c->query.len > 1 ? c->buf + c->query.off + 1 : NULL,
-	    c->query.len > 1 ? c->query.len - 1 : 0, cw->key,
-	    sizeof(cw->key))) == 0) {
+	if (c->fwd != NULL)
+		cr->klen = forward_key(c, rt);
+	else
+		cr->klen = build_key(c, rt, NULL, 0, c->npath, c->npathlen,
+		    c->query.len > 1 ? c->buf + c->query.off + 1 : NULL,
+		    c->query.len > 1 ? c->query.len - 1 : 0, cw->key,
+		    sizeof(cw->key));
+	if (cr->klen == 0) {
 		cr->fwd = "bypass";
 		cr->invalidate = 0;
 		return (0);
@@ -960,13 +999,17 @@ invalidate(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 	if (r->code < 200 || r->code >= 400)
 		return;
 	(void)store_invalidate(cw->st, cr->hash, cw->key, cr->klen);
+	/* a proxy's Location is another origin's business: only the URI */
+	if (c->fwd != NULL)
+		return;
 	n = cp_invalidation_targets(&c->req, cw->qbuf, r, ub, t);
 	for (i = 0; i < n; i++) {
 		const char *p = ub + t[i].off, *qm;
 		size_t len = t[i].len;
 
 		qm = memchr(p, '?', len);
-		klen = build_key(c, cr->rt, p, qm != NULL ? (size_t)(qm - p) :
+		klen = build_key(c, cr->rt, NULL, 0, p, qm != NULL ?
+		    (size_t)(qm - p) :
 		    len, qm != NULL ? qm + 1 : NULL, qm != NULL ?
 		    len - (size_t)(qm - p) - 1 : 0, key, sizeof(key));
 		if (klen > 0)
