@@ -120,7 +120,7 @@ vary_match(void *arg, const char *vary, uint32_t vlen)
  * on host (NULL: the request's Host).
  */
 static uint32_t
-build_key(struct conn *c, const struct cfg_route *rt, const char *host,
+build_key_at(struct conn *c, const struct cfg_route *rt, const char *host,
     size_t hostlen, const char *path, size_t pathlen, const char *query,
     size_t querylen, char *out, size_t cap)
 {
@@ -150,6 +150,16 @@ build_key(struct conn *c, const struct cfg_route *rt, const char *host,
 	return ((uint32_t)cp_key_build(out, cap, &k));
 }
 
+/* The key of c's request for path/query on its Host. */
+static uint32_t
+build_key(struct conn *c, const struct cfg_route *rt, const char *path,
+    size_t pathlen, const char *query, size_t querylen, char *out,
+    size_t cap)
+{
+	return (build_key_at(c, rt, NULL, 0, path, pathlen, query, querylen,
+	    out, cap));
+}
+
 /*
  * A forward listener's key: the absolute URI's authority, path and
  * query (http:// only: forward.c sends nothing else here; the Host
@@ -161,20 +171,26 @@ forward_key(struct conn *c, const struct cfg_route *rt)
 {
 	const struct http_req *q = &c->req;
 	const char *t = c->buf + q->target.off, *end = t + q->target.len;
-	const char *host, *path, *qm;
+	const char *host, *p, *qm, *path = "/", *query = NULL;
+	size_t pathlen = 1, querylen = 0;
 
 	if (q->target.len < 7 || strncasecmp(t, "http://", 7) != 0)
 		return (0);
 	host = t + 7;
-	for (path = host; path < end && *path != '/' && *path != '?'; path++)
+	for (p = host; p < end && *p != '/' && *p != '?'; p++)
 		;
-	qm = memchr(path, '?', (size_t)(end - path));
-	return (build_key(c, rt, host, (size_t)(path - host),
-	    path < end && *path == '/' ? path : "/",
-	    path < end && *path == '/' ? (size_t)((qm != NULL ? qm : end) -
-	    path) : 1, qm != NULL && end - qm > 1 ? qm + 1 : NULL,
-	    qm != NULL && end - qm > 1 ? (size_t)(end - qm - 1) : 0,
-	    c->w->cache->key, sizeof(c->w->cache->key)));
+	if ((qm = memchr(p, '?', (size_t)(end - p))) == NULL)
+		qm = end;
+	if (p < qm) {			/* "http://h?q" has the path "/" */
+		path = p;
+		pathlen = (size_t)(qm - p);
+	}
+	if (end - qm > 1) {
+		query = qm + 1;
+		querylen = (size_t)(end - qm - 1);
+	}
+	return (build_key_at(c, rt, host, (size_t)(p - host), path, pathlen,
+	    query, querylen, c->w->cache->key, sizeof(c->w->cache->key)));
 }
 
 /*
@@ -691,7 +707,7 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 	if (c->fwd != NULL)
 		cr->klen = forward_key(c, rt);
 	else
-		cr->klen = build_key(c, rt, NULL, 0, c->npath, c->npathlen,
+		cr->klen = build_key(c, rt, c->npath, c->npathlen,
 		    c->query.len > 1 ? c->buf + c->query.off + 1 : NULL,
 		    c->query.len > 1 ? c->query.len - 1 : 0, cw->key,
 		    sizeof(cw->key));
@@ -1008,8 +1024,7 @@ invalidate(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 		size_t len = t[i].len;
 
 		qm = memchr(p, '?', len);
-		klen = build_key(c, cr->rt, NULL, 0, p, qm != NULL ?
-		    (size_t)(qm - p) :
+		klen = build_key(c, cr->rt, p, qm != NULL ? (size_t)(qm - p) :
 		    len, qm != NULL ? qm + 1 : NULL, qm != NULL ?
 		    len - (size_t)(qm - p) - 1 : 0, key, sizeof(key));
 		if (klen > 0)
