@@ -39,6 +39,9 @@
 #include "shared/store.h"
 
 #define SIDES		2	/* porters that may share the file at once */
+/* Bytes synced for the clean mark: the store's header (a few KiB) and
+   then some, whole pages. */
+#define HEAD_SYNC	(64 * 1024)
 
 /* An OFD lock on byte b: type F_WRLCK, F_RDLCK or F_UNLCK. 0 or -1. */
 static int
@@ -167,7 +170,7 @@ take_over(int fd, const char *path,
 	}
 	/* not clean from now on, on the disk too before anything changes */
 	store_set_clean(at, 0);
-	if (msync(at, (size_t)sysconf(_SC_PAGESIZE), MS_SYNC) == -1)
+	if (msync(at, len < HEAD_SYNC ? len : HEAD_SYNC, MS_SYNC) == -1)
 		log_warnx("cache.path %s: msync: %s", path, strerror(errno));
 	*atp = at;
 	return (0);
@@ -294,8 +297,8 @@ cachefile_close(struct shm *s)
 			    strerror(errno));
 		else {
 			store_set_clean(st, 1);
-			if (msync(s->cache, (size_t)sysconf(_SC_PAGESIZE),
-			    MS_SYNC) == -1)
+			if (msync(s->cache, s->cache_len < HEAD_SYNC ?
+			    s->cache_len : HEAD_SYNC, MS_SYNC) == -1)
 				log_warnx("cache.path %s: msync: %s",
 				    s->cache_path, strerror(errno));
 			else
