@@ -48,6 +48,8 @@ expect_match "$R_CS" "$CS_MISS" "object 0: a miss, stored"
 for i in $(seq 1 $((N - 1))); do creq "m$i" "$(url "$i")"; done
 expect_eq "$(bn)" "$N" "$N objects fetched once each"
 expect_eq "$(stat -c %a "$CF" 2>/dev/null)" 600 "the cache file is mode 0600"
+wuid=$(ps -o uid= -p "$(porter_workers | head -n 1)" | tr -d ' ')
+expect_eq "$(stat -c %u "$CF" 2>/dev/null)" "$wuid" "owned by the workers' user (uid $wuid)"
 expect_eq "$(cache_stat objects)" "$N" "the status page counts $N objects"
 
 # -s stop, start: all hits, zero backend requests
