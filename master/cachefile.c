@@ -224,6 +224,9 @@ cachefile_open(struct shm *s, const char *path, const struct store_params *p,
 			    strerror(errno));
 			goto fail;
 		}
+		/* the other one may have ended meanwhile */
+		if (byte_lock(fd, 0, F_WRLCK, 0) == 0)
+			alone = 1;
 	} else {
 		log_error("cache.path %s: lock: %s", path, strerror(errno));
 		goto fail;
