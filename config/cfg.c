@@ -407,6 +407,10 @@ static const char *const listener_keys[] = {
 	"proxy_protocol", "proxy_protocol_from",
 	"access_log", "access_log_format", "request_id_from", "gzip",
 	"purge_allow",
+	/* forward mode's cache (a route's keys in reverse mode) */
+	"cache", "cache_default_ttl", "default_ttl", "cache_max_ttl",
+	"cache_min_uses", "cache_set_cookie", "cache_ignore_query",
+	"cache_key_headers", "cache_ignore_vary", "cache_cdn_control",
 	NULL
 };
 /* Of listener_keys, those that only one mode has. */
@@ -418,6 +422,9 @@ static const char *const forward_only[] = {
 	"connect_ports", "forwarded_for", "anonymous", "anonymous_strip",
 	"block_hosts", "allow_hosts", "block_urls", "block_file",
 	"deny_private", "auth_file", "auth_realm", "parent", "parent_hosts",
+	"cache", "cache_default_ttl", "default_ttl", "cache_max_ttl",
+	"cache_min_uses", "cache_set_cookie", "cache_ignore_query",
+	"cache_key_headers", "cache_ignore_vary", "cache_cdn_control",
 	NULL
 };
 
@@ -441,6 +448,10 @@ check_mode_keys(struct ctx *x, const config_setting_t *g, const char *where,
 		if (mode == CFG_MODE_FORWARD && cfg_in_list(name, reverse_only))
 			return (cfg_bad(x, s, "%s: only for mode = \"reverse\"",
 			    path));
+		if (mode == CFG_MODE_REVERSE && strncmp(name, "cache", 5) == 0 &&
+		    cfg_in_list(name, forward_only))
+			return (cfg_bad(x, s, "%s: a reverse listener caches "
+			    "per route: put %s in its routes", path, name));
 		if (mode == CFG_MODE_REVERSE && cfg_in_list(name, forward_only))
 			return (cfg_bad(x, s, "%s: only for mode = \"forward\"",
 			    path));
@@ -555,7 +566,9 @@ parse_listener(struct ctx *x, const config_setting_t *g, const char *where,
 		    "proxy)", where, l->addr.text));
 	if (parse_error_pages(x, g, where, &l->error_pages,
 	    &l->nerror_pages) == -1 ||
-	    cfg_parse_forward(x, g, where, &l->fwd) == -1)
+	    cfg_parse_forward(x, g, where, &l->fwd) == -1 ||
+	    cfg_parse_forward_cache(x, g, where, l->addr.text,
+	    &l->fwd.cache_route) == -1)
 		return (-1);
 	return (0);
 }
@@ -821,6 +834,7 @@ cfg_free(struct cfg *c)
 	free(c->file);
 	free(c->dir);
 	free(c->pid_file);
+	free(c->cache.path);
 	free(c->error_log);
 	free(c->access_log);
 	cfg_free_logs(c);

@@ -298,6 +298,12 @@ struct cfg_forward {
 	struct cfg_addr	 parent;	/* parent = "host:port" */
 	char		**parent_hosts;	/* host patterns; none: every host */
 	int		 nparent_hosts;
+	/*
+	 * cache = true and the cache_* keys on the listener: plain http://
+	 * requests (never CONNECT tunnels) cached by absolute URI, as a
+	 * route with no pool and no rules (config/cfg_cache.c)
+	 */
+	struct cfg_route cache_route;
 };
 
 struct cfg_listener {
@@ -359,6 +365,9 @@ struct cfg_cache {
 	double		collapse_timeout;	/* s a collapsed request waits
 					   for the fill's head before one
 					   of them fetches */
+	char		*path;		/* absolute: the cache is this file
+					   (master/cachefile.c), kept across
+					   restarts; NULL: in the segment */
 };
 
 /*

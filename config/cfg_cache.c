@@ -8,7 +8,11 @@
 #include "config.h"
 #endif
 
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <errno.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,10 +27,10 @@
 
 static const char *const cache_keys[] = {
 	"size", "max_object", "chunk_size", "max_variants", "max_waiters",
-	"collapse_timeout", NULL
+	"collapse_timeout", "path", NULL
 };
-/* The cache operations issue's settings (cache keeper, persistence). */
-static const char *const cache_later[] = { "path", NULL };
+/* The cache operations issue's settings (cache keeper). */
+static const char *const cache_later[] = { NULL };
 
 /* Whether any route of any listener has cache = true. */
 static int
@@ -34,11 +38,53 @@ some_route_caches(const struct cfg *c)
 {
 	int	 i, j;
 
-	for (i = 0; i < c->nlisteners; i++)
+	for (i = 0; i < c->nlisteners; i++) {
+		if (c->listeners[i].fwd.cache_route.cache.on)
+			return (1);
 		for (j = 0; j < c->listeners[i].nroutes; j++)
 			if (c->listeners[i].routes[j].cache.on)
 				return (1);
+	}
 	return (0);
+}
+
+/*
+ * cache.path: the file the cache lives in (master/cachefile.c). Relative
+ * to the config file's folder; its folder must exist (porter makes the
+ * file, not the folders: a typo should not grow a tree), and it must not
+ * be a folder itself.
+ */
+static int
+cache_path(struct ctx *x, const config_setting_t *g, char **out)
+{
+	const config_setting_t	*at = cfg_member(g, "path");
+	struct stat		 sb;
+	const char		*v;
+	char			*copy, *dir;
+	int			 r;
+
+	if ((r = cfg_get_string(x, g, "cache", "path", &v)) != 1)
+		return (r);
+	if ((*out = cfg_in_dir(x, at, v)) == NULL)
+		return (-1);
+	if ((copy = strdup(*out)) == NULL)
+		return (cfg_bad(x, at, "out of memory"));
+	dir = dirname(copy);
+	r = 0;
+	if (stat(dir, &sb) == -1)
+		r = cfg_bad(x, at, "cache.path %s: the folder %s: %s", *out,
+		    dir, errno == ENOENT ? "does not exist (porter makes the "
+		    "file, not its folder)" : strerror(errno));
+	else if (!S_ISDIR(sb.st_mode))
+		r = cfg_bad(x, at, "cache.path %s: %s is not a folder", *out,
+		    dir);
+	free(copy);
+	if (r == -1)
+		return (-1);
+	if (stat(*out, &sb) == 0 && !S_ISREG(sb.st_mode))
+		return (cfg_bad(x, at, "cache.path %s is not a regular file",
+		    *out));
+	return (1);
 }
 
 /* After the listeners: the routes say whether the cache is needed. */
@@ -104,6 +150,8 @@ cfg_parse_cache(struct ctx *x, const config_setting_t *root)
 		if (cfg_get_secs(x, g, "cache", "collapse_timeout", 0, 3600.0,
 		    &cc->collapse_timeout) == -1)
 			return (-1);
+		if (cache_path(x, g, &cc->path) == -1)
+			return (-1);
 	}
 	if (!some_route_caches(x->cfg))
 		cc->size = 0;		/* nothing to reserve */
@@ -161,7 +209,7 @@ cfg_parse_route_cache(struct ctx *x, const config_setting_t *g,
 				    "true in the route", where, keys[i]));
 		return (0);
 	}
-	if (rt->pool < 0)
+	if (rt->pool < 0 && rt->ret.status != 0)
 		return (cfg_bad(x, cfg_member(g, "cache"), "%s: cache = true "
 		    "needs a pool (a route with return answers by itself)",
 		    where));
@@ -232,4 +280,24 @@ cfg_free_route_cache(struct cfg_route_cache *c)
 		free(c->ignore_vary[i]);
 	free(c->ignore_vary);
 	free(c->id);
+}
+
+/*
+ * A forward listener's cache: the same keys as a route's, on the
+ * listener, into a route of its own with no pool and no rules (what the
+ * forward path used before, so nothing else changes). Its id in keys is
+ * "listen|*|/|-": forward listeners differ in parents and anonymity, so
+ * each keeps its own objects, apart from every reverse route's.
+ */
+int
+cfg_parse_forward_cache(struct ctx *x, const config_setting_t *g,
+    const char *where, const char *listen, struct cfg_route *rt)
+{
+	static char	 any[] = "*", root[] = "/";
+
+	rt->host = any;
+	rt->path = root;
+	rt->path_len = 1;
+	rt->pool = -1;
+	return (cfg_parse_route_cache(x, g, where, listen, rt));
 }

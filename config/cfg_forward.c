@@ -367,6 +367,7 @@ cfg_free_forward(struct cfg_forward *f)
 	int	 i;
 
 	free(f->connect_ports);
+	cfg_free_route_cache(&f->cache_route.cache);
 	cfg_free_strings(f->anonymous_strip, f->nanonymous_strip);
 	cfg_free_strings(f->block_hosts, f->nblock_hosts);
 	cfg_free_strings(f->allow_hosts, f->nallow_hosts);

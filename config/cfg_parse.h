@@ -152,6 +152,10 @@ int	cfg_parse_forward(struct ctx *, const config_setting_t *g,
 	    const char *where, struct cfg_forward *);
 /* The cache group, after the listeners (cfg_cache.c). */
 int	cfg_parse_cache(struct ctx *, const config_setting_t *root);
+/* A forward listener's cache = true and cache_* keys into rt (a route
+   with no pool): 0 or -1. */
+int	cfg_parse_forward_cache(struct ctx *, const config_setting_t *g,
+	    const char *where, const char *listen, struct cfg_route *rt);
 /* A route's cache settings; listen: its listener's address text. */
 int	cfg_parse_route_cache(struct ctx *, const config_setting_t *g,
 	    const char *where, const char *listen, struct cfg_route *);

@@ -41,7 +41,8 @@ release(struct master *m)
 	if (held > 0 && held <= hc_rows(&m->shm))
 		hc_release(&m->shm, held - 1);
 	if (shm_store(&m->shm) != NULL)
-		store_release_slot(shm_store(&m->shm), m->nslots);
+		store_release_slot(shm_store(&m->shm),
+		    shm_cache_slot(&m->shm, m->nslots));
 	ctr_fold(&m->shm, sb);
 	memset(sb, 0, sizeof(*sb));
 }

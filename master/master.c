@@ -17,6 +17,7 @@
 #include "lib/clock.h"
 #include "lib/log.h"
 #include "master/backends.h"
+#include "master/cachefile.h"
 #include "master/checker_ctl.h"
 #include "master/drain.h"
 #include "master/keeper_ctl.h"
@@ -305,12 +306,19 @@ setup(struct master *m, struct addrlist *addrs)
 	if (z.nrows < MIN_BACKEND_ROWS)
 		z.nrows = MIN_BACKEND_ROWS;
 	z.cache = NULL;
+	z.cache_apart = 0;
 	if (cfg->cache.size > 0) {
 		master_cache_params(cfg, m->nslots, &sp);
 		z.cache = &sp;
+		z.cache_apart = cfg->cache.path != NULL;
 	}
 	if (shm_create(&m->shm, &z) == -1)
 		log_fatal("shared memory: %s", strerror(errno));
+	/* the cache's own mapping, before the first fork too */
+	if (z.cache_apart && cachefile_open(&m->shm, cfg->cache.path, &sp,
+	    &m->privs) == -1)
+		log_fatal("cache.path %s: porter cannot start",
+		    cfg->cache.path);
 	if ((m->rows = calloc((size_t)cfg_nservers(cfg) + 1,
 	    sizeof(*m->rows))) == NULL)
 		log_fatal("out of memory");
@@ -346,6 +354,8 @@ teardown(struct master *m)
 		(void)close(m->pod[0]);
 		(void)close(m->pod[1]);
 	}
+	/* every child is gone: the cache file may be marked clean */
+	cachefile_close(&m->shm);
 	shm_destroy(&m->shm);
 	free(m->lfds);
 	free(m->pids);

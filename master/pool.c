@@ -172,7 +172,8 @@ pool_reap(struct master *m)
 			hc_release(&m->shm, atomic_load(&sb->hc_held) - 1);
 		/* a cache pin or fill it held: released, its waiters woken */
 		if (shm_store(&m->shm) != NULL)
-			store_release_slot(shm_store(&m->shm), i);
+			store_release_slot(shm_store(&m->shm),
+			    shm_cache_slot(&m->shm, i));
 		/*
 		 * Its counters are final: into the retired totals before the
 		 * slot is freed, so no total drops (a reader sees them in one

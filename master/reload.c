@@ -2,6 +2,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "lib/log.h"
@@ -28,14 +29,21 @@ cache_check(struct master *m, const struct cfg *nc)
 
 	if (nc->cache.size == 0)
 		return;
-	if (m->shm.hdr->off_cache == 0) {
+	if (shm_store(&m->shm) == NULL) {
 		log_warnx("reload: %s: the cache needs a shared segment part "
 		    "this master did not make; stop and start porter to "
 		    "cache (routes with cache = true serve uncached until "
 		    "then)", m->cfg_path);
 		return;
 	}
+	if ((nc->cache.path == NULL) != (m->cfg->cache.path == NULL) ||
+	    (nc->cache.path != NULL &&
+	    strcmp(nc->cache.path, m->cfg->cache.path) != 0))
+		log_warnx("reload: %s: a new cache.path takes a stop and "
+		    "start; the cache stays where it is", m->cfg_path);
 	master_cache_params(nc, m->nslots, &sp);
+	if (m->shm.cache_fd >= 0)
+		sp.nslots *= 2;		/* a file has holds for two porters */
 	if (store_size(&sp) != m->shm.hdr->cache_size ||
 	    nc->cache.chunk_size != m->cfg->cache.chunk_size ||
 	    nc->cache.max_object != m->cfg->cache.max_object)

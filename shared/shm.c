@@ -42,9 +42,13 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	off_lim = align_up(off_ctr + sizeof(struct ctr_area));
 	size = align_up(off_lim + lim_size());
 	if (z->cache != NULL) {
-		off_cache = size;
-		cache_size = store_size(z->cache);
-		off_uses = align_up(off_cache + cache_size);
+		/* with cache.path the store is a mapping of its own */
+		if (!z->cache_apart) {
+			off_cache = size;
+			cache_size = store_size(z->cache);
+			size = align_up(off_cache + cache_size);
+		}
+		off_uses = size;
 		off_jobs = align_up(off_uses + uses_size());
 		size = align_up(off_jobs + jobs_size(JOBS_SLOTS));
 	}
@@ -53,6 +57,8 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	if (base == MAP_FAILED)
 		return (-1);
 	/* Anonymous mappings come zeroed: every slot starts SB_DEAD. */
+	memset(s, 0, sizeof(*s));
+	s->cache_fd = -1;
 	s->base = base;
 	s->size = size;
 	s->hdr = base;
@@ -69,9 +75,9 @@ shm_create(struct shm *s, const struct shm_sizes *z)
 	s->hdr->nrows = z->nrows;
 	s->hdr->off_counters = off_ctr;	/* zeroed: nothing retired yet */
 	s->hdr->off_limits = off_lim;	/* zeroed: no connection, full buckets */
-	if (z->cache != NULL && (store_init(shm_at(s, off_cache),
-	    z->cache) == -1 || jobs_init(shm_at(s, off_jobs),
-	    JOBS_SLOTS) == -1)) {
+	if (z->cache != NULL && ((!z->cache_apart &&
+	    store_init(shm_at(s, off_cache), z->cache) == -1) ||
+	    jobs_init(shm_at(s, off_jobs), JOBS_SLOTS) == -1)) {
 		(void)munmap(base, size);
 		memset(s, 0, sizeof(*s));
 		return (-1);
@@ -98,9 +104,22 @@ shm_destroy(struct shm *s)
 struct store *
 shm_store(const struct shm *s)
 {
+	if (s->cache != NULL)
+		return (store_at(s->cache));
 	if (s->hdr == NULL || s->hdr->off_cache == 0)
 		return (NULL);
 	return (store_at(shm_at(s, s->hdr->off_cache)));
+}
+
+void
+shm_set_cache(struct shm *s, void *at, size_t len, int fd,
+    uint32_t slot_base)
+{
+	s->cache = at;
+	s->cache_len = len;
+	s->cache_fd = fd;
+	s->cache_slot_base = slot_base;
+	s->hdr->cache_size = len;
 }
 
 struct uses_area *

@@ -8,6 +8,9 @@
  *   cache (shared/store.h: index and arena; only when a route caches) |
  *   miss counts (shared/uses.h: cache_min_uses; with the cache) |
  *   jobs (shared/jobs.h: the cache keeper's job table; with the cache)
+ *
+ * With cache.path the cache is not in the segment but its own mapping
+ * of that file (master/cachefile.c), also made before the first fork.
  */
 #ifndef PORTER_SHARED_SHM_H
 #define PORTER_SHARED_SHM_H
@@ -66,6 +69,13 @@ struct shm {
 	void			*base;
 	size_t			 size;
 	struct shm_header	*hdr;
+	/* the cache as its own mapping (cache.path; master/cachefile.c) */
+	void			*cache;		/* NULL: in the segment, or none */
+	size_t			 cache_len;
+	int			 cache_fd;	/* the file; -1: anonymous */
+	uint32_t		 cache_slot_base;	/* this porter's holds in
+					   a file two porters may share */
+	char			*cache_path;
 };
 
 /* What the segment must hold; derived from the config. */
@@ -75,6 +85,9 @@ struct shm_sizes {
 	uint32_t	npools;
 	uint32_t	nrows;		/* health table rows */
 	const struct store_params *cache;	/* NULL: no cache part */
+	int		cache_apart;	/* the cache is mapped on its own
+					   (shm_set_cache): the segment
+					   keeps only its miss counts */
 };
 
 /* Map and lay out a fresh zeroed segment. 0, or -1 with errno set. */
@@ -83,6 +96,21 @@ void	shm_destroy(struct shm *);
 
 /* The cache's store, or NULL when the segment has none. */
 struct store	*shm_store(const struct shm *);
+
+/*
+ * A cache mapped apart (cache.path) at at, len bytes, before the first
+ * fork: shm_store() finds it there. fd: its file (-1: anonymous);
+ * slot_base: added to a scoreboard slot to name its hold in the store.
+ */
+void		 shm_set_cache(struct shm *, void *at, size_t len, int fd,
+		    uint32_t slot_base);
+
+/* The store's hold slot of scoreboard slot i. */
+static inline uint32_t
+shm_cache_slot(const struct shm *s, uint32_t i)
+{
+	return (s->cache_slot_base + i);
+}
 /* The cache's miss counts (cache_min_uses), or NULL. */
 struct uses_area *shm_uses(const struct shm *);
 

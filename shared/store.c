@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <zlib.h>
+
 #include "shared/futex.h"
 #include "shared/store.h"
 
@@ -85,7 +87,10 @@ struct entry {
 	   F_HEAD is published, read under the stripe lock */
 	uint64_t		tagsum;
 	uint32_t		ntags;
-	uint32_t		pad2;
+	uint32_t		crc;		/* zlib crc32 of the object
+						   after its preamble, set when
+						   it becomes READY (cache.path
+						   checks it after a crash) */
 };
 
 /*
@@ -145,6 +150,9 @@ struct store {
 	uint32_t		qhead[Q_N], qtail[Q_N], qlen[Q_N];
 	uint64_t		ghost_clock;
 	uint32_t		hand;		/* expiry hand over entries */
+	/* persistence (cache.path) */
+	_Atomic uint32_t	clean;		/* 1: the last porter to use the
+						   file stopped cleanly */
 } __attribute__((aligned(64)));
 
 static const char *const counter_names[] = {
@@ -483,6 +491,7 @@ pin(struct store *st, struct hold *h, uint32_t idx, uint32_t gen)
 /* ---- locks ------------------------------------------------------------- */
 
 static void wipe_stripe(struct store *, uint32_t);
+static uint32_t object_crc(struct store *, struct entry *, uint32_t);
 static void rebuild(struct store *);
 static int sweep_locked(struct store *);
 
@@ -1487,6 +1496,8 @@ store_fill_done(struct store *st, uint32_t slot, struct store_ref r)
 		return (-1);
 	}
 	pre = pre_of(st, e);
+	/* the bytes are final: summed before anyone may read them as READY */
+	e->crc = object_crc(st, e, atomic_load(&e->published));
 	b = bucket_of(st, e->hash);
 	s = stripe_of(b);
 	wiped = stripe_lock(st, s);
@@ -2413,4 +2424,280 @@ store_purge_scan(struct store *st, const struct store_purge *p)
 	}
 	count(st, STORE_C_PURGES);
 	return (hit);
+}
+
+/* ---- persistence (cache.path): an area that outlived its processes ---- */
+
+/*
+ * zlib crc32 of the object bytes after the preamble (key, vary, head,
+ * body), published = its length with the preamble. The chain is walked
+ * without the reader's cursor, bounded by the chunk count.
+ */
+static uint32_t
+object_crc(struct store *st, struct entry *e, uint32_t published)
+{
+	uint32_t P = st->payload, o = 0, c, n = 0, k, m;
+	uLong crc = crc32(0L, Z_NULL, 0);
+
+	for (c = e->first; c != NIL && c < st->nchunks && o < published &&
+	    n++ < st->nchunks; c = chk(st, c)->next) {
+		k = o == 0 ? PRE : 0;
+		m = published - o < P ? published - o : P;
+		if (m > k)
+			crc = crc32(crc, (const Bytef *)cdata(st, c) + k,
+			    m - k);
+		o += m;
+	}
+	return ((uint32_t)crc);
+}
+
+/* Does the area at st have the layout p gives? why says what differs. */
+static int
+same_layout(struct store *st, const struct store_params *p, char *why,
+    size_t cap)
+{
+	struct lay l;
+
+	if (layout(p, &l) == -1) {
+		(void)snprintf(why, cap, "parameters out of range");
+		return (0);
+	}
+	if (st->magic != STORE_MAGIC) {
+		(void)snprintf(why, cap, "not a porter cache (no magic)");
+		return (0);
+	}
+	if (st->layout != STORE_LAYOUT ||
+	    st->entry_size != sizeof(struct entry)) {
+		(void)snprintf(why, cap, "store layout %u, this porter's %u",
+		    st->layout, STORE_LAYOUT);
+		return (0);
+	}
+	if (st->size != l.size) {
+		(void)snprintf(why, cap, "size %llu bytes, the configuration "
+		    "says %llu", (unsigned long long)st->size,
+		    (unsigned long long)l.size);
+		return (0);
+	}
+	if (st->p.chunk_size != p->chunk_size) {
+		(void)snprintf(why, cap, "chunk_size %u, the configuration "
+		    "says %u", st->p.chunk_size, p->chunk_size);
+		return (0);
+	}
+	if (st->p.nslots != p->nslots) {
+		(void)snprintf(why, cap, "%u worker slots, the configuration "
+		    "gives %u (workers.max)", st->p.nslots, p->nslots);
+		return (0);
+	}
+	if (st->nentries != l.nentries || st->nbuckets != l.nbuckets ||
+	    st->nchunks != l.nchunks || st->nghost != l.nghost ||
+	    st->payload != p->chunk_size - (uint32_t)sizeof(struct chunk) ||
+	    st->off_holds != l.off_holds || st->off_entries != l.off_entries ||
+	    st->off_buckets != l.off_buckets || st->off_ghost != l.off_ghost ||
+	    st->off_chunks != l.off_chunks) {
+		(void)snprintf(why, cap, "its table sizes differ from this "
+		    "porter's");
+		return (0);
+	}
+	return (1);
+}
+
+static inline int
+bit_get(const uint8_t *m, uint32_t i)
+{
+	return ((m[i >> 3] >> (i & 7)) & 1);
+}
+
+static inline void
+bit_set(uint8_t *m, uint32_t i, int v)
+{
+	if (v)
+		m[i >> 3] |= (uint8_t)(1u << (i & 7));
+	else
+		m[i >> 3] &= (uint8_t)~(1u << (i & 7));
+}
+
+/*
+ * Entry i (READY at gen) as it lies in the file: is it whole? Its chain
+ * must hold exactly the chunks its length needs, each naming it, none
+ * taken by an earlier entry (marked in used, which keeps this entry's
+ * marks when it is whole), and, with verify, its bytes must match its
+ * crc. 0 whole, -1 bad, -2 the crc differs.
+ */
+static int
+restore_entry(struct store *st, uint32_t i, uint32_t gen, int verify,
+    uint8_t *used)
+{
+	struct entry *e = ent(st, i);
+	struct preamble *pre;
+	uint32_t P = st->payload, pub, n, k, c, last = NIL;
+	uint64_t need, nn;
+	int rc = 0;
+
+	pub = atomic_load(&e->published);
+	if (e->first >= st->nchunks || pub < PRE ||
+	    !(atomic_load(&e->flags) & F_HEAD))
+		return (-1);
+	pre = pre_of(st, e);
+	if (e->ntags > STORE_TAGS_MAX)
+		return (-1);
+	need = (uint64_t)PRE + pre->klen + pre->vlen + (uint64_t)e->ntags * 8 +
+	    pre->hlen;
+	nn = ((uint64_t)pub + P - 1) / P;
+	if ((uint64_t)PRE + pre->klen + pre->vlen > P || need > pub ||
+	    nn > st->nchunks)
+		return (-1);
+	n = (uint32_t)nn;
+	for (k = 0, c = e->first; k < n; k++, c = chk(st, c)->next) {
+		struct chunk *ch;
+
+		if (c >= st->nchunks || bit_get(used, c)) {
+			rc = -1;
+			break;
+		}
+		ch = chk(st, c);
+		if (ch->entry != i || ch->gen != gen || ch->used !=
+		    (k + 1 < n ? P : pub - (n - 1) * P)) {
+			rc = -1;
+			break;
+		}
+		bit_set(used, c, 1);
+		last = c;
+	}
+	if (rc == 0 && chk(st, last)->next != NIL)
+		rc = -1;
+	if (rc == 0 && verify && object_crc(st, e, pub) != e->crc)
+		rc = -2;
+	if (rc != 0) {
+		/* its marks off again: the k chunks walked are distinct */
+		for (c = e->first; k-- > 0; c = chk(st, c)->next)
+			bit_set(used, c, 0);
+		return (rc);
+	}
+	pre->last = last;
+	return (0);
+}
+
+int
+store_restore(void *at, const struct store_params *p, int verify,
+    struct store_restore *res, char *why, size_t cap)
+{
+	struct store *st = at;
+	uint8_t *used;
+	uint32_t i, c, nfree;
+	uint64_t w;
+	int e, rc, q;
+
+	memset(res, 0, sizeof(*res));
+	if (((uintptr_t)at & 63) != 0 || !same_layout(st, p, why, cap))
+		return (-1);
+	if ((used = calloc((st->nchunks + 7) / 8, 1)) == NULL) {
+		(void)snprintf(why, cap, "out of memory");
+		return (-1);
+	}
+	/* the values that do not shape the area come from the config */
+	st->p.max_object = p->max_object;
+	st->p.max_variants = p->max_variants;
+	st->p.max_waiters = p->max_waiters;
+	st->p.collapse_ms = p->collapse_ms;
+	/* every lock afresh: a robust mutex's state outlives its owner */
+	for (i = 0; i < STORE_STRIPES; i++)
+		if ((e = mutex_make(&st->stripe[i].m)) != 0)
+			goto lockfail;
+	if ((e = mutex_make(&st->alloc.m)) != 0)
+		goto lockfail;
+	/* nobody holds anything: no process of this area is alive */
+	memset(holds(st), 0, (size_t)st->p.nslots * sizeof(struct hold));
+	for (i = 0; i < st->nbuckets; i++)
+		buckets(st)[i] = NIL;
+	memset(ghosts(st), 0, (size_t)st->nghost * sizeof(struct ghost));
+	for (q = 0; q < Q_N; q++) {
+		st->qhead[q] = st->qtail[q] = NIL;
+		st->qlen[q] = 0;
+	}
+	st->ghost_clock = 0;
+	st->hand = 0;
+	atomic_store(&st->now, 0);
+	for (i = 0; i < STORE_C_MAX; i++)
+		atomic_store(&st->c[i], 0);
+	/* the whole entries, linked and queued in index order */
+	st->free_entry = NIL;
+	nfree = 0;
+	for (i = st->nentries; i-- > 0;) {
+		struct entry *en = ent(st, i);
+
+		w = atomic_load(&en->word);
+		en->queue = Q_NONE;
+		en->qprev = en->qnext = NIL;
+		atomic_store(&en->waiters, 0);
+		if (W_STATE(w) == S_READY) {
+			rc = restore_entry(st, i, W_GEN(w), verify, used);
+			if (rc == 0) {
+				uint8_t f = atomic_load(&en->freq);
+
+				atomic_store(&en->word,
+				    W_MAKE(W_GEN(w), S_READY, 0));
+				atomic_store(&en->flags, F_HEAD);
+				if (f > FREQ_MAX)
+					atomic_store(&en->freq, FREQ_MAX);
+				link_entry(st, bucket_of(st, en->hash), i);
+				q_push(st, Q_MAIN, i);
+				res->kept++;
+				res->kept_bytes += atomic_load(
+				    &en->published) - PRE;
+				continue;
+			}
+			if (rc == -2)
+				res->dropped_crc++;
+			else
+				res->dropped_bad++;
+		} else if (W_STATE(w) != S_FREE)
+			res->dropped_state++;	/* filling, dying, pass */
+		/* its generation kept: an old reference never matches */
+		atomic_store(&en->word, W_MAKE(W_GEN(w), S_FREE, 0));
+		atomic_store(&en->flags, 0);
+		atomic_store(&en->published, 0);
+		en->first = NIL;
+		en->next = st->free_entry;
+		st->free_entry = i;
+		nfree++;
+	}
+	atomic_store(&st->entries_free, nfree);
+	st->free_chunk = NIL;
+	nfree = 0;
+	for (c = st->nchunks; c-- > 0;) {
+		if (bit_get(used, c))
+			continue;
+		chk(st, c)->entry = NIL;
+		chk(st, c)->next = st->free_chunk;
+		st->free_chunk = c;
+		nfree++;
+	}
+	atomic_store(&st->chunks_free, nfree);
+	free(used);
+	atomic_store(&st->clean, 0);	/* in use from now */
+	return (0);
+lockfail:
+	free(used);
+	(void)snprintf(why, cap, "pthread_mutex_init: %s", strerror(e));
+	return (-1);
+}
+
+int
+store_attach(void *at, const struct store_params *p, char *why, size_t cap)
+{
+	if (((uintptr_t)at & 63) != 0 || !same_layout(at, p, why, cap))
+		return (-1);
+	return (0);
+}
+
+void
+store_set_clean(struct store *st, int clean)
+{
+	atomic_store(&st->clean, clean ? 1 : 0);
+}
+
+int
+store_was_clean(struct store *st)
+{
+	return (atomic_load(&st->clean) == 1);
 }

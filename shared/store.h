@@ -40,7 +40,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STORE_LAYOUT		1
+#define STORE_LAYOUT		2
 #define STORE_STRIPES		64	/* bucket chain locks */
 #define STORE_CHUNK_MIN		512
 #define STORE_CHUNK_MAX		65536
@@ -504,5 +504,49 @@ struct store_purge {
  * the entries purged.
  */
 uint64_t	store_purge_scan(struct store *, const struct store_purge *);
+/* ---- persistence (cache.path) ----------------------------------------- */
+
+/* What store_restore kept and dropped. */
+struct store_restore {
+	uint32_t	kept;		/* READY entries whole (and matching
+					   their crc, when verified) */
+	uint64_t	kept_bytes;	/* their object bytes */
+	uint32_t	dropped_state;	/* filling, dying or pass: unfinished */
+	uint32_t	dropped_bad;	/* a chain or lengths that do not hold */
+	uint32_t	dropped_crc;	/* bytes that do not match the crc */
+};
+
+/*
+ * The master, before any other process maps it, on an area that
+ * outlived the processes that used it (a file, cache.path): it must
+ * have this build's magic and layout, and the size, chunk_size and
+ * nslots p gives (the other parameters are taken from p). Every lock is
+ * made afresh, every hold cleared, the bucket chains, eviction queues
+ * and free lists rebuilt by a scan of the entries and chunks; only READY
+ * entries whose chain and lengths hold are kept, and with verify only
+ * those whose bytes match the crc32 taken at store_fill_done. Bytes in
+ * the area are not trusted: every index is checked. 0 (*res says what
+ * was kept), or -1 with why[0..cap) when the area is not usable as is
+ * (the caller then makes it afresh with store_init).
+ */
+int		store_restore(void *at, const struct store_params *p,
+		    int verify, struct store_restore *res, char *why,
+		    size_t cap);
+
+/*
+ * A second porter (a binary upgrade) mapping an area another live one
+ * uses: 0 if its layout is the one p gives (nothing is changed), or -1
+ * with why.
+ */
+int		store_attach(void *at, const struct store_params *p,
+		    char *why, size_t cap);
+
+/*
+ * The area's clean mark: set by the last porter to stop cleanly (no
+ * process inside a store call any more, the bytes synced), cleared by
+ * store_restore. store_was_clean: the mark as the area was found.
+ */
+void		store_set_clean(struct store *, int clean);
+int		store_was_clean(struct store *);
 
 #endif

@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "keeper/keeper.h"
 #include "lib/clock.h"
@@ -130,19 +131,26 @@ vary_match(void *arg, const char *vary, uint32_t vlen)
 	return (cp_vary_match(vary, vlen, &c->req, c->w->cache->qbuf));
 }
 
-/* The key of c's request for path/query (the request's own by default). */
+/*
+ * The key of c's request for path/query (the request's own by default),
+ * on host (NULL: the request's Host).
+ */
 static uint32_t
-build_key(struct conn *c, const struct cfg_route *rt, const char *path,
-    size_t pathlen, const char *query, size_t querylen, char *out,
-    size_t cap)
+build_key_at(struct conn *c, const struct cfg_route *rt, const char *host,
+    size_t hostlen, const char *path, size_t pathlen, const char *query,
+    size_t querylen, char *out, size_t cap)
 {
 	const struct http_req *q = &c->req;
 	struct cp_key k;
 
 	memset(&k, 0, sizeof(k));
 	k.meth = HTTP_M_GET;		/* GET and HEAD share their objects */
-	k.host = q->host.len > 0 ? c->w->cache->qbuf + q->host.off : "";
-	k.hostlen = q->host.len;
+	if (host == NULL) {
+		host = q->host.len > 0 ? c->w->cache->qbuf + q->host.off : "";
+		hostlen = q->host.len;
+	}
+	k.host = host;
+	k.hostlen = hostlen;
 	k.path = path;
 	k.pathlen = pathlen;
 	k.query = query;
@@ -156,6 +164,49 @@ build_key(struct conn *c, const struct cfg_route *rt, const char *path,
 	k.q = q;
 	k.qbuf = c->w->cache->qbuf;
 	return ((uint32_t)cp_key_build(out, cap, &k));
+}
+
+/* The key of c's request for path/query on its Host. */
+static uint32_t
+build_key(struct conn *c, const struct cfg_route *rt, const char *path,
+    size_t pathlen, const char *query, size_t querylen, char *out,
+    size_t cap)
+{
+	return (build_key_at(c, rt, NULL, 0, path, pathlen, query, querylen,
+	    out, cap));
+}
+
+/*
+ * A forward listener's key: the absolute URI's authority, path and
+ * query (http:// only: forward.c sends nothing else here; the Host
+ * field is not used, as RFC 9112 3.2.2 says for absolute-form), the
+ * path as the client wrote it. 0 when it does not fit.
+ */
+static uint32_t
+forward_key(struct conn *c, const struct cfg_route *rt)
+{
+	const struct http_req *q = &c->req;
+	const char *t = c->buf + q->target.off, *end = t + q->target.len;
+	const char *host, *p, *qm, *path = "/", *query = NULL;
+	size_t pathlen = 1, querylen = 0;
+
+	if (q->target.len < 7 || strncasecmp(t, "http://", 7) != 0)
+		return (0);
+	host = t + 7;
+	for (p = host; p < end && *p != '/' && *p != '?'; p++)
+		;
+	if ((qm = memchr(p, '?', (size_t)(end - p))) == NULL)
+		qm = end;
+	if (p < qm) {			/* "http://h?q" has the path "/" */
+		path = p;
+		pathlen = (size_t)(qm - p);
+	}
+	if (end - qm > 1) {
+		query = qm + 1;
+		querylen = (size_t)(end - qm - 1);
+	}
+	return (build_key_at(c, rt, host, (size_t)(p - host), path, pathlen,
+	    query, querylen, c->w->cache->key, sizeof(c->w->cache->key)));
 }
 
 /*
@@ -1000,10 +1051,14 @@ cache_request(struct conn *c, const struct cfg_route *rt,
 		    q->meth != HTTP_M_TRACE;
 	} else if (http_req_body(q) != HTTP_BODY_NONE)
 		cr->fwd = "bypass";	/* a GET with a body: not ours */
-	if ((cr->klen = build_key(c, rt, c->npath, c->npathlen,
-	    c->query.len > 1 ? c->buf + c->query.off + 1 : NULL,
-	    c->query.len > 1 ? c->query.len - 1 : 0, cw->key,
-	    sizeof(cw->key))) == 0) {
+	if (c->fwd != NULL)
+		cr->klen = forward_key(c, rt);
+	else
+		cr->klen = build_key(c, rt, c->npath, c->npathlen,
+		    c->query.len > 1 ? c->buf + c->query.off + 1 : NULL,
+		    c->query.len > 1 ? c->query.len - 1 : 0, cw->key,
+		    sizeof(cw->key));
+	if (cr->klen == 0) {
 		cr->fwd = "bypass";
 		cr->invalidate = 0;
 		return (0);
@@ -1401,6 +1456,9 @@ invalidate(struct conn *c, struct cache_req *cr, const struct http_resp *r,
 	if (r->code < 200 || r->code >= 400)
 		return;
 	(void)store_invalidate(cw->st, cr->hash, cw->key, cr->klen);
+	/* a proxy's Location is another origin's business: only the URI */
+	if (c->fwd != NULL)
+		return;
 	n = cp_invalidation_targets(&c->req, cw->qbuf, r, ub, t);
 	for (i = 0; i < n; i++) {
 		const char *p = ub + t[i].off, *qm;

@@ -3,7 +3,11 @@
  * authentication; allow/deny ran before, in conn.c) and where to (block
  * lists, CONNECT ports, private destinations), then fetches an
  * absolute-form request through the same exchange as the reverse proxy,
- * or opens a CONNECT tunnel, directly or through a parent proxy.
+ * or opens a CONNECT tunnel, directly or through a parent proxy. With
+ * cache = true on the listener, plain http:// requests go through the
+ * response cache first, keyed by absolute URI (worker/cache.c), after
+ * the checks and before any name is resolved: a hit costs no lookup.
+ * Tunnels never do: their bytes are TLS porter cannot read.
  */
 #include "config.h"
 
@@ -21,6 +25,7 @@
 #include "lib/str.h"
 #include "shared/scoreboard.h"
 #include "worker/answer.h"
+#include "worker/cache.h"
 #include "worker/forward.h"
 #include "worker/fwd_rules.h"
 #include "worker/io.h"
@@ -33,6 +38,9 @@
 
 /* Forward listeners have no header rules of their own. */
 static const struct cfg_route no_route;
+
+static int	reach(struct conn *, const struct cfg_route *, const char *,
+		    int, int);
 
 /* A refusal with porter's page naming what matched; counted as rule id. */
 static int
@@ -195,12 +203,10 @@ forward_request(struct conn *c)
 	struct worker *w = c->w;
 	const struct cfg_forward *f = c->fwd;
 	const struct http_req *q = &c->req;
-	struct addrlist all, to;
-	char host[256], rule[600], url[8192], tried[256];
+	char host[256], rule[600], url[8192];
 	const char *why = NULL;
 	size_t urllen;
-	double t0;
-	int port, st, n, i, fd, parent;
+	int port, st, i, parent;
 
 	if (f->nusers > 0 && (st = authenticate(c)) != 0)
 		return (st == 1 ? 0 : -1);
@@ -230,6 +236,40 @@ forward_request(struct conn *c)
 	c->backend = w->fwd_name;
 
 	parent = fwd_use_parent(f, host, strlen(host));
+	if (q->meth != HTTP_M_CONNECT && f->cache_route.cache.on &&
+	    w->cache != NULL) {
+		struct cache_req cr;
+
+		if (cache_request(c, &f->cache_route, &cr, &st)) {
+			cache_end(c, &cr);
+			return (st);
+		}
+		c->cache = &cr;
+		st = reach(c, &f->cache_route, host, port, parent);
+		c->cache = NULL;
+		cache_end(c, &cr);
+		return (st);
+	}
+	return (reach(c, &no_route, host, port, parent));
+}
+
+/*
+ * Resolve host (or the parent), check the addresses, then tunnel or
+ * fetch through rt (no rules; its cache, if on, already asked).
+ */
+static int
+reach(struct conn *c, const struct cfg_route *rt, const char *host, int port,
+    int parent)
+{
+	struct worker *w = c->w;
+	const struct cfg_forward *f = c->fwd;
+	const struct http_req *q = &c->req;
+	struct addrlist all, to;
+	char rule[600], tried[256];
+	const char *why = NULL;
+	double t0;
+	int st, n, i, fd;
+
 	/* the parent's name is looked up afresh too: it may move */
 	n = resolve_host(parent ? f->parent.host : host, parent ?
 	    f->parent.port : port, w->cfg->timeouts.connect, &all, &why);
@@ -272,5 +312,5 @@ forward_request(struct conn *c)
 		return (tunnel(c, fd, parent, w->fwd_name));
 	}
 	c->to_parent = parent;
-	return (proxy_forward(c, &no_route, &to, w->fwd_name));
+	return (proxy_forward(c, rt, &to, w->fwd_name));
 }

@@ -129,7 +129,7 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	    gzip_init(&w->gz, cfg->gzip.level) == -1)
 		return (-1);
 	if (cache_work_init(&w->cache, shm_store(a->shm), shm_uses(a->shm),
-	    a->slot,
+	    shm_cache_slot(a->shm, a->slot),
 	    cfg->limits.max_header_size, w->ucap) == -1)
 		return (-1);
 	return (upstream_init(&w->up, cfg->upstream_keepalive));

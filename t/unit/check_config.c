@@ -2076,9 +2076,21 @@ static const struct bad_case {
 	  4, "status.allow[0]: bad address range \"10.0.0.0/33\"" },
 	{ SHEAD " deny = \"10.0.0.1\"; };\n",
 	  4, "status.deny must be an array of strings" },
-	/* the cache group, and a later issue's cache.path */
-	{ BASE "cache = { path = \"/var/cache/porter\"; };\n", 3,
-	  "cache.path is not supported yet" },
+	/* the cache group; cache.path's folder must exist */
+	{ BASE "cache = { path = \"/nonexistent-porter-dir/cache\"; };\n", 3,
+	  "cache.path /nonexistent-porter-dir/cache: the folder "
+	  "/nonexistent-porter-dir: does not exist (porter makes the file, not "
+	  "its folder)" },
+	{ BASE "cache = { path = \"/tmp\"; };\n", 3,
+	  "cache.path /tmp is not a regular file" },
+	{ BASE "cache = { path = \"\"; };\n", 3, "cache.path must not be empty" },
+	{ POOL "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"reverse\";\n"
+	  "cache = true; routes = ( { pool = \"app\"; } ); } );\n", 3,
+	  "listeners[0].cache: a reverse listener caches per route: put cache "
+	  "in its routes" },
+	{ "listeners = ( { listen = \"127.0.0.1:1\"; mode = \"forward\";\n"
+	  "cache_default_ttl = 5; } );\n", 2,
+	  "listeners[0].cache_default_ttl needs cache = true in the route" },
 	{ BASE "cache = { size = \"512K\"; };\n", 3,
 	  "cache.size must be between 1M and 64G, not 524288 bytes" },
 	{ BASE "cache = { chunk_size = 3000; };\n", 3,
@@ -2931,6 +2943,44 @@ START_TEST(bad_config)
 END_TEST
 
 /* Accepted values of settings that are otherwise "not supported yet". */
+/* cache.path relative to the config's folder; a forward listener's cache. */
+START_TEST(cache_path_and_forward)
+{
+	struct tf	 t;
+	struct cfg	*c;
+	char		 err[CFG_ERRLEN], want[PATH_MAX + 64];
+	const struct cfg_route *fr;
+
+	c = load(&t, "listeners = ( { listen = \"127.0.0.1:3128\"; "
+	    "mode = \"forward\"; cache = true; cache_default_ttl = 60; "
+	    "cache_ignore_query = [ \"utm_source\" ]; },\n"
+	    "{ listen = \"127.0.0.1:3129\"; mode = \"forward\"; } );\n"
+	    "cache = { size = \"8M\"; path = \"porter.cache\"; };\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	snprintf(want, sizeof(want), "%s/porter.cache", t.dir);
+	ck_assert_str_eq(c->cache.path, want);
+	/* a forward listener's cache is enough to reserve the cache */
+	ck_assert_uint_eq(c->cache.size, 8U << 20);
+	fr = &c->listeners[0].fwd.cache_route;
+	ck_assert_int_eq(fr->cache.on, 1);
+	ck_assert(fr->cache.default_ttl == 60.0);
+	ck_assert_int_eq(fr->cache.nignore_params, 1);
+	ck_assert_int_eq(fr->pool, -1);
+	ck_assert_int_eq(fr->nset_request_headers, 0);
+	ck_assert_str_eq(fr->cache.id, "127.0.0.1:3128|*|/|-");
+	ck_assert_int_eq(c->listeners[1].fwd.cache_route.cache.on, 0);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* without cache.path: the segment */
+	c = load(&t, BASE "cache = { size = \"8M\"; };\n", err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_ptr_null(c->cache.path);
+	cfg_free(c);
+	tf_remove(&t);
+}
+END_TEST
+
 START_TEST(later_settings_neutral_values)
 {
 	struct tf	 t;
@@ -3272,6 +3322,7 @@ config_suite(void)
 	tcase_add_test(tc, new_defaults);
 	tcase_add_test(tc, cache_settings);
 	tcase_add_test(tc, gzip_settings);
+	tcase_add_test(tc, cache_path_and_forward);
 	tcase_add_test(tc, pool_health_full);
 	tcase_add_test(tc, forward_full);
 	tcase_add_test(tc, block_file);

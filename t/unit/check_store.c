@@ -5,7 +5,9 @@
  * hit-for-pass expiry; eviction that spares pinned and filling entries;
  * the allocator's rebuild; processes SIGKILLed holding a stripe lock,
  * mid-fill and while pinned; and a random stress of processes killed at
- * random, after which every chunk is accounted for.
+ * random, after which every chunk is accounted for. And persistence
+ * (cache.path): an area "crashed" by copying it mid-fill with locks held,
+ * or with a chunk damaged or a byte flipped, restored by store_restore.
  */
 #include "config.h"
 
@@ -1402,6 +1404,203 @@ START_TEST(prefix_jobs)
 	check_ok();
 	unmake();
 }
+
+/* ---- persistence (cache.path) -------------------------------------------- */
+
+static struct store_params
+params_of(uint64_t size, uint32_t chunk)
+{
+	struct store_params p = {
+		.size = size, .chunk_size = chunk, .max_object = 1 << 20,
+		.nslots = NSLOTS, .max_variants = 4, .max_waiters = 0,
+		.collapse_ms = collapse_ms
+	};
+
+	return (p);
+}
+
+/* The area as a file would keep it after a SIGKILL: a copy, now. */
+static void *
+crash_copy(void)
+{
+	void *c = mmap(NULL, memlen, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+
+	ck_assert_ptr_ne(c, MAP_FAILED);
+	memcpy(c, mem, memlen);
+	return (c);
+}
+
+/* Use the copy from now on (the original is dropped). */
+static void
+switch_to(void *c)
+{
+	ck_assert_int_eq(munmap(mem, memlen), 0);
+	mem = c;
+	st = store_at(mem);
+	ck_assert_ptr_nonnull(st);
+}
+
+static char *
+pkey(char *buf, size_t cap, int i)
+{
+	(void)snprintf(buf, cap, "G\1http\1example.com\1/obj/%d\1route\1", i);
+	return (buf);
+}
+
+#define PN	20
+
+static uint64_t
+psize(int i)
+{
+	return (300 + (uint64_t)i * 997);	/* several chunks for most */
+}
+
+START_TEST(restore_after_crash_mid_fill)
+{
+	struct store_params p = params_of(4 << 20, 1024);
+	struct store_restore res;
+	struct store_meta m = meta(9000);
+	struct store_ref r, f;
+	char key[64], why[200];
+	void *c;
+	pid_t child;
+	int i, status;
+
+	make(4 << 20, 1024, 4, 0);
+	for (i = 0; i < PN; i++)
+		ck_assert_int_eq(put(1, pkey(key, sizeof(key), i), "", i,
+		    psize(i), 9000), 0);
+	c = mmap(NULL, memlen, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(c, MAP_FAILED);
+	/*
+	 * A process mid-fill, with a pass entry made, a pin, and two locks
+	 * held, whose area is copied as it is then: what a file holds after
+	 * the tree is SIGKILLed. (In a child: this process must not hold a
+	 * robust mutex in memory it unmaps.)
+	 */
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		if (look(2, "filling", "", 1, 0, 1000, &f, NULL) != STORE_FILL ||
+		    store_fill_head(st, f, "", 0, "HEAD", 4, &m) == -1 ||
+		    append(f, 99, 0, 3000, 1000) == -1 ||
+		    look(3, "passing", "", 1, 0, 1000, &r, NULL) != STORE_FILL)
+			_exit(1);
+		store_fill_abort(st, 3, r, 5000);
+		if (look(4, pkey(key, sizeof(key), 3), "", 0, 0, 1000, &r,
+		    NULL) != STORE_HIT || store_debug_lock(st, -1) != 0 ||
+		    store_debug_lock(st, (int)(hash(key, strlen(key)) %
+		    STORE_STRIPES)) != 0)
+			_exit(2);
+		memcpy(c, mem, memlen);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	switch_to(c);
+
+	ck_assert_int_eq(store_restore(mem, &p, 1, &res, why, sizeof(why)), 0);
+	ck_assert_uint_eq(res.kept, PN);
+	ck_assert_uint_eq(res.dropped_state, 2);	/* filling, pass */
+	ck_assert_uint_eq(res.dropped_bad, 0);
+	ck_assert_uint_eq(res.dropped_crc, 0);
+	ck_assert_int_eq(store_was_clean(st), 0);
+	check_ok();
+	/* the locks work (held by a dead process in the copy) */
+	for (i = 0; i < PN; i++) {
+		ck_assert_int_eq(look(1, pkey(key, sizeof(key), i), "", 1, 0,
+		    1000, &r, NULL), STORE_HIT);
+		ck_assert_int_eq(body_is(r, i, psize(i)), 1);
+		store_unpin(st, 1);
+		ck_assert_int_eq(look_fast(5, pkey(key, sizeof(key), i), "",
+		    &r), STORE_HIT);
+		store_unpin(st, 5);
+	}
+	/* the partial fill and the pass are gone: filled afresh */
+	ck_assert_int_eq(look(2, "filling", "", 1, 0, 1000, &f, NULL),
+	    STORE_FILL);
+	store_fill_abort(st, 2, f, 0);
+	ck_assert_int_eq(look(3, "passing", "", 1, 0, 1000, &f, NULL),
+	    STORE_FILL);
+	store_fill_abort(st, 3, f, 0);
+	check_ok();
+	/* and the store fills and evicts as before: room for many more */
+	for (i = PN; i < 10 * PN; i++)
+		ck_assert_int_eq(put(1, pkey(key, sizeof(key), i), "", i,
+		    psize(i % PN), 9000), 0);
+	check_ok();
+	unmake();
+}
+END_TEST
+
+START_TEST(restore_drops_corrupted)
+{
+	struct store_params p = params_of(4 << 20, 1024);
+	struct store_restore res;
+	struct store_ref r;
+	struct iovec iov[4];
+	char key[64], why[200];
+	size_t at5, at9;
+	void *c, *c2;
+	int i, n;
+
+	make(4 << 20, 1024, 4, 0);
+	for (i = 0; i < PN; i++)
+		ck_assert_int_eq(put(1, pkey(key, sizeof(key), i), "", i,
+		    psize(i), 9000), 0);
+	/* object 5: a body byte; object 9: its second chunk's header */
+	ck_assert_int_eq(look(1, pkey(key, sizeof(key), 5), "", 0, 0, 1000,
+	    &r, NULL), STORE_HIT);
+	ck_assert_int_eq(store_body_iov(st, r, 100, 1, iov, 1), 1);
+	at5 = (size_t)((char *)iov[0].iov_base - (char *)mem);
+	ck_assert_int_eq(look(1, pkey(key, sizeof(key), 9), "", 0, 0, 1000,
+	    &r, NULL), STORE_HIT);
+	n = store_body_iov(st, r, 0, psize(9), iov, 4);
+	ck_assert_int_ge(n, 2);
+	/* a chunk's data follows its 16-byte header, entry index first */
+	at9 = (size_t)((char *)iov[1].iov_base - 16 - (char *)mem);
+	store_unpin(st, 1);
+	c = crash_copy();
+	c2 = crash_copy();
+	((char *)c)[at5] ^= 0x55;
+	((char *)c2)[at5] ^= 0x55;
+	((uint32_t *)(void *)((char *)c + at9))[0] ^= 0x3;
+	((uint32_t *)(void *)((char *)c2 + at9))[0] ^= 0x3;
+
+	/* without the crc check (a clean stop) the flipped byte stays */
+	switch_to(c2);
+	ck_assert_int_eq(store_restore(mem, &p, 0, &res, why, sizeof(why)), 0);
+	ck_assert_uint_eq(res.kept, PN - 1);
+	ck_assert_uint_eq(res.dropped_bad, 1);
+	ck_assert_uint_eq(res.dropped_crc, 0);
+	check_ok();
+
+	switch_to(c);
+	ck_assert_int_eq(store_restore(mem, &p, 1, &res, why, sizeof(why)), 0);
+	ck_assert_uint_eq(res.kept, PN - 2);
+	ck_assert_uint_eq(res.dropped_bad, 1);
+	ck_assert_uint_eq(res.dropped_crc, 1);
+	check_ok();
+	for (i = 0; i < PN; i++) {
+		enum store_rc rc = look(1, pkey(key, sizeof(key), i), "", 0, 0,
+		    1000, &r, NULL);
+
+		if (i == 5 || i == 9) {
+			ck_assert_int_eq(rc, STORE_MISS);
+			continue;
+		}
+		ck_assert_int_eq(rc, STORE_HIT);
+		ck_assert_int_eq(body_is(r, i, psize(i)), 1);
+		store_unpin(st, 1);
+	}
+	/* the damaged objects' chunks are free again: filled anew */
+	ck_assert_int_eq(put(1, pkey(key, sizeof(key), 9), "", 9, psize(9),
+	    9000), 0);
+	check_ok();
+	unmake();
+}
 END_TEST
 
 /*
@@ -1555,6 +1754,101 @@ START_TEST(purge_races_fill_processes)
 	check_ok();
 	unmake();
 }
+
+/*
+ * Bytes flipped at random all over the index and the chunks (past the
+ * area's header, whose damage store_restore refuses as a whole): the
+ * restore must not crash, the store must be consistent, and every hit
+ * must have the object's bytes (the crc check drops what it cannot
+ * trust).
+ */
+START_TEST(restore_survives_garbage)
+{
+	struct store_params p = params_of(4 << 20, 1024);
+	struct store_restore res;
+	struct store_ref r;
+	char key[64], why[200];
+	uint64_t s = 0x9e3779b97f4a7c15ULL;
+	int i, round, hits;
+
+	for (round = 0; round < 4; round++) {
+		make(4 << 20, 1024, 4, 0);
+		for (i = 0; i < PN; i++)
+			ck_assert_int_eq(put(1, pkey(key, sizeof(key), i), "",
+			    i, psize(i), 9000), 0);
+		switch_to(crash_copy());
+		for (i = 0; i < 200 << round; i++) {
+			s ^= s << 13;
+			s ^= s >> 7;
+			s ^= s << 17;
+			((unsigned char *)mem)[16384 + s % (memlen - 16384)] ^=
+			    (unsigned char)(1 + (s >> 40) % 255);
+		}
+		ck_assert_int_eq(store_restore(mem, &p, 1, &res, why,
+		    sizeof(why)), 0);
+		check_ok();
+		for (i = hits = 0; i < PN; i++) {
+			if (look(1, pkey(key, sizeof(key), i), "", 0, 0, 1000,
+			    &r, NULL) != STORE_HIT)
+				continue;
+			ck_assert_int_eq(body_is(r, i, psize(i)), 1);
+			store_unpin(st, 1);
+			hits++;
+		}
+		/* a kept entry whose hash took a flip is in another
+		   bucket: never found, never served for another key */
+		ck_assert_uint_le((uint32_t)hits, res.kept);
+		ck_assert_uint_ge((uint32_t)hits + 2, res.kept);
+		/* it still stores */
+		ck_assert_int_eq(put(1, "after", "", 1, 5000, 9000), 0);
+		check_ok();
+		unmake();
+	}
+}
+END_TEST
+
+START_TEST(restore_refuses_other_params)
+{
+	struct store_params p = params_of(4 << 20, 1024), q;
+	struct store_restore res;
+	char why[200];
+	void *z;
+
+	make(4 << 20, 1024, 4, 0);
+	ck_assert_int_eq(put(1, "k", "", 1, 5000, 9000), 0);
+	q = p;
+	q.size = 8 << 20;
+	ck_assert_int_eq(store_restore(mem, &q, 1, &res, why, sizeof(why)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(why, "size"));
+	q = p;
+	q.chunk_size = 2048;
+	ck_assert_int_eq(store_restore(mem, &q, 1, &res, why, sizeof(why)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(why, "chunk_size"));
+	q = p;
+	q.nslots = NSLOTS * 2;
+	ck_assert_int_eq(store_restore(mem, &q, 1, &res, why, sizeof(why)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(why, "slots"));
+	ck_assert_int_eq(store_attach(mem, &q, why, sizeof(why)), -1);
+	ck_assert_int_eq(store_attach(mem, &p, why, sizeof(why)), 0);
+	/* zeros (a new file): not a store */
+	z = mmap(NULL, memlen, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ck_assert_ptr_ne(z, MAP_FAILED);
+	ck_assert_int_eq(store_restore(z, &p, 1, &res, why, sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "magic"));
+	ck_assert_int_eq(munmap(z, memlen), 0);
+	/* the refusals changed nothing; the clean mark round-trips */
+	store_set_clean(st, 1);
+	ck_assert_int_eq(store_was_clean(st), 1);
+	ck_assert_int_eq(store_restore(mem, &p, 0, &res, why, sizeof(why)), 0);
+	ck_assert_uint_eq(res.kept, 1);
+	ck_assert_int_eq(store_was_clean(st), 0);
+	check_ok();
+	unmake();
+}
 END_TEST
 
 int
@@ -1566,6 +1860,7 @@ main(void)
 	TCase *te = tcase_create("evict");
 	TCase *td = tcase_create("dead");
 	TCase *tk = tcase_create("keeper");
+	TCase *tp = tcase_create("persist");
 	SRunner *sr;
 	int failed;
 
@@ -1601,6 +1896,11 @@ main(void)
 	tcase_add_test(tk, sweep_and_audit_while_busy);
 	tcase_add_test(tk, audit_reclaims_leaks);
 	suite_add_tcase(s, tk);
+	tcase_add_test(tp, restore_after_crash_mid_fill);
+	tcase_add_test(tp, restore_drops_corrupted);
+	tcase_add_test(tp, restore_refuses_other_params);
+	tcase_add_test(tp, restore_survives_garbage);
+	suite_add_tcase(s, tp);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
