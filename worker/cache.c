@@ -131,24 +131,15 @@ vary_match(void *arg, const char *vary, uint32_t vlen)
 	return (cp_vary_match(vary, vlen, &c->req, c->w->cache->qbuf));
 }
 
-/*
- * The key of c's request for path/query (the request's own by default),
- * on host (NULL: the request's Host).
- */
-static uint32_t
-build_key_at(struct conn *c, const struct cfg_route *rt, const char *host,
-    size_t hostlen, const char *path, size_t pathlen, const char *query,
-    size_t querylen, char *out, size_t cap)
+uint32_t
+cache_route_key(const struct cfg_route *rt, const char *host, size_t hostlen,
+    const char *path, size_t pathlen, const char *query, size_t querylen,
+    const struct http_req *q, const char *qbuf, char *out, size_t cap)
 {
-	const struct http_req *q = &c->req;
 	struct cp_key k;
 
 	memset(&k, 0, sizeof(k));
 	k.meth = HTTP_M_GET;		/* GET and HEAD share their objects */
-	if (host == NULL) {
-		host = q->host.len > 0 ? c->w->cache->qbuf + q->host.off : "";
-		hostlen = q->host.len;
-	}
 	k.host = host;
 	k.hostlen = hostlen;
 	k.path = path;
@@ -159,14 +150,34 @@ build_key_at(struct conn *c, const struct cfg_route *rt, const char *host,
 	k.ignore = (const char *const *)rt->cache.ignore_params;
 	k.nignore = rt->cache.nignore_params;
 	k.route = rt->cache.id;
-	k.headers = (const char *const *)rt->cache.key_headers;
-	k.nheaders = rt->cache.nkey_headers;
-	k.q = q;
-	k.qbuf = c->w->cache->qbuf;
+	if (q != NULL) {
+		k.headers = (const char *const *)rt->cache.key_headers;
+		k.nheaders = rt->cache.nkey_headers;
+		k.q = q;
+		k.qbuf = qbuf;
+	}
 	return ((uint32_t)cp_key_build(out, cap, &k));
 }
 
-/* The key of c's request for path/query on its Host. */
+/*
+ * The key of c's request for path/query (the request's own by default),
+ * on host (NULL: the request's Host).
+ */
+static uint32_t
+build_key_at(struct conn *c, const struct cfg_route *rt, const char *host,
+    size_t hostlen, const char *path, size_t pathlen, const char *query,
+    size_t querylen, char *out, size_t cap)
+{
+	const struct http_req *q = &c->req;
+
+	if (host == NULL) {
+		host = q->host.len > 0 ? c->w->cache->qbuf + q->host.off : "";
+		hostlen = q->host.len;
+	}
+	return (cache_route_key(rt, host, hostlen, path, pathlen, query,
+	    querylen, q, c->w->cache->qbuf, out, cap));
+}
+
 static uint32_t
 build_key(struct conn *c, const struct cfg_route *rt, const char *path,
     size_t pathlen, const char *query, size_t querylen, char *out,

@@ -110,4 +110,15 @@ void	cache_end(struct conn *, struct cache_req *);
 /* The store's hash of a cache key (worker/purge_http.c purges by key). */
 uint64_t cache_key_hash(const char *key, size_t len);
 
+/*
+ * The cache key of a GET of host, path (normalised), query on route rt
+ * into out[0..cap): with key headers from q (its bytes qbuf), or none
+ * when q is NULL (a purge from the status listener has no such request).
+ * Its length, or 0 when it does not fit.
+ */
+uint32_t cache_route_key(const struct cfg_route *rt, const char *host,
+	    size_t hostlen, const char *path, size_t pathlen, const char *query,
+	    size_t querylen, const struct http_req *q, const char *qbuf,
+	    char *out, size_t cap);
+
 #endif

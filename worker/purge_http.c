@@ -86,39 +86,6 @@ send_back(struct conn *c, int closing, const char *base, const char *why,
 }
 
 /*
- * The cache key of host, path (normalised), query on route rt, as
- * worker/cache.c's build_key writes it for a GET; key headers from q
- * (its bytes qbuf), or none when q is NULL. Length, or 0.
- */
-static uint32_t
-key_of(const struct cfg_route *rt, const char *host, size_t hostlen,
-    const char *path, size_t pathlen, const char *query, size_t querylen,
-    const struct http_req *q, const char *qbuf, char *out, size_t cap)
-{
-	struct cp_key k;
-
-	memset(&k, 0, sizeof(k));
-	k.meth = HTTP_M_GET;
-	k.host = host;
-	k.hostlen = hostlen;
-	k.path = path;
-	k.pathlen = pathlen;
-	k.query = query;
-	k.querylen = querylen;
-	k.ignore_query = rt->cache.ignore_query;
-	k.ignore = (const char *const *)rt->cache.ignore_params;
-	k.nignore = rt->cache.nignore_params;
-	k.route = rt->cache.id;
-	if (q != NULL) {
-		k.headers = (const char *const *)rt->cache.key_headers;
-		k.nheaders = rt->cache.nkey_headers;
-		k.q = q;
-		k.qbuf = qbuf;
-	}
-	return ((uint32_t)cp_key_build(out, cap, &k));
-}
-
-/*
  * The leading fields of every key of host whose path starts with
  * path[0..pathlen) ("G\0http\0host\0path"). Length, or 0.
  */
@@ -386,7 +353,7 @@ purge_http_request(struct conn *c)
 		return (send_json(c, 404, closing, "purge: no cache route",
 		    "{\"purged\":0,\"error\":\"no cache route for this "
 		    "URL\"}\n", NULL));
-	klen = key_of(rt, host, hostlen, c->npath, c->npathlen,
+	klen = cache_route_key(rt, host, hostlen, c->npath, c->npathlen,
 	    c->query.len > 1 ? c->buf + c->query.off + 1 : NULL,
 	    c->query.len > 1 ? c->query.len - 1 : 0, &c->req, c->buf,
 	    cw->key, sizeof(cw->key));
@@ -492,7 +459,7 @@ url_all(struct conn *c, const char *url, int soft, uint64_t *n)
 		    (rt = route_match(l, host, hostlen, path,
 		    (size_t)plen)) == NULL || !rt->cache.on)
 			continue;
-		klen = key_of(rt, host, hostlen, path, (size_t)plen,
+		klen = cache_route_key(rt, host, hostlen, path, (size_t)plen,
 		    *q == '?' && q[1] != '\0' ? q + 1 : NULL,
 		    *q == '?' && q[1] != '\0' ? strlen(q + 1) : 0, NULL, NULL,
 		    cw->key, sizeof(cw->key));
