@@ -823,7 +823,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         etag = one.get("etag")
         hdrs = []
         if one.get("enc") == "gzip":
-            body = gzip.compress(body)
+            body = gzip.compress(body, mtime=0)  # the same bytes each time: no date
             hdrs.append(("Content-Encoding", "gzip"))
         if ctype:
             hdrs.append(("Content-Type", ctype))
