@@ -195,6 +195,67 @@ io_writev(struct io *io, struct iovec *iov, int iovcnt, double deadline)
 	return (0);
 }
 
+ssize_t
+io_splice_in(struct io *io, int pfd, size_t n, double deadline)
+{
+	int grow = 0;
+
+	for (;;) {
+		ssize_t r;
+
+		if (arm(io->fd, SO_RCVTIMEO, &io->rto, deadline, grow, 0) == -1)
+			return (-1);
+		r = splice(io->fd, NULL, pfd, NULL, n, SPLICE_F_MOVE);
+		if (r >= 0)
+			return (r);
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return (-1);
+		grow = 1;
+	}
+}
+
+int
+io_splice_out(struct io *io, int pfd, size_t n, double deadline)
+{
+	int grow = 0;
+
+	/* as io_writev, min_rate's account included */
+	while (n > 0) {
+		ssize_t w;
+
+		if (arm(io->fd, SO_SNDTIMEO, &io->sto, deadline, grow,
+		    io->pace_rate > 0 ? CFG_PACE_TICK : 0) == -1)
+			return (-1);
+		/* SIGPIPE is ignored in workers: a closed peer is EPIPE */
+		w = splice(pfd, NULL, io->fd, NULL, n, SPLICE_F_MOVE);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return (-1);
+			if (io->pace_rate > 0 && pace_stall(io) == -1)
+				return (-1);
+			grow = 1;
+			continue;
+		}
+		if (w == 0) {
+			errno = EPIPE;	/* cannot happen: the pipe holds n */
+			return (-1);
+		}
+		grow = 0;
+		if (io->pace_rate > 0) {
+			/* short only when the send timeout came first */
+			io->pace_out += (uint64_t)w;
+			if ((size_t)w < n && pace_stall(io) == -1)
+				return (-1);
+		}
+		n -= (size_t)w;
+	}
+	return (0);
+}
+
 int
 io_write(struct io *io, const void *buf, size_t n, double deadline)
 {

@@ -55,6 +55,15 @@ ssize_t	io_read(struct io *, void *, size_t n, double deadline);
 int	io_write(struct io *, const void *, size_t n, double deadline);
 int	io_writev(struct io *, struct iovec *, int iovcnt, double deadline);
 /*
+ * splice(2) through a pipe, for large bodies (no copy through user
+ * space). io_splice_in: at most n bytes from io into the pipe's write
+ * end pfd, as io_read (>0, 0 end of stream, -1 with errno).
+ * io_splice_out: all n bytes in the pipe (read end pfd) to io before
+ * deadline: 0, or -1 with errno (the pipe may then hold some of them).
+ */
+ssize_t	io_splice_in(struct io *, int pfd, size_t n, double deadline);
+int	io_splice_out(struct io *, int pfd, size_t n, double deadline);
+/*
  * Non-blocking connect bounded by timeout seconds; returns a blocking
  * socket with TCP_NODELAY, or -1 with errno (ETIMEDOUT on timeout).
  */

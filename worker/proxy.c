@@ -56,6 +56,9 @@
 #include "worker/tunnel.h"
 #include "worker/upstream.h"
 
+/* A response's first reads, when its body's rest may be spliced. */
+#define PROXY_HEAD_READ	(16 * 1024)
+
 static int
 idempotent(int meth)
 {
@@ -159,6 +162,7 @@ read_response(struct conn *c, struct up_conn *u, struct http_resp *r,
     size_t *ulen, const char **why)
 {
 	struct worker *w = c->w;
+	size_t want;
 	int got = 0;
 
 	*ulen = 0;
@@ -174,7 +178,15 @@ read_response(struct conn *c, struct up_conn *u, struct http_resp *r,
 				*why = "response head too large";
 				return (UP_BAD);
 			}
-			k = io_read(&u->io, w->ubuf + *ulen, w->ucap - *ulen,
+			/*
+			 * With a pipe to splice a large body through, read
+			 * the head and a small body's worth only: the rest of
+			 * a large one then goes without a copy (relay.c).
+			 */
+			want = w->ucap - *ulen;
+			if (w->spl[0] >= 0 && want > PROXY_HEAD_READ)
+				want = PROXY_HEAD_READ;
+			k = io_read(&u->io, w->ubuf + *ulen, want,
 			    clock_now() + w->cfg->timeouts.upstream);
 			if (k == 0 || (k < 0 && errno == ECONNRESET)) {
 				*why = k == 0 ? "closed before responding" :
@@ -827,6 +839,7 @@ send_response(struct conn *c, const struct cfg_route *rt, struct target *t,
 	rl.pre.iov_base = w->obuf;
 	rl.pre.iov_len = hlen;
 	rl.chunk = rechunk;
+	rl.spl = w->spl;	/* used only where it can be (relay.c) */
 	rrc = relay_body(&rl, rb, (uint64_t)r->h.content_length, decode,
 	    cfg->limits.max_header_size);
 	if (c->cache != NULL)

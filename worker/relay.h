@@ -56,6 +56,13 @@ struct relay {
 	 */
 	struct gzip	*gz;
 	int		 gz_dst, gz_tee, gz_chunk;
+	/*
+	 * spl, if set, is a pipe (the worker's): the rest of a large
+	 * Content-Length body goes from src to dst by splice(2), without
+	 * a copy through buf. Only without tee and gz. A pipe left
+	 * holding bytes is replaced (spl[] -1 if that fails).
+	 */
+	int		*spl;
 };
 
 /*

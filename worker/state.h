@@ -45,6 +45,8 @@ struct worker {
 	size_t			 ccap;
 	char			*ubuf;		/* upstream input */
 	size_t			 ucap;
+	int			 spl[2];	/* a pipe for splicing large
+						   bodies; -1: none (relay.c) */
 	char			*obuf;		/* heads porter writes */
 	size_t			 ocap;
 	char			*nbuf;		/* the normalised path */

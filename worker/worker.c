@@ -4,6 +4,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,9 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	w->tcap = WORKER_TUNNEL_BUF;
 	if ((w->tbuf = malloc(w->tcap)) == NULL)
 		return (-1);
+	/* without the pipe, large bodies go through ubuf like the rest */
+	if (pipe2(w->spl, O_CLOEXEC) == -1)
+		w->spl[0] = w->spl[1] = -1;
 	w->via_instance = (unsigned)a->shm->hdr->instance;
 	w->via_listener = -1;
 	worker_via(w, 0);
