@@ -186,7 +186,8 @@ parse_top(struct ctx *x, const config_setting_t *root)
 }
 
 static const char *const workers_keys[] = {
-	"start", "min_spare", "max_spare", "max", "max_requests", "count", NULL
+	"start", "min_spare", "max_spare", "max", "max_requests", "count",
+	"yield", NULL
 };
 
 /*
@@ -208,19 +209,23 @@ parse_workers(struct ctx *x, const config_setting_t *root)
 	w->max_spare = 8;
 	w->max = 64;
 	w->max_requests = 0;
+	w->yield = 1;
 	if ((r = cfg_get_group(x, root, "workers", &g)) <= 0)
 		return (r);
 	if (cfg_check_keys(x, g, "workers", workers_keys, NULL) == -1)
 		return (-1);
+	if (cfg_get_bool(x, g, "workers", "yield", &w->yield) == -1)
+		return (-1);
 
 	if (cfg_member(g, "count") != NULL) {
-		if (config_setting_length(g) > 1) {
-			s = config_setting_get_elem(g, 0);
-			if (strcmp(config_setting_name(s), "count") == 0)
-				s = config_setting_get_elem(g, 1);
-			return (cfg_bad(x, s, "workers.count cannot be "
-			    "combined with workers.%s",
-			    config_setting_name(s)));
+		/* yield is not about the pool's size: it goes with count */
+		for (r = 0; r < config_setting_length(g); r++) {
+			s = config_setting_get_elem(g, (unsigned)r);
+			if (strcmp(config_setting_name(s), "count") != 0 &&
+			    strcmp(config_setting_name(s), "yield") != 0)
+				return (cfg_bad(x, s, "workers.count cannot "
+				    "be combined with workers.%s",
+				    config_setting_name(s)));
 		}
 		if (cfg_get_int(x, g, "workers", "count", 1, CFG_MAX_WORKERS,
 		    &v) == -1)

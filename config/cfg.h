@@ -338,6 +338,7 @@ struct cfg_listener {
 struct cfg_workers {
 	int		start, min_spare, max_spare, max;
 	long		max_requests;	/* 0: never recycle */
+	int		yield;		/* sched_yield() before a wait (state.h) */
 };
 
 struct cfg_timeouts {			/* seconds */

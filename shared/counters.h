@@ -23,7 +23,7 @@
 
 #include "shared/histo.h"
 
-#define CTR_LAYOUT	2
+#define CTR_LAYOUT	3
 
 /*
  * X(name, type, where, help), in the order the status page shows them.
@@ -71,7 +71,10 @@
 	    "(the waiter counts its own timeouts)")				\
 	X(tunnels, COUNTER, SLOT,					\
 	    "CONNECT and Upgrade tunnels opened (the client had its 200 "	\
-	    "or 101)")
+	    "or 101)")							\
+	X(yields, COUNTER, SLOT,					\
+	    "Times a worker let others run before a wait instead of "	\
+	    "sleeping in it (workers.yield)")
 
 enum ctr_type { CTR_COUNTER, CTR_GAUGE };
 enum ctr_where { CTR_SLOT, CTR_STATE };

@@ -699,6 +699,8 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 			break;
 		park_now = 0;
 		sb_set_state(w->sb, c.len > 0 ? SB_READING : SB_KEEPALIVE);
+		if (c.len == 0)
+			worker_yield(w);	/* the client has its answer */
 	}
 out:
 	if (linger && !c.io.pace_cut)

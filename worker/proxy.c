@@ -909,8 +909,10 @@ attempt(struct conn *c, const struct cfg_route *rt, struct target *t,
 			passive(c, t, &r);
 			st = send_response(c, rt, t, &u, &r, ulen, 1, o);
 		}
-		if (st == STEP_OK)
+		if (st == STEP_OK) {
+			worker_yield(c->w);	/* the backend has work */
 			st = receive_head(c, t, &u, reused, &r, &ulen, o);
+		}
 		if (st == STEP_OK) {
 			c->up_status = r.code;
 			c->up_header = clock_now() - t->start;

@@ -6,6 +6,7 @@
 #ifndef PORTER_WORKER_STATE_H
 #define PORTER_WORKER_STATE_H
 
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -119,6 +120,30 @@ worker_stopping(const struct worker *w)
 {
 	return (w->told_to_stop || atomic_load_explicit(
 	    &w->shm->hdr->generation, memory_order_relaxed) != w->generation);
+}
+
+/*
+ * The worker has just given another process something to do (a request
+ * to its backend, an answer to its client, or its last connection's end)
+ * and is about to wait for the result: its next read would sleep, and
+ * the result would come with a wake-up. Yielding first lets every
+ * process that can run go before it: on a busy CPU that is the backend
+ * it just woke and the other workers, so when this one runs again its
+ * answer is usually there and its read does not sleep. A switch replaces
+ * a sleep and a wake-up, the backend finds the requests of several
+ * workers when it wakes, and the workers take turns in the order they
+ * came to wait, which keeps a worker that never sleeps (a queue of new
+ * connections) from running its whole time slice while others hold
+ * half-served requests. On an idle CPU sched_yield() returns at once:
+ * one system call. workers.yield = false turns it off.
+ */
+static inline void
+worker_yield(struct worker *w)
+{
+	if (!w->cfg->workers.yield)
+		return;
+	(void)sched_yield();	/* cannot fail on Linux */
+	sb_add(&w->sb->yields, 1);
 }
 
 #endif

@@ -364,6 +364,8 @@ worker_main(const struct worker_args *a)
 		else
 			continue;
 		sb_set_state(w.sb, SB_IDLE);
+		/* those holding half-served requests before a new one */
+		worker_yield(&w);
 		if (a->cfg->workers.max_requests > 0 &&
 		    served >= a->cfg->workers.max_requests)
 			worker_exit(&w, 0);
