@@ -48,6 +48,7 @@ pool_spawn(struct master *m)
 		    m->nslots);
 		return (-1);
 	}
+	sb_mark_used(&m->shm, (uint32_t)slot);
 	sb = sb_slot(&m->shm, (uint32_t)slot);
 	/*
 	 * The slot is the master's until the child owns it. A free slot's

@@ -130,7 +130,7 @@ sum(const struct shm *shm, const struct ctr_area *a, uint64_t v[CTR_N],
 	for (k = 0; more != NULL && k < CTR_MORE_N; k++)
 		mv[k] = atomic_load_explicit(&more_at(&a->retired_more)[k],
 		    memory_order_relaxed);
-	for (i = 0; i < shm->hdr->nslots; i++) {
+	for (i = 0; i < shm->hdr->nslots; i = sb_scan_next(shm, i)) {
 		const struct sb_slot *s = sb_slot(shm, i);
 		int st = sb_get_state(s);
 

@@ -294,7 +294,7 @@ lim_conns(const struct shm *s, const struct sockaddr *peer)
 
 	if (key_of(peer, &k) == -1)
 		return (0);
-	for (i = 0; i < s->hdr->nslots; i++)
+	for (i = 0; i < s->hdr->nslots; i = sb_scan_next(s, i))
 		n += (uint32_t)slot_is(sb_slot(s, i), &k);
 	return (n + waiter_conns(s, &k));
 }
@@ -429,7 +429,7 @@ lim_tunnels(const struct shm *s)
 {
 	uint32_t i, n = 0;
 
-	for (i = 0; i < s->hdr->nslots; i++)
+	for (i = 0; i < s->hdr->nslots; i = sb_scan_next(s, i))
 		n += atomic_load(&sb_slot(s, i)->state) == SB_TUNNEL;
 	return (n);
 }

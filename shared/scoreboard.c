@@ -23,6 +23,16 @@ sb_slot(const struct shm *s, uint32_t i)
 
 
 void
+sb_mark_used(const struct shm *s, uint32_t slot)
+{
+	/* only the master writes it */
+	if (slot + 1 > atomic_load_explicit(&s->hdr->slots_used,
+	    memory_order_relaxed))
+		atomic_store_explicit(&s->hdr->slots_used, slot + 1,
+		    memory_order_release);
+}
+
+void
 sb_set_idle(const struct shm *s, uint32_t slot, int idle)
 {
 	_Atomic uint8_t *map = shm_at(s, s->hdr->off_idle);

@@ -85,4 +85,27 @@ sb_add(_Atomic uint64_t *c, uint64_t n)
 void	sb_set_idle(const struct shm *, uint32_t slot, int idle);
 int	sb_any_idle(const struct shm *);
 
+/*
+ * Scans of every slot in use skip the slots no worker was ever given:
+ * reading one would fault its page of the shared segment in, in every
+ * process that scans (the master sums the counters once a second), and
+ * with workers.max = 512 that is 2 MiB of scoreboard for the few dozen
+ * slots a pool uses (the master hands out the lowest free slot). The
+ * master marks a slot before a process gets it. The last slot is always
+ * looked at: with a cache it is the keeper's.
+ *
+ *	for (i = 0; i < shm->hdr->nslots; i = sb_scan_next(shm, i))
+ */
+void	sb_mark_used(const struct shm *, uint32_t slot);
+
+static inline uint32_t
+sb_scan_next(const struct shm *s, uint32_t i)
+{
+	uint32_t used = atomic_load_explicit(&s->hdr->slots_used,
+	    memory_order_acquire);
+	uint32_t last = s->hdr->nslots - 1;
+
+	return (i + 1 >= used && i + 1 < last ? last : i + 1);
+}
+
 #endif

@@ -35,6 +35,9 @@ struct shm_header {
 	uint64_t		size;		/* of the whole segment */
 	uint64_t		off_scoreboard;
 	uint32_t		nslots;
+	_Atomic uint32_t	slots_used;	/* slots from here on were never
+						   given to a worker (see
+						   sb_scan_next) */
 	uint64_t		off_idle;	/* one byte per slot */
 	uint64_t		off_pools;
 	uint32_t		npools;

@@ -206,7 +206,7 @@ put_workers(struct prom *pr, const struct worker *w)
 	int st;
 
 	memset(n, 0, sizeof(n));
-	for (i = 0; i < w->shm->hdr->nslots; i++) {
+	for (i = 0; i < w->shm->hdr->nslots; i = sb_scan_next(w->shm, i)) {
 		st = sb_get_state(sb_slot(w->shm, i));
 		if (st > 0 && st < NSTATES)
 			n[st]++;

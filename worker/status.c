@@ -253,7 +253,8 @@ put_workers(struct page *pg, const struct worker *w)
 	int first = 1;
 
 	put_frame(pg, pg->json ? "\"workers\":[" : "\nworkers:\n");
-	for (i = 0; i < shm->hdr->nslots && !pg->full; i++) {
+	for (i = 0; i < shm->hdr->nslots && !pg->full;
+	    i = sb_scan_next(shm, i)) {
 		const struct sb_slot *s = sb_slot(shm, i);
 		int st = sb_get_state(s);
 		int busy = st != SB_IDLE && st != SB_STARTING &&

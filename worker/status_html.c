@@ -913,7 +913,8 @@ put_workers(struct hp *hp, const struct worker *w)
 	hput(hp, "</tr></thead>\n<tbody data-rows=\"workers\">\n");
 	if (!hdone(hp, start))
 		return;
-	for (i = 0; i < shm->hdr->nslots && !hp->full; i++) {
+	for (i = 0; i < shm->hdr->nslots && !hp->full;
+	    i = sb_scan_next(shm, i)) {
 		const struct sb_slot *s = sb_slot(shm, i);
 		int st = sb_get_state(s);
 		const char *state = status_state_name(st);

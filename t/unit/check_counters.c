@@ -31,6 +31,8 @@ shm_make(uint32_t nslots)
 	struct shm_sizes z = { .nslots = nslots, .npools = 1, .nrows = 1 };
 
 	ck_assert_int_eq(shm_create(&sh, &z), 0);
+	/* as if the master had given out every slot (sb_scan_next) */
+	sb_mark_used(&sh, nslots - 1);
 }
 
 /* What the master does when it reaps the worker of slot s. */
@@ -176,6 +178,58 @@ START_TEST(fold_keeps_totals)
 	ck_assert_uint_eq(v[CTR_ID(bytes_in)], 1300);
 	ck_assert_uint_eq(v[CTR_ID(bytes_out)], 13000);
 	ck_assert_uint_eq(v[CTR_ID(refused)], 1);
+	shm_destroy(&sh);
+}
+END_TEST
+
+/*
+ * Scans skip the slots no worker was given: the master's sum every
+ * second leaves their pages of the segment untouched (not resident),
+ * but it sees every slot it gave out, and the last (the cache keeper's).
+ */
+START_TEST(scan_skips_unused)
+{
+	struct shm_sizes z = { .nslots = 1024, .npools = 1, .nrows = 1 };
+	long pg = sysconf(_SC_PAGESIZE);
+	uint64_t v[CTR_N];
+	unsigned char in;
+	uintptr_t p;
+	uint32_t i, seen[8], n = 0;
+
+	ck_assert_int_eq(shm_create(&sh, &z), 0);
+	for (i = 0; i < 1024 && n < 8; i = sb_scan_next(&sh, i))
+		seen[n++] = i;
+	ck_assert_uint_eq(n, 2);	/* none given out: 0, and the last */
+	ck_assert_uint_eq(seen[0], 0);
+	ck_assert_uint_eq(seen[1], 1023);
+
+	sb_mark_used(&sh, 0);
+	sb_mark_used(&sh, 2);
+	sb_mark_used(&sh, 1);	/* lower: the mark stays at 3 */
+	n = 0;
+	for (i = 0; i < 1024 && n < 8; i = sb_scan_next(&sh, i))
+		seen[n++] = i;
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(seen[2], 2);
+	ck_assert_uint_eq(seen[3], 1023);
+
+	serve(sb_slot(&sh, 2), SB_READING, 7);
+	serve(sb_slot(&sh, 1023), SB_WRITING, 5);	/* the keeper's */
+	ck_assert_int_eq(ctr_totals(&sh, v), 0);
+	ck_assert_uint_eq(v[CTR_ID(workers)], 2);
+	ck_assert_uint_eq(v[CTR_ID(requests)], 12);
+
+	/* slot 500's page was never faulted in by the sums */
+	p = (uintptr_t)sb_slot(&sh, 500) & ~(uintptr_t)(pg - 1);
+	ck_assert_ptr_ne(sb_slot(&sh, 500), sb_slot(&sh, 2));
+	ck_assert_uint_gt((uintptr_t)sb_slot(&sh, 500),
+	    (uintptr_t)sb_slot(&sh, 3) + (uintptr_t)pg);
+	ck_assert_int_eq(mincore((void *)p, (size_t)pg, &in), 0);
+	ck_assert_int_eq(in & 1, 0);
+	/* ... which a full scan would have */
+	(void)sb_get_state(sb_slot(&sh, 500));
+	ck_assert_int_eq(mincore((void *)p, (size_t)pg, &in), 0);
+	ck_assert_int_eq(in & 1, 1);
 	shm_destroy(&sh);
 }
 END_TEST
@@ -428,6 +482,7 @@ main(void)
 	tcase_add_test(tc, table_shape);
 	tcase_add_test(tc, slot_values);
 	tcase_add_test(tc, fold_keeps_totals);
+	tcase_add_test(tc, scan_skips_unused);
 	tcase_add_test(tc, fold_more);
 	tcase_add_test(tc, listener_rows);
 	tcase_add_test(tc, classes_and_rules);

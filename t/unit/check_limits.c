@@ -38,6 +38,8 @@ shm_make(uint32_t nslots)
 	struct shm_sizes z = { .nslots = nslots, .npools = 1, .nrows = 1 };
 
 	ck_assert_int_eq(shm_create(&sh, &z), 0);
+	/* as if the master had given out every slot (sb_scan_next) */
+	sb_mark_used(&sh, nslots - 1);
 }
 
 /* An address from text, "10.0.0.1" or "2001:db8::1". */
