@@ -24,17 +24,9 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ((double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
-}
+#include "lib/clock.h"
 
 /* One byte from fd: sleeping in read(), or yielding until it is there. */
 static void
@@ -75,7 +67,7 @@ put(int fd)
 static double
 run(int pairs, long rounds, int yield)
 {
-	double t0 = now();
+	double t0 = clock_now();
 	int p, st, bad = 0;
 	long i;
 
@@ -119,7 +111,7 @@ run(int pairs, long rounds, int yield)
 		fprintf(stderr, "switch_cost: a child failed\n");
 		exit(1);
 	}
-	return ((now() - t0) * 1e6 / ((double)rounds * pairs));
+	return ((clock_now() - t0) * 1e6 / ((double)rounds * pairs));
 }
 
 int
