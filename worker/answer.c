@@ -45,6 +45,31 @@ answer_send(struct conn *c, struct respond *r)
 }
 
 int
+answer_see_other(struct conn *c, int closing, const char *why,
+    const char *location, const char *extra, const char *ctype,
+    const char *body)
+{
+	char fields[1024];
+	struct respond r;
+	int n;
+
+	n = snprintf(fields, sizeof(fields), "%sLocation: %s\r\n", extra,
+	    location);
+	if (n < 0 || (size_t)n >= sizeof(fields))
+		return (answer_error(c, 500, 1, "303: Location too long"));
+	memset(&r, 0, sizeof(r));
+	r.status = 303;
+	r.keepalive = c->keepalive && !closing;
+	r.body = body;
+	r.blen = strlen(body);
+	r.ctype = ctype;
+	r.extra = fields;
+	c->status = 303;
+	c->why = why;
+	return (answer_send(c, &r));
+}
+
+int
 answer_error_with(struct conn *c, int status, int closing, const char *why,
     const char *extra)
 {

@@ -18,6 +18,16 @@
 int	answer_send(struct conn *, struct respond *);
 
 /*
+ * 303 See Other to location: the answer to a form a browser posted (the
+ * status page's drain and purge forms), which sends it back to the page.
+ * body (of type ctype) says what was done, for a client that reads it;
+ * extra: more header lines (each ending CRLF). Returns as answer_send.
+ */
+int	answer_see_other(struct conn *, int closing, const char *why,
+	    const char *location, const char *extra, const char *ctype,
+	    const char *body);
+
+/*
  * Answer the current request with an error page and log why; closing:
  * the connection ends after it. Returns 0 if the connection may go on.
  * The page is the operator's (error_pages) when there is one.

@@ -68,21 +68,8 @@ static int
 send_back(struct conn *c, int closing, const char *base, const char *why,
     const char *body)
 {
-	char extra[sizeof(PURGE_EXTRA) + 600];
-	struct respond r;
-
-	(void)snprintf(extra, sizeof(extra), "%sLocation: %s\r\n",
-	    PURGE_EXTRA, base);
-	memset(&r, 0, sizeof(r));
-	r.status = 303;
-	r.keepalive = c->keepalive && !closing;
-	r.body = body;
-	r.blen = strlen(body);
-	r.ctype = "application/json";
-	r.extra = extra;
-	c->status = 303;
-	c->why = why;
-	return (answer_send(c, &r));
+	return (answer_see_other(c, closing, why, base, PURGE_EXTRA,
+	    "application/json", body));
 }
 
 /*

@@ -604,21 +604,8 @@ send_text(struct conn *c, int status, int closing, const char *why,
 static int
 send_back(struct conn *c, int closing, const char *why, const char *text)
 {
-	char extra[sizeof(STATUS_EXTRA) + 600];
-	struct respond r;
-
-	(void)snprintf(extra, sizeof(extra), "%sLocation: %s\r\n",
-	    STATUS_EXTRA, c->lst->status_path);
-	memset(&r, 0, sizeof(r));
-	r.status = 303;
-	r.keepalive = c->keepalive && !closing;
-	r.body = text;
-	r.blen = strlen(text);
-	r.ctype = "text/plain; charset=utf-8";
-	r.extra = extra;
-	c->status = 303;
-	c->why = why;
-	return (answer_send(c, &r));
+	return (answer_see_other(c, closing, why, c->lst->status_path,
+	    STATUS_EXTRA, "text/plain; charset=utf-8", text));
 }
 
 /* POST PATH/drain?server=POOL/ADDRESS (or undrain). */
