@@ -80,6 +80,36 @@ pace_stall(struct io *io)
 	return (-1);
 }
 
+/*
+ * A send (sendmsg or splice) failed: 0 to try again (a signal, or the
+ * send timeout while min_rate still allows the peer: *grow then), -1 to
+ * give up with errno.
+ */
+static int
+send_failed(struct io *io, int *grow)
+{
+	if (errno == EINTR)
+		return (0);
+	if (errno != EAGAIN && errno != EWOULDBLOCK)
+		return (-1);
+	if (io->pace_rate > 0 && pace_stall(io) == -1)
+		return (-1);
+	*grow = 1;
+	return (0);
+}
+
+/*
+ * min_rate's account after a paced send of sent of want bytes: a blocking
+ * send comes back short only when its timeout (or a signal) came first.
+ * -1 (ETIMEDOUT) when the peer is too slow.
+ */
+static int
+send_paced(struct io *io, size_t sent, size_t want)
+{
+	io->pace_out += (uint64_t)sent;
+	return (sent < want ? pace_stall(io) : 0);
+}
+
 static int
 set_timeo(int fd, int opt, double secs)
 {
@@ -160,23 +190,15 @@ io_writev(struct io *io, struct iovec *iov, int iovcnt, double deadline)
 		/* MSG_NOSIGNAL: a closed peer is an error, not a SIGPIPE. */
 		w = sendmsg(io->fd, &mh, MSG_NOSIGNAL);
 		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if (send_failed(io, &grow) == -1)
 				return (-1);
-			if (io->pace_rate > 0 && pace_stall(io) == -1)
-				return (-1);
-			grow = 1;
 			continue;
 		}
 		grow = 0;
 		if (io->pace_rate > 0) {
-			/* a blocking send comes back short only when its
-			   timeout (or a signal) came first */
 			for (i = 0; i < iovcnt; i++)
 				want += iov[i].iov_len;
-			io->pace_out += (uint64_t)w;
-			if ((size_t)w < want && pace_stall(io) == -1)
+			if (send_paced(io, (size_t)w, want) == -1)
 				return (-1);
 		}
 		while (w > 0 && iovcnt > 0) {
@@ -231,13 +253,8 @@ io_splice_out(struct io *io, int pfd, size_t n, double deadline)
 		/* SIGPIPE is ignored in workers: a closed peer is EPIPE */
 		w = splice(pfd, NULL, io->fd, NULL, n, SPLICE_F_MOVE);
 		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN && errno != EWOULDBLOCK)
+			if (send_failed(io, &grow) == -1)
 				return (-1);
-			if (io->pace_rate > 0 && pace_stall(io) == -1)
-				return (-1);
-			grow = 1;
 			continue;
 		}
 		if (w == 0) {
@@ -245,12 +262,8 @@ io_splice_out(struct io *io, int pfd, size_t n, double deadline)
 			return (-1);
 		}
 		grow = 0;
-		if (io->pace_rate > 0) {
-			/* short only when the send timeout came first */
-			io->pace_out += (uint64_t)w;
-			if ((size_t)w < n && pace_stall(io) == -1)
-				return (-1);
-		}
+		if (io->pace_rate > 0 && send_paced(io, (size_t)w, n) == -1)
+			return (-1);
 		n -= (size_t)w;
 	}
 	return (0);
