@@ -329,9 +329,13 @@ setup(struct master *m, struct addrlist *addrs)
 	ctr_lst_claim_all(&m->shm, cfg);
 	free(addrs);
 	open_pod(m);
-	m->pids = calloc(m->nslots, sizeof(*m->pids));
-	m->gens = calloc(m->nslots, sizeof(*m->gens));
-	m->retired = calloc(m->nslots, sizeof(*m->retired));
+	if (arena_init(&m->own, m->nslots * (sizeof(*m->pids) +
+	    sizeof(*m->gens) + sizeof(*m->retired)) + 64) == -1 ||
+	    arena_not_inherited(&m->own) == -1)
+		log_fatal("memory for the worker table: %s", strerror(errno));
+	m->pids = arena_small(&m->own, m->nslots * sizeof(*m->pids));
+	m->gens = arena_small(&m->own, m->nslots * sizeof(*m->gens));
+	m->retired = arena_small(&m->own, m->nslots * sizeof(*m->retired));
 	if (m->pids == NULL || m->gens == NULL || m->retired == NULL)
 		log_fatal("out of memory");
 	m->generation = atomic_load(&m->shm.hdr->generation);
@@ -358,10 +362,8 @@ teardown(struct master *m)
 	cachefile_close(&m->shm);
 	shm_destroy(&m->shm);
 	free(m->lfds);
-	free(m->pids);
+	arena_free(&m->own);
 	free(m->rows);
-	free(m->gens);
-	free(m->retired);
 	cfg_free(m->cfg);
 }
 

@@ -17,6 +17,7 @@
 
 #include "config/cfg.h"
 #include "lib/addr.h"
+#include "lib/arena.h"
 #include "master/privs.h"
 #include "shared/shm.h"
 
@@ -35,7 +36,11 @@ struct master {
 	int		 pod[2];	/* this generation's pipe of death */
 	sigset_t	 oldmask;	/* restored in each child */
 
-	/* the worker table, by scoreboard slot: the master's own record */
+	/*
+	 * The worker table, by scoreboard slot: the master's own record,
+	 * in memory its children do not inherit (it changes at each fork).
+	 */
+	struct arena	 own;
 	pid_t		*pids;
 	uint32_t	*gens;
 	uint8_t		*retired;	/* told to exit: do not replace */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/arena.h"
 #include "lib/mix.h"
 #include "worker/balance.h"
 
@@ -55,9 +56,43 @@ ring_points(const struct cfg_pool *p, int i, uint64_t sumw)
 	return ((uint32_t)(n > 0 ? n : 1));
 }
 
+/* n zeroed elements of size sz: from the arena if there is one. */
+static void *
+b_alloc(struct arena *mem, size_t n, size_t sz)
+{
+	if (mem == NULL)
+		return (calloc(n, sz));
+	return (n > SIZE_MAX / sz ? NULL : arena_small(mem, n * sz));
+}
+
+static void
+b_free(const struct balance *b, void *p)
+{
+	if (!b->in_arena)
+		free(p);
+}
+
+size_t
+balance_room(const struct cfg_pool *p)
+{
+	uint64_t sumw = 0, total = 0, points = 0;
+	int i;
+
+	for (i = 0; i < p->nservers; i++)
+		sumw += (uint64_t)p->servers[i].weight;
+	for (i = 0; i < p->nservers; i++) {
+		total += (uint64_t)p->servers[i].weight;
+		points += ring_points(p, i, sumw);
+	}
+	/* the sequence, the ring, the scratch weights; 16 to align each */
+	return ((size_t)(total * sizeof(uint16_t) +
+	    (points > 0 ? points : 1) * sizeof(struct balance_point) +
+	    (uint64_t)p->nservers * sizeof(int64_t) + 3 * 16));
+}
+
 /* Point hash: FNV-1a of "<addr.text>#<point number>", mixed. */
 static int
-ring_init(struct balance *b, const struct cfg_pool *p)
+ring_init(struct balance *b, const struct cfg_pool *p, struct arena *mem)
 {
 	uint64_t sumw = 0, h;
 	uint32_t total = 0, j, k = 0;
@@ -69,7 +104,7 @@ ring_init(struct balance *b, const struct cfg_pool *p)
 	for (i = 0; i < p->nservers; i++)
 		total += ring_points(p, i, sumw);
 	b->nring = total;
-	b->ring = calloc(total > 0 ? total : 1, sizeof(*b->ring));
+	b->ring = b_alloc(mem, total > 0 ? total : 1, sizeof(*b->ring));
 	if (b->ring == NULL)
 		return (-1);
 	for (i = 0; i < p->nservers; i++) {
@@ -92,7 +127,7 @@ ring_init(struct balance *b, const struct cfg_pool *p)
 }
 
 int
-balance_init(struct balance *b, const struct cfg_pool *p)
+balance_init(struct balance *b, const struct cfg_pool *p, struct arena *mem)
 {
 	int64_t *cur;
 	uint32_t total = 0, k;
@@ -104,11 +139,12 @@ balance_init(struct balance *b, const struct cfg_pool *p)
 	b->len = total;
 	b->ring = NULL;
 	b->nring = 0;
-	b->seq = calloc(total, sizeof(*b->seq));
-	cur = calloc((size_t)p->nservers, sizeof(*cur));
+	b->in_arena = mem != NULL;
+	b->seq = b_alloc(mem, total, sizeof(*b->seq));
+	cur = b_alloc(mem, (size_t)p->nservers, sizeof(*cur));
 	if (b->seq == NULL || cur == NULL) {
-		free(b->seq);
-		free(cur);
+		b_free(b, b->seq);
+		b_free(b, cur);
 		b->seq = NULL;
 		return (-1);
 	}
@@ -124,8 +160,8 @@ balance_init(struct balance *b, const struct cfg_pool *p)
 		cur[best] -= total;
 		b->seq[k] = (uint16_t)best;
 	}
-	free(cur);
-	if (ring_init(b, p) == -1) {
+	b_free(b, cur);
+	if (ring_init(b, p, mem) == -1) {
 		balance_free(b);
 		return (-1);
 	}
@@ -135,9 +171,9 @@ balance_init(struct balance *b, const struct cfg_pool *p)
 void
 balance_free(struct balance *b)
 {
-	free(b->seq);
+	b_free(b, b->seq);
 	b->seq = NULL;
-	free(b->ring);
+	b_free(b, b->ring);
 	b->ring = NULL;
 	b->nring = 0;
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
+#include "lib/arena.h"
 
 #define BALANCE_POINTS		40	/* ring points per unit of weight */
 #define BALANCE_MAX_POINTS	65536	/* ring size bound, whole pool */
@@ -34,10 +35,16 @@ struct balance {
 	int		 nservers;
 	struct balance_point *ring;	/* sorted by hash, then server */
 	uint32_t	 nring;
+	int		 in_arena;	/* seq and ring are not freed */
 };
 
-/* Build the sequence and the ring for a pool; 0, or -1 (out of memory). */
-int	balance_init(struct balance *, const struct cfg_pool *);
+/*
+ * Build the sequence and the ring for a pool, in mem if it is not NULL
+ * (it then needs balance_room bytes of small blocks); 0, or -1 (out of
+ * memory).
+ */
+int	balance_init(struct balance *, const struct cfg_pool *, struct arena *);
+size_t	balance_room(const struct cfg_pool *);
 void	balance_free(struct balance *);
 /*
  * Round-robin that skips ineligible servers: takes positions from the

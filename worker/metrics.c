@@ -42,13 +42,6 @@
 /* One per worker process, made on its first scrape (pages touched as used). */
 static char *page_buf;
 
-/*
- * Each listener's row in the counters area, by its index in this
- * worker's configuration (which never changes in a worker): looked up
- * once, on the first request it ends.
- */
-static int *lst_rows;
-
 static const char *const state_names[] = {
 	"dead", "starting", "idle", "reading", "upstream", "writing",
 	"keepalive", "tunnel", "graceful"
@@ -63,20 +56,11 @@ static const char *const class_names[CTR_NCLASS] = {
 static int
 lst_row(const struct worker *w, const struct cfg_listener *l)
 {
-	const struct cfg *cfg = w->cfg;
-	int i, k = (int)(l - cfg->listeners);
+	int k = (int)(l - w->cfg->listeners);
 
-	if (k < 0 || k >= cfg->nlisteners)
+	if (k < 0 || k >= w->cfg->nlisteners)
 		return (-1);
-	if (lst_rows == NULL) {
-		if ((lst_rows = calloc((size_t)cfg->nlisteners,
-		    sizeof(*lst_rows))) == NULL)
-			return (-1);
-		for (i = 0; i < cfg->nlisteners; i++)
-			lst_rows[i] = ctr_lst_find(w->shm,
-			    cfg->listeners[i].addr.text);
-	}
-	return (lst_rows[k]);
+	return (w->lst_rows[k]);
 }
 
 void

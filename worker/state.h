@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "config/cfg.h"
+#include "lib/arena.h"
 #include "shared/scoreboard.h"
 #include "shared/shm.h"
 #include "worker/balance.h"
@@ -30,7 +31,11 @@ struct worker {
 	const uint32_t		*rows;		/* health row of each server, by
 						   cfg_server_index */
 	struct sb_slot		*sb;
+	struct arena		 mem;		/* the buffers and small state
+						   below, as few pages as can be */
 	struct balance		*bal;		/* one per pool */
+	int			*lst_rows;	/* each listener's counters row
+						   (ctr_lst_find), by index */
 	uint8_t			*eligible;	/* per server of a pool, scratch */
 	uint8_t			*tried;		/* per server of a pool: this
 						   request failed there */

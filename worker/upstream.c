@@ -17,13 +17,14 @@
 #define UPSTREAM_IDLE_MAX	30.0
 
 int
-upstream_init(struct upstream *u, int max)
+upstream_init(struct upstream *u, int max, struct arena *mem)
 {
 	u->nidle = 0;
 	u->max = max;
 	u->idle = NULL;
-	if (max > 0 && (u->idle = calloc((size_t)max, sizeof(*u->idle))) ==
-	    NULL)
+	/* a buffer of its own: the first connections share one page */
+	if (max > 0 && (u->idle = arena_buf(mem, (size_t)max *
+	    sizeof(*u->idle))) == NULL)
 		return (-1);
 	return (0);
 }

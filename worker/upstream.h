@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "lib/addr.h"
+#include "lib/arena.h"
 #include "worker/io.h"
 
 struct up_conn {
@@ -28,7 +29,7 @@ struct upstream {
 };
 
 /* 0, or -1 (out of memory). max may be 0: no reuse. */
-int	upstream_init(struct upstream *, int max);
+int	upstream_init(struct upstream *, int max, struct arena *);
 /*
  * Take an idle connection to the address sa (a backend, an origin server
  * or a parent proxy: forward mode reaches many by name, so the key is the

@@ -12,7 +12,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/arena.h"
 #include "lib/log.h"
+#include "shared/counters.h"
 #include "shared/scoreboard.h"
 #include "lib/handoff.h"
 #include "waiter/waiter.h"
@@ -76,6 +78,7 @@ int
 worker_setup(struct worker *w, const struct worker_args *a)
 {
 	const struct cfg *cfg = a->cfg;
+	size_t nlen, small;
 	int i, maxsrv = 1;
 
 	memset(w, 0, sizeof(*w));
@@ -92,29 +95,53 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	w->ccap = cfg->limits.max_header_size + WORKER_IO_BUF;
 	w->ucap = WORKER_IO_BUF;
 	w->ocap = cfg->limits.max_header_size + WORKER_HEAD_EXTRA;
-	w->cbuf = malloc(w->ccap);
-	w->ubuf = malloc(w->ucap);
-	w->obuf = malloc(w->ocap);
-	w->nbuf = malloc((size_t)cfg->limits.max_uri_size + 1);
 	w->scratch_len = (size_t)cfg->limits.max_header_size + 1;
-	w->scratch = malloc(w->scratch_len);
-	w->bal = calloc((size_t)cfg->npools, sizeof(*w->bal));
-	if (w->cbuf == NULL || w->ubuf == NULL || w->obuf == NULL ||
-	    w->nbuf == NULL || w->scratch == NULL || w->bal == NULL)
-		return (-1);
+	w->tcap = WORKER_TUNNEL_BUF;
+	nlen = (size_t)cfg->limits.max_uri_size + 1;
+	small = (size_t)cfg->npools * sizeof(*w->bal) + 16;
 	for (i = 0; i < cfg->npools; i++) {
-		if (balance_init(&w->bal[i], &cfg->pools[i]) == -1)
-			return (-1);
 		if (cfg->pools[i].nservers > maxsrv)
 			maxsrv = cfg->pools[i].nservers;
+		small += balance_room(&cfg->pools[i]);
 	}
-	w->eligible = calloc((size_t)maxsrv, sizeof(*w->eligible));
-	w->active = calloc((size_t)maxsrv, sizeof(*w->active));
-	w->tried = calloc((size_t)maxsrv, sizeof(*w->tried));
-	if (w->eligible == NULL || w->active == NULL || w->tried == NULL)
+	small += 3 * ((size_t)maxsrv * sizeof(*w->active) + 16) + nlen + 16 +
+	    (size_t)cfg->nlisteners * sizeof(*w->lst_rows) + 16;
+	if (arena_init(&w->mem, arena_buf_room(small) +
+	    arena_buf_room(w->ccap) + arena_buf_room(w->ucap) +
+	    arena_buf_room(w->ocap) +
+	    arena_buf_room(w->scratch_len) + arena_buf_room(w->tcap) +
+	    arena_buf_room((size_t)cfg->upstream_keepalive *
+	    sizeof(*w->up.idle))) == -1)
 		return (-1);
-	w->tcap = WORKER_TUNNEL_BUF;
-	if ((w->tbuf = malloc(w->tcap)) == NULL)
+	/* the small blocks share the first page; each buffer starts a page */
+	w->bal = arena_small(&w->mem, (size_t)cfg->npools * sizeof(*w->bal));
+	w->eligible = arena_small(&w->mem, (size_t)maxsrv *
+	    sizeof(*w->eligible));
+	w->active = arena_small(&w->mem, (size_t)maxsrv * sizeof(*w->active));
+	w->tried = arena_small(&w->mem, (size_t)maxsrv * sizeof(*w->tried));
+	w->lst_rows = arena_small(&w->mem, (size_t)cfg->nlisteners *
+	    sizeof(*w->lst_rows));
+	if (w->bal == NULL || w->eligible == NULL || w->active == NULL ||
+	    w->tried == NULL || w->lst_rows == NULL)
+		return (-1);
+	/* the master claimed them before it forked this generation */
+	for (i = 0; i < cfg->nlisteners; i++)
+		w->lst_rows[i] = ctr_lst_find(a->shm,
+		    cfg->listeners[i].addr.text);
+	for (i = 0; i < cfg->npools; i++)
+		if (balance_init(&w->bal[i], &cfg->pools[i], &w->mem) == -1)
+			return (-1);
+	/* after the small blocks, not on a page of its own: a short path
+	   is written into the page they already dirty */
+	if ((w->nbuf = arena_small(&w->mem, nlen)) == NULL)
+		return (-1);
+	w->cbuf = arena_buf(&w->mem, w->ccap);
+	w->ubuf = arena_buf(&w->mem, w->ucap);
+	w->obuf = arena_buf(&w->mem, w->ocap);
+	w->scratch = arena_buf(&w->mem, w->scratch_len);
+	w->tbuf = arena_buf(&w->mem, w->tcap);
+	if (w->cbuf == NULL || w->ubuf == NULL || w->obuf == NULL ||
+	    w->scratch == NULL || w->tbuf == NULL)
 		return (-1);
 	/* without the pipe, large bodies go through ubuf like the rest */
 	if (pipe2(w->spl, O_CLOEXEC) == -1)
@@ -136,7 +163,7 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	    shm_cache_slot(a->shm, a->slot),
 	    cfg->limits.max_header_size, w->ucap) == -1)
 		return (-1);
-	return (upstream_init(&w->up, cfg->upstream_keepalive));
+	return (upstream_init(&w->up, cfg->upstream_keepalive, &w->mem));
 }
 
 /*

@@ -27,7 +27,7 @@ START_TEST(equal_weights_alternate)
 	_Atomic uint64_t ctr = 0;
 	int i;
 
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (i = 0; i < 10; i++)
 		ck_assert_int_eq(balance_pick_rr(&b, &ctr, NULL), i % 2);
 	balance_free(&b);
@@ -45,7 +45,7 @@ START_TEST(smooth_order)
 	_Atomic uint64_t ctr = 0;
 	int i;
 
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	ck_assert_uint_eq(b.len, 7);
 	for (i = 0; i < 14; i++)
 		ck_assert_int_eq(balance_pick_rr(&b, &ctr, NULL), want[i % 7]);
@@ -62,7 +62,7 @@ START_TEST(shares_follow_weights)
 	_Atomic uint64_t ctr = 0;
 	int n[3] = { 0, 0, 0 }, i;
 
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (i = 0; i < 1000; i++)
 		n[balance_pick_rr(&b, &ctr, NULL)]++;
 	ck_assert_int_eq(n[0], 300);
@@ -80,7 +80,7 @@ START_TEST(counter_wraps_cleanly)
 	_Atomic uint64_t ctr = UINT64_MAX - 1;
 	int a, c;
 
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	a = balance_pick_rr(&b, &ctr, NULL);
 	c = balance_pick_rr(&b, &ctr, NULL);
 	ck_assert(a >= 0 && a < 2 && c >= 0 && c < 2);
@@ -133,7 +133,7 @@ START_TEST(hash_ring_size)
 	uint32_t k;
 
 	servers_init(s, 3, w);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	ck_assert_uint_eq(b.nring, 6 * 40);
 	for (k = 1; k < b.nring; k++)
 		ck_assert(b.ring[k - 1].hash <= b.ring[k].hash);
@@ -141,7 +141,7 @@ START_TEST(hash_ring_size)
 
 	/* 2001 * 40 points would exceed the bound: scaled, none dropped */
 	servers_init(s, 3, big);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	ck_assert_uint_le(b.nring, 65536);
 	ck_assert_uint_ge(b.nring, 65000);
 	for (k = 0; k < b.nring && b.ring[k].server != 2; k++)
@@ -160,7 +160,7 @@ START_TEST(hash_distribution)
 	int n[4] = { 0, 0, 0, 0 }, i, k, r;
 
 	servers_init(s, 4, NULL);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (k = 0; k < NKEYS; k++) {
 		r = pick_key(&b, k, NULL);
 		ck_assert(r >= 0 && r < 4);
@@ -187,7 +187,7 @@ START_TEST(hash_weights)
 	struct balance b;
 
 	servers_init(s, 2, w);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (k = 0; k < NKEYS; k++)
 		n[pick_key(&b, k, NULL)]++;
 	ck_assert_int_ge(n[1], NKEYS * 65 / 100);
@@ -205,7 +205,7 @@ START_TEST(hash_remove_moves_only_its_keys)
 	int moved[4] = { 0, 0, 0, 0 }, nmoved = 0, i, k, before, after;
 
 	servers_init(s, 4, NULL);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (k = 0; k < NKEYS; k++) {
 		before = pick_key(&b, k, NULL);
 		after = pick_key(&b, k, elig);
@@ -237,8 +237,8 @@ START_TEST(hash_add_moves_a_fifth_to_new)
 
 	servers_init(s4, 4, NULL);
 	servers_init(s5, 5, NULL);
-	ck_assert_int_eq(balance_init(&b4, &p4), 0);
-	ck_assert_int_eq(balance_init(&b5, &p5), 0);
+	ck_assert_int_eq(balance_init(&b4, &p4, NULL), 0);
+	ck_assert_int_eq(balance_init(&b5, &p5, NULL), 0);
 	for (k = 0; k < NKEYS; k++) {
 		before = pick_key(&b4, k, NULL);
 		after = pick_key(&b5, k, NULL);
@@ -263,7 +263,7 @@ START_TEST(hash_none_eligible)
 	int k;
 
 	servers_init(s, 3, NULL);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (k = 0; k < 100; k++) {
 		ck_assert_int_eq(pick_key(&b, k, none), -1);
 		ck_assert_int_eq(pick_key(&b, k, one), 1);
@@ -281,7 +281,7 @@ START_TEST(least_picks_least_loaded)
 	uint64_t t;
 
 	servers_init(s, 4, NULL);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (t = 0; t < 8; t++)
 		ck_assert_int_eq(balance_pick_least(&b, &p, act, NULL, t), 1);
 	balance_free(&b);
@@ -299,7 +299,7 @@ START_TEST(least_honours_weights)
 	uint64_t t;
 
 	servers_init(s, 2, w);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (t = 0; t < 4; t++)
 		ck_assert_int_eq(balance_pick_least(&b, &p, act, NULL, t), 1);
 	/* (1+1)/1 = (3+1)/2: a tie, so the scan start decides */
@@ -319,7 +319,7 @@ START_TEST(least_skips_ineligible)
 	uint64_t t;
 
 	servers_init(s, 3, NULL);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (t = 0; t < 6; t++) {
 		ck_assert_int_eq(balance_pick_least(&b, &p, act, elig, t), 2);
 		ck_assert_int_eq(balance_pick_least(&b, &p, act, none, t), -1);
@@ -339,7 +339,7 @@ START_TEST(least_ties_rotate)
 	uint64_t t;
 
 	servers_init(s, 4, NULL);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (t = 0; t < 4; t++)
 		ck_assert_int_eq(balance_pick_least(&b, &p, act, NULL, t),
 		    (int)t);
@@ -370,7 +370,7 @@ START_TEST(random2_never_ineligible)
 	uint64_t x = 42;
 
 	servers_init(s, 5, NULL);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (i = 0; i < 3000; i++) {
 		r = balance_pick_random2(&b, &p, act, elig, splitmix(&x));
 		ck_assert(r == 1 || r == 3 || r == 4);
@@ -403,7 +403,7 @@ START_TEST(random2_avoids_loaded)
 	uint64_t x = 7;
 
 	servers_init(s, 4, NULL);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (i = 0; i < 4000; i++)
 		n[balance_pick_random2(&b, &p, act, NULL, splitmix(&x))]++;
 	/* two different servers are compared: the loaded one never wins */
@@ -412,7 +412,7 @@ START_TEST(random2_avoids_loaded)
 
 	/* with two servers both are always compared */
 	p = pool_of(s, 2);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (i = 0; i < 1000; i++)
 		ck_assert_int_eq(balance_pick_random2(&b, &p, two, NULL,
 		    splitmix(&x)), 1);
@@ -431,7 +431,7 @@ START_TEST(rr_skips_ineligible)
 	int n[3] = { 0, 0, 0 }, i;
 
 	servers_init(s, 3, w);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	/* a a b a c a a without a: b c b c ..., the 100th at position 347 */
 	for (i = 0; i < 100; i++) {
 		ck_assert_int_eq(balance_pick_rr(&b, &ctr, no_a), 1 + i % 2);
@@ -459,7 +459,7 @@ START_TEST(rr_eligible_follow_weights)
 	int n[3] = { 0, 0, 0 }, i;
 
 	servers_init(s, 3, w);
-	ck_assert_int_eq(balance_init(&b, &p), 0);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
 	for (i = 0; i < 800; i++)
 		n[balance_pick_rr(&b, &ctr, no_b)]++;
 	ck_assert_int_eq(n[0], 300);
