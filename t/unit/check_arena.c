@@ -26,22 +26,6 @@
 #endif
 #endif
 
-/* How a child that ran f ended: its signal, or 0 if it exited. */
-static int
-child_signal(void (*f)(void *), void *arg)
-{
-	pid_t pid = fork();
-	int st;
-
-	ck_assert_int_ne(pid, -1);
-	if (pid == 0) {
-		f(arg);
-		_exit(0);
-	}
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	return (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
-}
-
 START_TEST(blocks_zeroed_and_aligned)
 {
 	struct arena a;
@@ -93,6 +77,22 @@ START_TEST(reservation_is_a_bound)
 END_TEST
 
 #ifndef UNDER_ASAN
+/* How a child that ran f ended: its signal, or 0 if it exited. */
+static int
+child_signal(void (*f)(void *), void *arg)
+{
+	pid_t pid = fork();
+	int st;
+
+	ck_assert_int_ne(pid, -1);
+	if (pid == 0) {
+		f(arg);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	return (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
 static void
 write_past(void *arg)
 {
