@@ -56,6 +56,45 @@ ring_points(const struct cfg_pool *p, int i, uint64_t sumw)
 	return ((uint32_t)(n > 0 ? n : 1));
 }
 
+/*
+ * Heapsort by point_cmp, in place: qsort would malloc a merge buffer for
+ * rings over 1 KiB, a page of a worker's heap copied for one sort. The
+ * order is total (hash, then server), so any sort gives the same ring.
+ */
+static void
+sift_down(struct balance_point *v, size_t root, size_t n)
+{
+	struct balance_point t;
+	size_t child;
+
+	while ((child = 2 * root + 1) < n) {
+		if (child + 1 < n && point_cmp(&v[child], &v[child + 1]) < 0)
+			child++;
+		if (point_cmp(&v[root], &v[child]) >= 0)
+			return;
+		t = v[root];
+		v[root] = v[child];
+		v[child] = t;
+		root = child;
+	}
+}
+
+static void
+sort_points(struct balance_point *v, size_t n)
+{
+	struct balance_point t;
+	size_t i;
+
+	for (i = n / 2; i > 0; i--)
+		sift_down(v, i - 1, n);
+	for (i = n; i > 1; i--) {
+		t = v[0];
+		v[0] = v[i - 1];
+		v[i - 1] = t;
+		sift_down(v, 0, i - 1);
+	}
+}
+
 /* n zeroed elements of size sz: from the arena if there is one. */
 static void *
 b_alloc(struct arena *mem, size_t n, size_t sz)
@@ -122,7 +161,7 @@ ring_init(struct balance *b, const struct cfg_pool *p, struct arena *mem)
 		}
 	}
 	assert(k == total);
-	qsort(b->ring, total, sizeof(*b->ring), point_cmp);
+	sort_points(b->ring, total);
 	return (0);
 }
 

@@ -469,6 +469,32 @@ START_TEST(rr_eligible_follow_weights)
 }
 END_TEST
 
+/* The ring is in order (hash, then server) however large it is. */
+START_TEST(ring_sorted)
+{
+	struct cfg_server s[50];
+	struct cfg_pool p;
+	struct balance b;
+	uint32_t i;
+	int k;
+
+	memset(s, 0, sizeof(s));
+	for (k = 0; k < 50; k++) {
+		s[k].weight = 1 + k % 3;
+		(void)snprintf(s[k].addr.text, sizeof(s[k].addr.text),
+		    "10.1.%d.%d:8080", k / 10, k);
+	}
+	p = pool_of(s, 50);
+	ck_assert_int_eq(balance_init(&b, &p, NULL), 0);
+	ck_assert_uint_eq(b.nring, 99 * BALANCE_POINTS);
+	for (i = 1; i < b.nring; i++)
+		ck_assert(b.ring[i - 1].hash < b.ring[i].hash ||
+		    (b.ring[i - 1].hash == b.ring[i].hash &&
+		    b.ring[i - 1].server < b.ring[i].server));
+	balance_free(&b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -482,6 +508,7 @@ main(void)
 	tcase_add_test(tc, shares_follow_weights);
 	tcase_add_test(tc, counter_wraps_cleanly);
 	tcase_add_test(tc, hash_ring_size);
+	tcase_add_test(tc, ring_sorted);
 	tcase_add_test(tc, hash_distribution);
 	tcase_add_test(tc, hash_weights);
 	tcase_add_test(tc, hash_remove_moves_only_its_keys);
