@@ -235,8 +235,9 @@ void
 pool_maintain(struct master *m)
 {
 	const struct cfg_workers *cw = &m->cfg->workers;
+	uint64_t v[CTR_N];
 	uint32_t i;
-	int idle = 0, total = 0, n;
+	int idle = 0, starting = 0, total = 0, rotating, n;
 
 	if (m->stopping || m->quitting)
 		return;
@@ -251,7 +252,19 @@ pool_maintain(struct master *m)
 		/* a worker still starting will be idle: do not over-fork */
 		if (st == SB_IDLE || st == SB_STARTING)
 			idle++;
+		starting += st == SB_STARTING;
 	}
+	/*
+	 * Kept-alive clients gave up their worker for queued ones since the
+	 * last look (conn.c's fairness rule): more clients are active than
+	 * there are workers. The idle count does not show it, as workers
+	 * that rotate clients through the waiter are idle between them, so
+	 * the pool grows on this too, up to max; each rotation costs a park
+	 * and a hand-back, several times a kept request's own cost.
+	 */
+	(void)ctr_totals(&m->shm, v);
+	rotating = v[CTR_ID(rotated)] > m->rotated_seen;
+	m->rotated_seen = v[CTR_ID(rotated)];
 	if (m->held && clock_now() - m->crash_second >= 2.0)
 		m->held = 0;		/* a quiet second: back to normal */
 	if (m->held) {
@@ -260,15 +273,18 @@ pool_maintain(struct master *m)
 			(void)pool_spawn(m);
 		return;
 	}
-	if (idle > cw->max_spare) {
+	if (idle > cw->max_spare && !rotating) {
 		retire_one_idle(m);
 		m->spawn_rate = 1;
 		return;
 	}
-	if (idle >= cw->min_spare && total >= cw->start) {
+	if (idle >= cw->min_spare && total >= cw->start && !rotating) {
 		m->spawn_rate = 1;
 		return;
 	}
+	/* the last ones forked are not serving yet: they may be enough */
+	if (rotating && starting > 0 && total >= cw->start)
+		return;
 	if (total >= cw->max) {
 		double now = clock_now();
 
@@ -286,8 +302,9 @@ pool_maintain(struct master *m)
 	if (total < cw->start && n < cw->start - total)
 		n = cw->start - total;
 	if (m->spawn_rate >= 8)
-		log_info("busy: %d idle of %d workers; starting %d more",
-		    idle, total, n);
+		log_info("busy: %d idle of %d workers%s; starting %d more",
+		    idle, total, rotating ? ", kept-alive clients rotated "
+		    "through the waiter" : "", n);
 	while (n-- > 0)
 		if (pool_spawn(m) == -1)
 			break;
