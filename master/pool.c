@@ -274,10 +274,21 @@ pool_maintain(struct master *m)
 		return;
 	}
 	if (idle > cw->max_spare && !rotating) {
-		retire_one_idle(m);
+		/*
+		 * 1, 2, 4 ... 32 a second while the surplus lasts, as the
+		 * pool grows: after a burst that grew it by hundreds, one a
+		 * second would keep their memory for minutes.
+		 */
+		n = m->retire_rate < idle - cw->max_spare ? m->retire_rate :
+		    idle - cw->max_spare;
+		while (n-- > 0)
+			retire_one_idle(m);
+		if (m->retire_rate < POOL_MAX_RATE)
+			m->retire_rate *= 2;
 		m->spawn_rate = 1;
 		return;
 	}
+	m->retire_rate = 1;
 	if (idle >= cw->min_spare && total >= cw->start && !rotating) {
 		m->spawn_rate = 1;
 		return;
