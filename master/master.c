@@ -340,7 +340,6 @@ setup(struct master *m, struct addrlist *addrs)
 		log_fatal("out of memory");
 	m->generation = atomic_load(&m->shm.hdr->generation);
 	m->spawn_rate = 1;
-	m->retire_rate = 1;
 }
 
 static void

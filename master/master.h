@@ -49,8 +49,6 @@ struct master {
 
 	/* pool sizing (pool.c) */
 	int		 spawn_rate;	/* 1, 2, 4 ... 32 a second */
-	int		 retire_rate;	/* the same, for idle above max_spare */
-	uint64_t	 rotated_seen;	/* the rotated total at the last look */
 	double		 max_logged;	/* when "reached workers.max" was said */
 	double		 crash_second;	/* start of the current count */
 	int		 crashes;	/* unexpected deaths in that second */

@@ -235,9 +235,8 @@ void
 pool_maintain(struct master *m)
 {
 	const struct cfg_workers *cw = &m->cfg->workers;
-	uint64_t v[CTR_N];
 	uint32_t i;
-	int idle = 0, starting = 0, total = 0, rotating, n;
+	int idle = 0, total = 0, n;
 
 	if (m->stopping || m->quitting)
 		return;
@@ -252,19 +251,7 @@ pool_maintain(struct master *m)
 		/* a worker still starting will be idle: do not over-fork */
 		if (st == SB_IDLE || st == SB_STARTING)
 			idle++;
-		starting += st == SB_STARTING;
 	}
-	/*
-	 * Kept-alive clients gave up their worker for queued ones since the
-	 * last look (conn.c's fairness rule): more clients are active than
-	 * there are workers. The idle count does not show it, as workers
-	 * that rotate clients through the waiter are idle between them, so
-	 * the pool grows on this too, up to max; each rotation costs a park
-	 * and a hand-back, several times a kept request's own cost.
-	 */
-	(void)ctr_totals(&m->shm, v);
-	rotating = v[CTR_ID(rotated)] > m->rotated_seen;
-	m->rotated_seen = v[CTR_ID(rotated)];
 	if (m->held && clock_now() - m->crash_second >= 2.0)
 		m->held = 0;		/* a quiet second: back to normal */
 	if (m->held) {
@@ -273,29 +260,15 @@ pool_maintain(struct master *m)
 			(void)pool_spawn(m);
 		return;
 	}
-	if (idle > cw->max_spare && !rotating) {
-		/*
-		 * 1, 2, 4 ... 32 a second while the surplus lasts, as the
-		 * pool grows: after a burst that grew it by hundreds, one a
-		 * second would keep their memory for minutes.
-		 */
-		n = m->retire_rate < idle - cw->max_spare ? m->retire_rate :
-		    idle - cw->max_spare;
-		while (n-- > 0)
-			retire_one_idle(m);
-		if (m->retire_rate < POOL_MAX_RATE)
-			m->retire_rate *= 2;
+	if (idle > cw->max_spare) {
+		retire_one_idle(m);
 		m->spawn_rate = 1;
 		return;
 	}
-	m->retire_rate = 1;
-	if (idle >= cw->min_spare && total >= cw->start && !rotating) {
+	if (idle >= cw->min_spare && total >= cw->start) {
 		m->spawn_rate = 1;
 		return;
 	}
-	/* the last ones forked are not serving yet: they may be enough */
-	if (rotating && starting > 0 && total >= cw->start)
-		return;
 	if (total >= cw->max) {
 		double now = clock_now();
 
@@ -313,9 +286,8 @@ pool_maintain(struct master *m)
 	if (total < cw->start && n < cw->start - total)
 		n = cw->start - total;
 	if (m->spawn_rate >= 8)
-		log_info("busy: %d idle of %d workers%s; starting %d more",
-		    idle, total, rotating ? ", kept-alive clients rotated "
-		    "through the waiter" : "", n);
+		log_info("busy: %d idle of %d workers; starting %d more",
+		    idle, total, n);
 	while (n-- > 0)
 		if (pool_spawn(m) == -1)
 			break;

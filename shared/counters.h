@@ -23,7 +23,7 @@
 
 #include "shared/histo.h"
 
-#define CTR_LAYOUT	4
+#define CTR_LAYOUT	3
 
 /*
  * X(name, type, where, help), in the order the status page shows them.
@@ -74,11 +74,7 @@
 	    "or 101)")							\
 	X(yields, COUNTER, SLOT,					\
 	    "Times a worker let others run before a wait instead of "	\
-	    "sleeping in it (workers.yield)")				\
-	X(rotated, COUNTER, SLOT,					\
-	    "Kept-alive clients that gave up their worker (to the "	\
-	    "waiter, or closed) because others queued and no worker "	\
-	    "was idle: the master then grows the pool")
+	    "sleeping in it (workers.yield)")
 
 enum ctr_type { CTR_COUNTER, CTR_GAUGE };
 enum ctr_where { CTR_SLOT, CTR_STATE };

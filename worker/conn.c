@@ -679,10 +679,8 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 			/*
 			 * Others queue for a worker: the waiter keeps this
 			 * client's connection after the answer, or, without
-			 * one, the answer ends it. Counted: the master grows
-			 * the pool while it happens (pool_maintain).
+			 * one, the answer ends it.
 			 */
-			sb_add(&w->sb->rotated, 1);
 			if (park_possible(w))
 				park_now = 1;
 			else

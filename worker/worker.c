@@ -391,14 +391,6 @@ worker_main(const struct worker_args *a)
 		else
 			continue;
 		sb_set_state(w.sb, SB_IDLE);
-		/*
-		 * Idle from now, not from epoll_wait: on a busy CPU the yield
-		 * below can keep it from there for milliseconds, and in that
-		 * time others would see no idle worker and give up their
-		 * kept-alive clients for the queued ones this one will take
-		 * (clients_starving).
-		 */
-		sb_set_idle(w.shm, a->slot, 1);
 		/* those holding half-served requests before a new one */
 		worker_yield(&w);
 		if (a->cfg->workers.max_requests > 0 &&

@@ -82,7 +82,7 @@ START_TEST(table_shape)
 	    "connections", "requests", "bytes_in", "bytes_out", "refused",
 	    "parked", "unparked", "conns_capped", "rate_limited",
 	    "tunnels_capped", "slow_readers", "proxy_refused", "tunnels",
-	    "yields", "rotated" };
+	    "yields" };
 	int id, nslot = 0;
 
 	/* t/e2e/s012-status.sh pins these names, in this order */
@@ -97,7 +97,7 @@ START_TEST(table_shape)
 		} else
 			ck_assert_int_eq(ctr_defs[id].type, CTR_GAUGE);
 	}
-	ck_assert_int_eq(nslot, 15);
+	ck_assert_int_eq(nslot, 14);
 	ck_assert_int_eq(CTR_ID(requests), 4);
 	ck_assert_str_eq(ctr_defs[CTR_ID(bytes_out)].name, "bytes_out");
 }
