@@ -143,6 +143,23 @@ arena_not_inherited(struct arena *a)
 }
 
 void
+arena_trim(void *buf, size_t len, size_t keep)
+{
+#ifdef ARENA_CALLOC
+	(void)buf;
+	(void)len;
+	(void)keep;
+#else
+	uintptr_t lo = round_up((uintptr_t)buf + keep, page_size());
+	uintptr_t hi = ((uintptr_t)buf + len) / page_size() * page_size();
+
+	/* only advice: on failure the pages just stay */
+	if (hi > lo)
+		(void)madvise((void *)lo, hi - lo, MADV_DONTNEED);
+#endif
+}
+
+void
 arena_free(struct arena *a)
 {
 #ifdef ARENA_CALLOC

@@ -40,6 +40,12 @@ size_t	 arena_buf_room(size_t n);
  * child keeps a copy of.
  */
 int	 arena_not_inherited(struct arena *);
+/*
+ * Give back the pages of buf[keep, len) (rounded in to whole pages): they
+ * read as zeros after. For a buffer whose contents are dead, so that one
+ * large body does not leave a worker with its pages for good.
+ */
+void	 arena_trim(void *buf, size_t len, size_t keep);
 void	 arena_free(struct arena *);
 
 #endif

@@ -39,6 +39,8 @@
 #define EV_WAITER	(UINT32_MAX - 1)	/* a connection handed back */
 /* how often a worker that stays for the waiter's last ones looks again */
 #define DRAIN_POLL_MS	100
+/* idle this long after serving, a worker gives its buffers' pages back */
+#define TRIM_AFTER_MS	1000
 
 /* a worker's client buffer holds whatever the waiter hands over */
 _Static_assert(WORKER_IO_BUF >= WAITER_BODY_MAX, "client buffer too small");
@@ -59,6 +61,22 @@ worker_exit(struct worker *w, int code)
 {
 	upstream_drain(&w->up);
 	_exit(code);
+}
+
+/*
+ * An idle worker's buffers hold nothing: past the first page of each (all
+ * a small request touches), their pages go back, so a large body or head
+ * does not leave the worker with them until it exits. The small blocks
+ * and the idle upstream connections stay.
+ */
+static void
+trim_buffers(struct worker *w)
+{
+	arena_trim(w->cbuf, w->ccap, 1);
+	arena_trim(w->ubuf, w->ucap, 1);
+	arena_trim(w->obuf, w->ocap, 1);
+	arena_trim(w->scratch, w->scratch_len, 0);
+	arena_trim(w->tbuf, w->tcap, 0);
 }
 
 /* Whether a route compresses: the worker then keeps its zlib streams. */
@@ -319,7 +337,7 @@ worker_main(const struct worker_args *a)
 	static struct worker w;
 	char who[64];
 	long served = 0;
-	int ep, draining = 0, turn = 0;
+	int ep, draining = 0, turn = 0, trimmed = 1;
 
 	(void)snprintf(who, sizeof(who), "gen %u slot %u", a->generation,
 	    a->slot);
@@ -356,8 +374,14 @@ worker_main(const struct worker_args *a)
 			}
 		}
 		sb_set_idle(w.shm, a->slot, 1);
-		n = epoll_wait(ep, ev, 8, draining ? DRAIN_POLL_MS : -1);
+		n = epoll_wait(ep, ev, 8, draining ? DRAIN_POLL_MS :
+		    trimmed ? -1 : TRIM_AFTER_MS);
 		sb_set_idle(w.shm, a->slot, 0);
+		if (n == 0 && !draining && !trimmed) {
+			trim_buffers(&w);
+			trimmed = 1;
+			continue;
+		}
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -390,6 +414,7 @@ worker_main(const struct worker_args *a)
 			served += serve_accepted(&w, a, li);
 		else
 			continue;
+		trimmed = 0;
 		sb_set_state(w.sb, SB_IDLE);
 		/* those holding half-served requests before a new one */
 		worker_yield(&w);

@@ -118,6 +118,35 @@ START_TEST(running_off_a_buffer_faults)
 }
 END_TEST
 
+/* A trimmed buffer keeps its first page and reads zeros past it. */
+START_TEST(trim_gives_pages_back)
+{
+	struct arena a;
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE), i;
+	unsigned char vec[3];
+	char *b;
+
+	ck_assert_int_eq(arena_init(&a, arena_buf_room(3 * ps)), 0);
+	b = arena_buf(&a, 3 * ps);
+	ck_assert_ptr_nonnull(b);
+	memset(b, 'z', 3 * ps);
+	ck_assert_int_eq(mincore(b, 3 * ps, vec), 0);
+	ck_assert_int_eq(vec[1] & 1, 1);
+	arena_trim(b, 3 * ps, 1);
+	ck_assert_int_eq(mincore(b, 3 * ps, vec), 0);
+	ck_assert_int_eq(vec[0] & 1, 1);
+	ck_assert_int_eq(vec[1] & 1, 0);
+	ck_assert_int_eq(vec[2] & 1, 0);
+	for (i = 0; i < ps; i++)
+		ck_assert_int_eq(b[i], 'z');
+	for (i = ps; i < 3 * ps; i++)
+		ck_assert_int_eq(b[i], 0);
+	arena_trim(b, 3 * ps, 0);
+	ck_assert_int_eq(b[0], 0);
+	arena_free(&a);
+}
+END_TEST
+
 static void
 read_first(void *arg)
 {
@@ -191,6 +220,7 @@ main(void)
 	/* with ASan the blocks are calloc'd and the sanitizer checks them */
 	tcase_add_test(tc, running_off_a_buffer_faults);
 	tcase_add_test(tc, not_inherited_by_children);
+	tcase_add_test(tc, trim_gives_pages_back);
 #endif
 	tcase_add_test(tc, balance_in_arena_matches);
 	suite_add_tcase(s, tc);
