@@ -66,6 +66,7 @@ publish(struct master *m)
 	atomic_store(&sw->keepalive_ms, ms(c->timeouts.keepalive));
 	atomic_store(&sw->min_rate, c->limits.min_rate);
 	atomic_store(&sw->max_head, c->limits.max_header_size);
+	atomic_store(&sw->yield, (uint32_t)c->workers.yield);
 	atomic_store(&sw->max_conns, c->waiter.max_conns);
 }
 

@@ -27,6 +27,7 @@ struct shm_waiter {
 	_Atomic uint32_t	keepalive_ms;
 	_Atomic uint32_t	min_rate;	/* bytes/s; 0: off */
 	_Atomic uint32_t	max_head;	/* limits.max_header_size */
+	_Atomic uint32_t	yield;		/* workers.yield */
 	_Atomic int32_t		pid;		/* the running waiter; 0 none */
 	_Atomic uint32_t	up;		/* 1 while a waiter runs: workers
 						   may park */
@@ -39,6 +40,7 @@ struct shm_waiter {
 	_Atomic uint64_t	handoffs_out;	/* given back to workers */
 	_Atomic uint64_t	timeouts;	/* closed: timeout or min_rate */
 	_Atomic uint64_t	closed;		/* closed by the client */
+	_Atomic uint64_t	yields;		/* sched_yield() after a turn */
 	_Atomic uint64_t	started;	/* waiters started (master) */
 	_Atomic uint64_t	per_s;		/* hand-offs both ways in the
 						   second that ended at per_s_at */

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -642,5 +643,23 @@ waiter_main(const struct waiter_args *a)
 		}
 		if (wt.rq_head != NULL)
 			flush_ready(&wt);
+		/*
+		 * Let the workers run before the next wait (workers.yield).
+		 * Run at nice -10, the waiter would otherwise be back on
+		 * the CPU at the first wake-up, for one parked connection
+		 * or one readable client at a time: under a rotation (more
+		 * busy kept-alive clients than workers) that was a sleep
+		 * and a wake-up per request. After a yield the next wait
+		 * usually finds several events ready and does not sleep.
+		 * With nothing else to run, the yield returns at once.
+		 * Read now, not before the wait: a reload may have come
+		 * while it slept.
+		 */
+		if (n > 0 && atomic_load_explicit(&wt.sw->yield,
+		    memory_order_relaxed) != 0) {
+			(void)sched_yield();
+			atomic_fetch_add_explicit(&wt.sw->yields, 1,
+			    memory_order_relaxed);
+		}
 	}
 }

@@ -241,6 +241,11 @@ put_waiter(struct prom *pr, const struct worker *w)
 	    "Parked connections closed by their client");
 	prom_put(pr, "porter_waiter_closed_total %llu\n",
 	    (unsigned long long)atomic_load(&sw->closed));
+	prom_family(pr, "porter_waiter_yields_total", "counter",
+	    "Turns of the waiter that ended by letting others run "
+	    "(workers.yield)");
+	prom_put(pr, "porter_waiter_yields_total %llu\n",
+	    (unsigned long long)atomic_load(&sw->yields));
 	prom_family(pr, "porter_waiter_restarts_total", "counter",
 	    "Waiters the master started again after one died");
 	prom_put(pr, "porter_waiter_restarts_total %llu\n",

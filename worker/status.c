@@ -436,11 +436,12 @@ put_waiter(struct page *pg, const struct worker *w)
 	    "\"parked_body\":%u,\"pending\":%u,\"queued\":%s,"
 	    "\"handoffs_in\":%llu,\"handoffs_per_s\":%llu,"
 	    "\"handoffs_out\":%llu,\"timeouts\":%llu,\"closed\":%llu,"
-	    "\"restarts\":%llu}," :
+	    "\"yields\":%llu,\"restarts\":%llu}," :
 	    "\nwaiter: pid=%ld max_conns=%u parked=%u parked_head=%u "
 	    "parked_keepalive=%u parked_body=%u pending=%u queued=%s "
 	    "handoffs_in=%llu handoffs_per_s=%llu "
-	    "handoffs_out=%llu timeouts=%llu closed=%llu restarts=%llu\n",
+	    "handoffs_out=%llu timeouts=%llu closed=%llu yields=%llu "
+	    "restarts=%llu\n",
 	    (long)atomic_load(&sw->pid), atomic_load(&sw->max_conns),
 	    parking_total(sw), atomic_load(&sw->parked[PARK_HEAD]),
 	    atomic_load(&sw->parked[PARK_KEEPALIVE]),
@@ -452,6 +453,7 @@ put_waiter(struct page *pg, const struct worker *w)
 	    (unsigned long long)atomic_load(&sw->handoffs_out),
 	    (unsigned long long)atomic_load(&sw->timeouts),
 	    (unsigned long long)atomic_load(&sw->closed),
+	    (unsigned long long)atomic_load(&sw->yields),
 	    (unsigned long long)(atomic_load(&sw->started) > 0 ?
 	    atomic_load(&sw->started) - 1 : 0));
 }

@@ -867,6 +867,8 @@ put_waiter(struct hp *hp, const struct worker *w)
 	    "waiter.timeouts", F_N, atomic_load(&sw->timeouts));
 	kv_u64(hp, "Closed", "Closed by their client while parked",
 	    "waiter.closed", F_N, atomic_load(&sw->closed));
+	kv_u64(hp, "Yields", "Turns ended with a sched_yield (workers.yield)",
+	    "waiter.yields", F_N, atomic_load(&sw->yields));
 	kv_u64(hp, "PID", NULL, "waiter.pid", F_S,
 	    (uint64_t)atomic_load(&sw->pid));
 	kv_u64(hp, "Restarts", NULL, "waiter.restarts", F_N,
