@@ -1,9 +1,14 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -231,12 +236,34 @@ retire_one_idle(struct master *m)
 	}
 }
 
+/*
+ * Clients waiting in the listeners' accept queues (Linux reports a
+ * listening socket's queue in tcpi_unacked): the demand the busy count
+ * does not show yet.
+ */
+static int
+queued_clients(const struct master *m)
+{
+	int i, n = 0;
+
+	for (i = 0; i < m->cfg->nlisteners; i++) {
+		struct tcp_info ti;
+		socklen_t len = sizeof(ti);
+
+		if (m->lfds[i] >= 0 && getsockopt(m->lfds[i], IPPROTO_TCP,
+		    TCP_INFO, &ti, &len) == 0 && ti.tcpi_unacked <
+		    (uint32_t)(INT_MAX - n))
+			n += (int)ti.tcpi_unacked;
+	}
+	return (n);
+}
+
 void
 pool_maintain(struct master *m)
 {
 	const struct cfg_workers *cw = &m->cfg->workers;
 	uint32_t i;
-	int idle = 0, total = 0, n;
+	int idle = 0, total = 0, n, queued;
 
 	if (m->stopping || m->quitting)
 		return;
@@ -280,18 +307,35 @@ pool_maintain(struct master *m)
 		m->spawn_rate = 1;
 		return;
 	}
-	n = m->spawn_rate;
-	if (n > cw->max - total)
-		n = cw->max - total;
+	/*
+	 * What is short: up to min_spare idle, and up to start. While
+	 * clients queue for a worker, fork at least the rate, which
+	 * doubles each second (Apache's ramp: a surge is met within
+	 * seconds), but not more than they and min_spare need. Apache
+	 * cannot see its queue, and its ramp's last doubling overshoots
+	 * min_spare by up to the rate (64 busy clients, min_spare 8: 79
+	 * workers where 72 do); every worker too many costs its own pages
+	 * for as long as it lives.
+	 */
+	n = cw->min_spare - idle;
+	if (n < 0)
+		n = 0;
 	if (total < cw->start && n < cw->start - total)
 		n = cw->start - total;
-	if (m->spawn_rate >= 8)
-		log_info("busy: %d idle of %d workers; starting %d more",
-		    idle, total, n);
+	queued = queued_clients(m);
+	if (queued > 0 && n < m->spawn_rate)
+		n = m->spawn_rate < n + queued ? m->spawn_rate : n + queued;
+	if (n > cw->max - total)
+		n = cw->max - total;
+	if (queued > 0 && m->spawn_rate >= 8)
+		log_info("busy: %d idle of %d workers, %d clients queued; "
+		    "starting %d more", idle, total, queued, n);
 	while (n-- > 0)
 		if (pool_spawn(m) == -1)
 			break;
-	if (m->spawn_rate < POOL_MAX_RATE)
+	if (queued == 0)
+		m->spawn_rate = 1;
+	else if (m->spawn_rate < POOL_MAX_RATE)
 		m->spawn_rate *= 2;
 }
 

@@ -1,7 +1,9 @@
 #!/bin/bash
 # s004: the dynamic pool (Apache prefork's scheme). 64 slow requests on a
 # pool that starts with 2 workers: the master forks 1, 2, 4 ... up to 32 a
-# second until all are served, never more than workers.max. After the load
+# second until all are served, never more than workers.max. A steady load
+# of 10 slow requests ends at 10 busy + min_spare workers: the ramp does not
+# overshoot by its last doubling (it used to reach 19). After the load
 # idle workers above max_spare exit, one a second, until about max_spare
 # are idle. A saturated pool logs "reached workers.max" once, not on every
 # tick.
@@ -76,6 +78,25 @@ n0=$(nworkers)
 expect_true "after the load the pool shrinks (from $n0, at least 3 fewer within 6 s)" \
     wait_until 6 fewer_than $((n0 - 2))
 diag "shrink: $n0 -> $(nworkers) workers"
+porter_stop
+
+# ---- 1b. a steady load: busy + min_spare, no more ------------------------
+porter_start < <(conf 2 2 32 64)
+expect_true "2 workers at start (min_spare 2, max_spare 32)" wait_workers 2 10
+t0=$(now)
+fire steady 10 "$U/slow?s=7"
+peak=0
+while _num_le "$(since "$t0")" 6; do
+	n=$(nworkers)
+	[ "$n" -gt "$peak" ] && peak=$n
+	sleep 0.1
+done
+n=$(nworkers)
+diag "10 slow requests held: $n workers after 6 s, at most $peak"
+expect_ge "$n" 12 "10 busy + min_spare 2: the pool grew to $n (>= 12)"
+expect_le "$peak" 13 "and no further: at most $peak workers (<= 13)"
+wait_fired
+expect_eq "$(count_200 steady)" 10 "all 10 answered 200"
 porter_stop
 
 # ---- 2. settles at about max_spare idle -------------------------------
