@@ -3,7 +3,7 @@
 # pool that starts with 2 workers: the master forks 1, 2, 4 ... up to 32 a
 # second until all are served, never more than workers.max. A steady load
 # of 10 slow requests ends at 10 busy + min_spare workers: the ramp does not
-# overshoot by its last doubling (it used to reach 19). After the load
+# overshoot by its last doubling (it used to reach 17). After the load
 # idle workers above max_spare exit, one a second, until about max_spare
 # are idle. A saturated pool logs "reached workers.max" once, not on every
 # tick.
