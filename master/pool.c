@@ -5,7 +5,6 @@
 #include <sys/wait.h>
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <limits.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "lib/clock.h"
+#include "lib/listenq.h"
 #include "lib/log.h"
 #include "master/checker_ctl.h"
 #include "master/keeper_ctl.h"
@@ -237,25 +237,19 @@ retire_one_idle(struct master *m)
 }
 
 /*
- * Clients waiting in the listeners' accept queues (Linux reports a
- * listening socket's queue in tcpi_unacked): the demand the busy count
- * does not show yet.
+ * Clients waiting in the listeners' accept queues: the demand the busy
+ * count does not show yet.
  */
 static int
 queued_clients(const struct master *m)
 {
-	int i, n = 0;
+	int64_t n = 0;
+	int i;
 
-	for (i = 0; i < m->cfg->nlisteners; i++) {
-		struct tcp_info ti;
-		socklen_t len = sizeof(ti);
-
-		if (m->lfds[i] >= 0 && getsockopt(m->lfds[i], IPPROTO_TCP,
-		    TCP_INFO, &ti, &len) == 0 && ti.tcpi_unacked <
-		    (uint32_t)(INT_MAX - n))
-			n += (int)ti.tcpi_unacked;
-	}
-	return (n);
+	for (i = 0; i < m->cfg->nlisteners; i++)
+		if (m->lfds[i] >= 0)
+			n += listen_queued(m->lfds[i]);
+	return (n > INT_MAX ? INT_MAX : (int)n);
 }
 
 void

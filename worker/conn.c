@@ -2,7 +2,6 @@
 
 #include <sys/socket.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <arpa/inet.h>
 
 #include <errno.h>
@@ -14,6 +13,7 @@
 
 #include "lib/addr.h"
 #include "lib/clock.h"
+#include "lib/listenq.h"
 #include "lib/log.h"
 #include "lib/str.h"
 #include "shared/scoreboard.h"
@@ -533,23 +533,17 @@ serve_request(struct conn *c)
  * response instead (with "Connection: close", which clients handle
  * cleanly), and the pool serves everyone in turn while it grows. While a
  * worker is idle it will take the queued client itself: closing then
- * would only feed the queue. For a listening socket Linux reports the
- * accept queue in tcpi_unacked. Connections the waiter hands back queue
- * the same way, on the hand-back socket.
+ * would only feed the queue. Connections the waiter hands back queue the
+ * same way, on the hand-back socket.
  */
 static int
 clients_starving(const struct worker *w, int lfd)
 {
-	struct tcp_info ti;
-	socklen_t len = sizeof(ti);
-
 	if (sb_any_idle(w->shm))
 		return (0);
 	if (w->ready_fd >= 0 && handoff_queued(w->ready_fd))
 		return (1);
-	if (getsockopt(lfd, IPPROTO_TCP, TCP_INFO, &ti, &len) == -1)
-		return (0);
-	return (ti.tcpi_unacked > 0);
+	return (listen_queued(lfd) > 0);
 }
 
 /*
