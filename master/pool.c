@@ -29,6 +29,8 @@
 
 /* Apache prefork's ceiling on forks per second while short of idle. */
 #define POOL_MAX_RATE		32
+/* Idle workers past max_spare: this share of the excess retires a second. */
+#define POOL_RETIRE_SHARE	8
 /* Crash loop guard: more unexpected deaths than this in one second... */
 #define POOL_CRASH_BURST	8
 /* "reached workers.max" at most this often, seconds */
@@ -217,13 +219,19 @@ pool_reap(struct master *m)
 	}
 }
 
-/* Ask one idle worker of the current generation to exit. */
+/*
+ * Ask up to n idle workers of the current generation to exit: from the
+ * top slot down, so the last forked go first (a worker takes the lowest
+ * free slot). Those forked together at start share their copies of the
+ * pages the master has written since; each later moment of forking adds
+ * copies of its own.
+ */
 static void
-retire_one_idle(struct master *m)
+retire_idle(struct master *m, int n)
 {
 	uint32_t i;
 
-	for (i = 0; i < m->nslots; i++) {
+	for (i = m->nslots; i-- > 0 && n > 0;) {
 		struct sb_slot *sb = sb_slot(&m->shm, i);
 
 		if (m->pids[i] > 0 && m->gens[i] == m->generation &&
@@ -231,7 +239,7 @@ retire_one_idle(struct master *m)
 			/* a worker told to go is not replaced when it goes */
 			m->retired[i] = 1;
 			(void)kill(m->pids[i], SIGHUP);
-			return;
+			n--;
 		}
 	}
 }
@@ -282,7 +290,13 @@ pool_maintain(struct master *m)
 		return;
 	}
 	if (idle > cw->max_spare) {
-		retire_one_idle(m);
+		/*
+		 * One a second, as Apache does, or an eighth of the excess
+		 * when that is more: a pool grown for a surge of hundreds
+		 * gives its memory back in about half a minute, not minutes.
+		 */
+		n = (idle - cw->max_spare) / POOL_RETIRE_SHARE;
+		retire_idle(m, n > 1 ? n : 1);
 		m->spawn_rate = 1;
 		return;
 	}
