@@ -55,6 +55,9 @@ enum { S_FREE, S_FILLING, S_READY, S_DYING, S_PASS };
 
 /* entry flags */
 #define F_HEAD		0x01	/* vary and head published */
+#define F_DONE		0x02	/* the whole body was published: a reader
+				   that pinned it READY may finish it after
+				   it is replaced or invalidated (DYING) */
 /* scan(): the takeover's second scan, which ends the fill it replaces */
 #define SCAN_KILL	0x100
 
@@ -1531,11 +1534,14 @@ store_fill_done(struct store *st, uint32_t slot, struct store_ref r)
 			count(st, STORE_C_VARIANTS_DROPPED);
 		}
 	}
+	/* complete before READY: a reader never sees READY without it */
+	atomic_fetch_or(&e->flags, F_DONE);
 	if (atomic_compare_exchange_strong(&e->word, &w,
 	    W_MAKE(r.gen, S_READY, 0) | W_LINKED)) {
 		count(st, STORE_C_FILLS_DONE);
 		rc = 0;
-	}
+	} else
+		atomic_fetch_and(&e->flags, (uint8_t)~F_DONE);
 out:
 	stripe_unlock(st, s);
 	if (rc == 0)
@@ -1671,7 +1677,9 @@ store_lengths(struct store *st, struct store_ref r, uint32_t *vlen,
 	if (body != NULL)
 		*body = b0 && pub > b0 ? pub - b0 : 0;
 	if (done != NULL)
-		*done = W_GEN(w) == r.gen && W_STATE(w) == S_READY;
+		*done = W_GEN(w) == r.gen && (W_STATE(w) == S_READY ||
+		    (W_STATE(w) == S_DYING &&
+		    (atomic_load(&e->flags) & F_DONE)));
 	if (head_there != NULL)
 		*head_there = b0 != 0;
 }
@@ -2636,7 +2644,7 @@ store_restore(void *at, const struct store_params *p, int verify,
 
 				atomic_store(&en->word,
 				    W_MAKE(W_GEN(w), S_READY, 0));
-				atomic_store(&en->flags, F_HEAD);
+				atomic_store(&en->flags, F_HEAD | F_DONE);
 				if (f > FREQ_MAX)
 					atomic_store(&en->freq, FREQ_MAX);
 				link_entry(st, bucket_of(st, en->hash), i);

@@ -331,8 +331,10 @@ const struct store_meta *store_meta(struct store *, struct store_ref);
 
 /*
  * Lengths of a pinned entry: vary and head (0, 0 until the head is
- * there: *head_there 0), body bytes published so far, *done 1 when READY
- * (the body is complete). Any pointer may be NULL.
+ * there: *head_there 0), body bytes published so far, *done 1 when the
+ * body is complete: READY, or READY once and since replaced or
+ * invalidated (a pinned reader may still send all of it). Any pointer
+ * may be NULL.
  */
 void		store_lengths(struct store *, struct store_ref,
 		    uint32_t *vlen, uint32_t *hlen, uint64_t *body,

@@ -785,10 +785,11 @@ collapse(struct conn *c, struct cache_req *cr, struct store_ref ref, int *rc)
 		uint64_t total;
 		int done = 0;
 
-		while (store_state(st, ref) != STORE_S_GONE) {
+		for (;;) {
+			/* done first: complete, then replaced, is done */
 			store_lengths(st, ref, NULL, NULL, &total, &done,
 			    NULL);
-			if (done)
+			if (done || store_state(st, ref) == STORE_S_GONE)
 				break;
 			(void)store_wait(st, ref, total, store_now_ms() +
 			    1000);
