@@ -358,6 +358,11 @@ _cleanup() {
 		diag "last lines of porter's stdout/stderr:"
 		diag "$(tail -n 25 "$T/porter.out")"
 	fi
+	if [ -s "$T/.ports" ]; then
+		while read -r p; do
+			rmdir "${TMPDIR:-/tmp}/porter-e2e-port.$p" 2>/dev/null
+		done <"$T/.ports"
+	fi
 	if [ "${KEEP:-0}" = 1 ]; then
 		diag "kept $T"
 	else
@@ -370,9 +375,13 @@ trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
+# A port is reserved by the test that picked it (a directory
+# ${TMPDIR:-/tmp}/porter-e2e-port.N, listed in $T/.ports and removed at
+# exit): tests run in parallel, and between the pick and the bind another
+# test's pick must not land on the same port.
 free_port() {
-	"$PYTHON" - <<'EOF'
-import random, socket
+	T="$T" "$PYTHON" - <<'EOF'
+import os, random, socket
 # below the kernel's ephemeral range, so that no client socket takes it
 lo = 32768
 try:
@@ -382,6 +391,15 @@ except Exception:
 lo = max(lo, 2048)
 # never the bundled config's fixed ports: q001 runs ./quickstart on them
 fixed = (3128, 8080, 8081, 9001, 9002)
+tmp = os.environ.get("TMPDIR") or "/tmp"
+def reserve(p):
+    try:
+        os.mkdir(os.path.join(tmp, "porter-e2e-port.%d" % p))
+    except OSError:
+        return False
+    with open(os.path.join(os.environ["T"], ".ports"), "a") as f:
+        f.write("%d\n" % p)
+    return True
 for _ in range(500):
     p = random.randrange(1024 + (lo - 1024) // 4, lo)
     if p in fixed:
@@ -393,6 +411,8 @@ for _ in range(500):
         continue
     finally:
         s.close()
+    if not reserve(p):
+        continue
     print(p)
     break
 else:
