@@ -13,6 +13,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 struct outbuf {
@@ -36,6 +37,20 @@ static inline void
 outbuf_str(struct outbuf *o, const char *s)
 {
 	outbuf_add(o, s, strlen(s));
+}
+
+/* v in decimal: a response's Content-Length, without printf's cost. */
+static inline void
+outbuf_u64(struct outbuf *o, uint64_t v)
+{
+	char d[20];
+	size_t n = sizeof(d);
+
+	do {
+		d[--n] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	outbuf_add(o, d + n, sizeof(d) - n);
 }
 
 /*

@@ -60,14 +60,11 @@ out_joined(struct outbuf *o, const char *name, const char *buf,
 static void
 out_content_length(struct outbuf *o, const struct http_head *h, int *done)
 {
-	char num[24];
-
 	if (*done || h->content_length < 0)
 		return;
 	*done = 1;
-	(void)snprintf(num, sizeof(num), "%lld", (long long)h->content_length);
 	outbuf_str(o, "Content-Length: ");
-	outbuf_str(o, num);
+	outbuf_u64(o, (uint64_t)h->content_length);
 	outbuf_add(o, "\r\n", 2);
 }
 
@@ -502,9 +499,9 @@ rewrite_cached(struct conn *c, const struct cfg_route *rt,
 	if (as->chunked)
 		outbuf_str(&o, "Transfer-Encoding: chunked\r\n");
 	else if (as->code != 304 && as->length >= 0 && r->code != 204) {
-		(void)snprintf(num, sizeof(num), "Content-Length: %llu\r\n",
-		    (unsigned long long)as->length);
-		outbuf_str(&o, num);
+		outbuf_str(&o, "Content-Length: ");
+		outbuf_u64(&o, (uint64_t)as->length);
+		outbuf_add(&o, "\r\n", 2);
 	}
 	if (c->resp_extra_len > 0)
 		outbuf_add(&o, c->resp_extra, c->resp_extra_len);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/addr.h"
 #include "worker/acl.h"
 
 /* An address as a sockaddr; v6 text gives AF_INET6 (maybe mapped). */
@@ -201,6 +202,50 @@ START_TEST(match_every_length)
 }
 END_TEST
 
+/*
+ * The client's address as text (lib/addr.c formats IPv4 by hand): the
+ * same as inet_ntop for edge and random addresses; IPv6 and a short
+ * buffer go through inet_ntop.
+ */
+START_TEST(host_text_as_inet_ntop)
+{
+	static const uint32_t edge[] = { 0, 1, 9, 10, 99, 100, 199, 200, 255,
+	    0x7f000001, 0x0a000a0a, 0x64646464, 0xffffffff, 0xc0a80001 };
+	struct sockaddr_in s4;
+	struct sockaddr_in6 s6;
+	char want[INET6_ADDRSTRLEN], got[64];
+	uint32_t x = 12345;
+	int i;
+
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	for (i = 0; i < 20000; i++) {
+		uint32_t a;
+
+		if (i < (int)(sizeof(edge) / sizeof(edge[0])))
+			a = edge[i];
+		else {
+			x = x * 1103515245u + 12345u;
+			a = x ^ (x >> 13) << ((i & 3) * 8);
+		}
+		s4.sin_addr.s_addr = htonl(a);
+		ck_assert_ptr_nonnull(inet_ntop(AF_INET, &s4.sin_addr, want,
+		    sizeof(want)));
+		memset(got, 'x', sizeof(got));
+		ck_assert_str_eq(addr_host_text((struct sockaddr *)&s4, got,
+		    INET_ADDRSTRLEN), want);
+	}
+	/* short of room: inet_ntop's answer, which is "?" here */
+	s4.sin_addr.s_addr = htonl(0xffffffff);
+	ck_assert_str_eq(addr_host_text((struct sockaddr *)&s4, got, 8), "?");
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	ck_assert_int_eq(inet_pton(AF_INET6, "2001:db8::1", &s6.sin6_addr), 1);
+	ck_assert_str_eq(addr_host_text((struct sockaddr *)&s6, got,
+	    sizeof(got)), "2001:db8::1");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -214,6 +259,7 @@ main(void)
 	tcase_add_test(tc, match_families);
 	tcase_add_test(tc, match_lists);
 	tcase_add_test(tc, match_every_length);
+	tcase_add_test(tc, host_text_as_inet_ntop);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_ENV);

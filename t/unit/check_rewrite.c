@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/outbuf.h"
 #include "worker/rewrite.h"
 
 #define OCAP	8192
@@ -139,6 +140,36 @@ START_TEST(empty_host_once)
 	o = request("GET / HTTP/1.0\r\n\r\n");
 	ck_assert_int_eq(nfield(o, "Host"), 1);
 	ck_assert(hasline(o, "Host: fallback"));
+}
+END_TEST
+
+/* outbuf_u64: the Content-Length digits, and the overflow rule. */
+START_TEST(outbuf_decimal)
+{
+	static const struct { uint64_t v; const char *s; } t[] = {
+		{ 0, "0" }, { 9, "9" }, { 10, "10" }, { 1024, "1024" },
+		{ 4294967296ULL, "4294967296" },
+		{ 18446744073709551615ULL, "18446744073709551615" },
+	};
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct outbuf o = { buf, sizeof(buf) - 1, 0, 0 };
+
+		outbuf_str(&o, "n=");
+		outbuf_u64(&o, t[i].v);
+		ck_assert_int_eq(o.overflow, 0);
+		buf[o.len] = '\0';
+		ck_assert_str_eq(buf + 2, t[i].s);
+	}
+	{
+		struct outbuf o = { buf, 3, 0, 0 };
+
+		outbuf_u64(&o, 1234);
+		ck_assert_int_eq(o.overflow, 1);
+		ck_assert_uint_eq(o.len, 0);
+	}
 }
 END_TEST
 
@@ -289,6 +320,7 @@ rewrite_suite(void)
 	tcase_add_test(tc, underscores_dropped);
 	tcase_add_test(tc, empty_host_once);
 	tcase_add_test(tc, content_length_once);
+	tcase_add_test(tc, outbuf_decimal);
 	tcase_add_test(tc, connection_listed_request);
 	tcase_add_test(tc, connection_listed_forward);
 	tcase_add_test(tc, response_te_and_cl);
