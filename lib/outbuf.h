@@ -39,17 +39,31 @@ outbuf_str(struct outbuf *o, const char *s)
 	outbuf_add(o, s, strlen(s));
 }
 
-/* v in decimal: a response's Content-Length, without printf's cost. */
-static inline void
-outbuf_u64(struct outbuf *o, uint64_t v)
+/*
+ * v in decimal at the end of d[OUTBUF_U64_DIGITS]: where its digits
+ * start. Without printf's cost (a response's Content-Length, the access
+ * log's numbers).
+ */
+#define OUTBUF_U64_DIGITS	20
+static inline size_t
+outbuf_u64_digits(char *d, uint64_t v)
 {
-	char d[20];
-	size_t n = sizeof(d);
+	size_t n = OUTBUF_U64_DIGITS;
 
 	do {
 		d[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v > 0);
+	return (n);
+}
+
+/* v in decimal. */
+static inline void
+outbuf_u64(struct outbuf *o, uint64_t v)
+{
+	char d[OUTBUF_U64_DIGITS];
+	size_t n = outbuf_u64_digits(d, v);
+
 	outbuf_add(o, d + n, sizeof(d) - n);
 }
 

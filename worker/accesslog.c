@@ -6,6 +6,7 @@
 
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/outbuf.h"
 #include "worker/accesslog.h"
 #include "worker/client.h"
 
@@ -182,13 +183,9 @@ esc_json(struct lb *b, const char *s, size_t n)
 static void
 put_u64(struct lb *b, uint64_t v)
 {
-	char d[24];
-	size_t i = sizeof(d);
+	char d[OUTBUF_U64_DIGITS];
+	size_t i = outbuf_u64_digits(d, v);
 
-	do {
-		d[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v > 0);
 	put(b, d + i, sizeof(d) - i);
 }
 
