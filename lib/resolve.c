@@ -20,17 +20,19 @@
 struct resolve {
 	struct gaicb	 cb;
 	struct addrinfo	 hints;
+	struct resolve	*next_orphan;
 	int		 port;
 	char		 name[];
 };
 
 /*
- * Lookups that timed out while a resolver thread was running them: they
+ * Lookups abandoned while a resolver thread was running them: they
  * cannot be cancelled, and their memory stays until they finish. Reaped
- * at the next call.
+ * at the next call. A list, not a fixed table: there are never more than
+ * glibc's resolver threads, and a table that overflowed leaked (seen
+ * under load, when 20 lookups abandoned at once were all running).
  */
-#define ORPHANS 8
-static struct resolve *orphans[ORPHANS];
+static struct resolve *orphans;
 
 static void
 lookup_free(struct resolve *l)
@@ -43,31 +45,23 @@ lookup_free(struct resolve *l)
 static void
 reap_orphans(void)
 {
-	int i;
+	struct resolve **pp = &orphans, *l;
 
-	for (i = 0; i < ORPHANS; i++)
-		if (orphans[i] != NULL &&
-		    gai_error(&orphans[i]->cb) != EAI_INPROGRESS) {
-			lookup_free(orphans[i]);
-			orphans[i] = NULL;
-		}
+	while ((l = *pp) != NULL) {
+		if (gai_error(&l->cb) != EAI_INPROGRESS) {
+			*pp = l->next_orphan;
+			lookup_free(l);
+		} else
+			pp = &l->next_orphan;
+	}
 }
 
-/* Keep l until its thread is done; with no slot free, leak it. */
+/* Keep l until its thread is done. */
 static void
 orphan(struct resolve *l)
 {
-	int i;
-
-	for (i = 0; i < ORPHANS; i++)
-		if (orphans[i] == NULL) {
-			orphans[i] = l;
-			return;
-		}
-	/*
-	 * Deliberate leak: the resolver thread still writes to l. Only
-	 * after ORPHANS lookups have all hung past their timeout at once.
-	 */
+	l->next_orphan = orphans;
+	orphans = l;
 }
 
 /* An address literal, without the resolver: 1, or 0 if not one. */
