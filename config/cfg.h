@@ -339,6 +339,8 @@ struct cfg_workers {
 	int		start, min_spare, max_spare, max;
 	long		max_requests;	/* 0: never recycle */
 	int		yield;		/* sched_yield() before a wait (state.h) */
+	int		nice;		/* workers' nice value, if nice_set */
+	int		nice_set;	/* else they keep the master's */
 };
 
 struct cfg_timeouts {			/* seconds */

@@ -286,6 +286,7 @@ setup(struct master *m, struct addrlist *addrs)
 	if (privs_resolve(cfg, &m->privs, err, sizeof(err)) == -1)
 		log_fatal("%s", err);
 	raise_nofile(cfg);
+	pool_check_nice(cfg);
 	/* a new binary started by USR2 is already detached, as a child of
 	 * the old master (nginx does the same) */
 	if (!m->foreground && !inherited)
@@ -411,6 +412,7 @@ on_reload(struct master *m)
 		return;
 	log_info("SIGHUP: reloading %s", m->cfg_path);
 	if (reload_config(m) == 0) {
+		pool_check_nice(m->cfg);
 		/* before the new workers: they need the hand-off pairs */
 		waiter_ctl_apply(m);
 		master_new_generation(m);

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -35,6 +36,20 @@
 #define POOL_CRASH_BURST	8
 /* "reached workers.max" at most this often, seconds */
 #define POOL_MAX_LOG_EVERY	60.0
+
+void
+pool_check_nice(const struct cfg *cfg)
+{
+	int cur;
+
+	if (!cfg->workers.nice_set || geteuid() == 0)
+		return;
+	errno = 0;
+	cur = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0 && cfg->workers.nice < cur)
+		log_warnx("workers.nice = %d needs root: workers may stay at "
+		    "nice %d", cfg->workers.nice, cur);
+}
 
 int
 pool_spawn(struct master *m)
@@ -83,6 +98,11 @@ pool_spawn(struct master *m)
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() == 1)
 			_exit(0);
+		/* before dropping root, which may not raise a priority */
+		if (m->cfg->workers.nice_set && setpriority(PRIO_PROCESS, 0,
+		    m->cfg->workers.nice) == -1)
+			log_debug("worker: nice %d: %s", m->cfg->workers.nice,
+			    strerror(errno));
 		if (privs_apply(&m->privs) == -1) {
 			log_syserr("switching to user %s", m->privs.user);
 			_exit(3);

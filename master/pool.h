@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 
+struct cfg;
 struct master;
 
 /*
@@ -14,6 +15,10 @@ struct master;
  * a free scoreboard slot. 0, or -1 (no free slot, or fork failed; logged).
  */
 int	pool_spawn(struct master *m);
+
+/* Warn when workers.nice is below the master's and porter is not root. */
+void	pool_check_nice(const struct cfg *cfg);
+
 /*
  * Reap every dead child without blocking. A worker's slot is freed (and
  * the backend connection it held given back); one of this generation that

@@ -126,7 +126,7 @@ START_TEST(full_config)
 	    "user = \"www\";\n"
 	    "group = \"wwwgrp\";\n"
 	    "workers = { start = 3; min_spare = 1; max_spare = 5; max = 10;\n"
-	    "            max_requests = 1000; yield = false; };\n"
+	    "            max_requests = 1000; yield = false; nice = 3; };\n"
 	    "timeouts = { client_header = 1.5; client_body = 2; keepalive = 3;\n"
 	    "  connect = 0.25; upstream = 120; tunnel_idle = 86400; };\n"
 	    "limits = { max_header_size = \"32K\"; max_uri_size = 4096;\n"
@@ -170,6 +170,8 @@ START_TEST(full_config)
 	ck_assert_int_eq(c->workers.max, 10);
 	ck_assert_int_eq(c->workers.max_requests, 1000);
 	ck_assert_int_eq(c->workers.yield, 0);
+	ck_assert_int_eq(c->workers.nice, 3);
+	ck_assert_int_eq(c->workers.nice_set, 1);
 
 	ck_assert_double_eq(c->timeouts.client_header, 1.5);
 	ck_assert_double_eq(c->timeouts.client_body, 2.0);
@@ -268,6 +270,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(c->workers.max, 64);
 	ck_assert_int_eq(c->workers.max_requests, 0);
 	ck_assert_int_eq(c->workers.yield, 1);
+	ck_assert_int_eq(c->workers.nice_set, 0);
 	ck_assert_double_eq(c->timeouts.client_header, 10.0);
 	ck_assert_double_eq(c->timeouts.client_body, 30.0);
 	ck_assert_double_eq(c->timeouts.keepalive, 5.0);
@@ -507,11 +510,27 @@ START_TEST(count_shorthand)
 	cfg_free(c);
 	tf_remove(&t);
 
-	/* yield is not about the pool's size: it may go with count */
-	c = load(&t, "workers = { yield = false; count = 6; };\n" BASE, err);
+	/* yield and nice are not about the pool's size: they go with count */
+	c = load(&t, "workers = { yield = false; count = 6; nice = -20; };\n"
+	    BASE, err);
 	ck_assert_msg(c != NULL, "%s", err);
 	ck_assert_int_eq(c->workers.max, 6);
 	ck_assert_int_eq(c->workers.yield, 0);
+	ck_assert_int_eq(c->workers.nice, -20);
+	ck_assert_int_eq(c->workers.nice_set, 1);
+	cfg_free(c);
+	tf_remove(&t);
+
+	/* the other end of the range, and a group without nice */
+	c = load(&t, "workers = { nice = 19; };\n" BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->workers.nice, 19);
+	ck_assert_int_eq(c->workers.nice_set, 1);
+	cfg_free(c);
+	tf_remove(&t);
+	c = load(&t, "workers = { max = 9; };\n" BASE, err);
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->workers.nice_set, 0);
 	cfg_free(c);
 	tf_remove(&t);
 }
@@ -2361,6 +2380,12 @@ static const struct bad_case {
 	  "workers.count cannot be combined with workers.max" },
 	{ "workers = {\n yield = 1; };\n" BASE, 2,
 	  "workers.yield must be true or false" },
+	{ "workers = {\n nice = -21; };\n" BASE, 2,
+	  "workers.nice must be between -20 and 19, not -21" },
+	{ "workers = { count = 2;\n nice = 20; };\n" BASE, 2,
+	  "workers.nice must be between -20 and 19, not 20" },
+	{ "workers = { nice = \"high\"; };\n" BASE, 1,
+	  "workers.nice must be an integer" },
 	{ "workers = { count = 0; };\n" BASE, 1,
 	  "workers.count must be between 1 and 4096, not 0" },
 	{ "workers = { count = 5000000000; };\n" BASE, 1,
