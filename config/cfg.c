@@ -189,6 +189,10 @@ static const char *const workers_keys[] = {
 	"start", "min_spare", "max_spare", "max", "max_requests", "count",
 	"yield", "nice", NULL
 };
+/* Not about the pool's size: these go with count. */
+static const char *const workers_with_count[] = {
+	"count", "yield", "nice", NULL
+};
 
 /*
  * Defaults that were not written give way to values that were, so
@@ -213,9 +217,9 @@ parse_workers(struct ctx *x, const config_setting_t *root)
 	/*
 	 * Unset, the workers keep the master's priority. Set below it (as
 	 * nginx's worker_priority), they go ahead of a backend on the same
-	 * CPU, which then answers several of them from one wake-up: more
-	 * small keep-alive requests a second, but fewer 64 KiB ones with a
-	 * longer tail (README "Benchmarks"), so it is not the default.
+	 * CPU only when both are in one scheduling group (one session under
+	 * autogroup), and there 64 KiB answers lose what small ones gain
+	 * (README "Benchmarks"), so it is not the default.
 	 */
 	w->nice = 0;
 	w->nice_set = 0;
@@ -233,12 +237,10 @@ parse_workers(struct ctx *x, const config_setting_t *root)
 	}
 
 	if (cfg_member(g, "count") != NULL) {
-		/* yield and nice are not about the pool's size */
 		for (r = 0; r < config_setting_length(g); r++) {
 			s = config_setting_get_elem(g, (unsigned)r);
-			if (strcmp(config_setting_name(s), "count") != 0 &&
-			    strcmp(config_setting_name(s), "yield") != 0 &&
-			    strcmp(config_setting_name(s), "nice") != 0)
+			if (!cfg_in_list(config_setting_name(s),
+			    workers_with_count))
 				return (cfg_bad(x, s, "workers.count cannot "
 				    "be combined with workers.%s",
 				    config_setting_name(s)));
