@@ -327,7 +327,12 @@ pool_maintain(struct master *m)
 	if (total >= cw->max) {
 		double now = clock_now();
 
-		if (now - m->max_logged >= POOL_MAX_LOG_EVERY) {
+		/*
+		 * Only when none is idle: with workers.count (min_spare =
+		 * max) one busy worker is already short of min_spare, and
+		 * "all busy" would be false.
+		 */
+		if (idle == 0 && now - m->max_logged >= POOL_MAX_LOG_EVERY) {
 			log_warnx("reached workers.max (%d): all busy; "
 			    "consider raising workers.max", cw->max);
 			m->max_logged = now;

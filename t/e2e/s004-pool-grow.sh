@@ -6,7 +6,8 @@
 # overshoot by its last doubling (it used to reach 17). After the load
 # idle workers above max_spare exit, an eighth of the excess a second (at
 # least one), until about max_spare are idle. A saturated pool logs
-# "reached workers.max" once, not on every tick.
+# "reached workers.max" once, not on every tick; a fixed pool
+# (workers.count) with idle workers left does not log it.
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
 
 backend_start app
@@ -116,7 +117,20 @@ sleep 1.5
 expect_ge "$(nworkers)" 2 "and it keeps at least min_spare (2) idle: $(nworkers) workers"
 porter_stop
 
-# ---- 3. a saturated pool warns once ------------------------------------
+# ---- 3. a fixed pool with a worker busy: no warning ---------------------
+# workers.count makes min_spare = max: one busy worker is short of it,
+# and "all busy" used to be logged though three were idle
+l0=$(log_lines)
+porter_start < <(conf 4 1 4 4 | sed 's/^workers = .*/workers = { count = 4; };/')
+expect_true "workers.count = 4: 4 workers" wait_workers 4 10
+fire one 1 "$U/slow?s=3"
+wait_fired
+expect_eq "$(count_200 one)" 1 "one slow request on a fixed pool of 4: 200"
+expect_eq "$(log_from "$l0" | grep -a -c 'reached workers.max')" 0 \
+    "one of 4 workers busy for 3 s: no \"reached workers.max\" (3 idle)"
+porter_stop
+
+# ---- 4. a saturated pool warns once ------------------------------------
 l0=$(log_lines)
 porter_start < <(conf 4 1 4 4)
 expect_true "4 workers at start (max = 4)" wait_workers 4 10
