@@ -238,7 +238,7 @@ keeper_main(const struct keeper_args *a)
 	wa.slot = a->slot;
 	wa.generation = a->generation;
 	wa.lfds = NULL;
-	wa.park_fd = wa.ready_fd = -1;
+	wa.park_fd = wa.ready_fd = wa.requeue_fd = -1;
 	wa.pod_fd = a->pod_fd;
 	if (worker_setup(&w, &wa) == -1) {
 		log_syserr("cache keeper setup");

@@ -51,6 +51,25 @@ pool_check_nice(const struct cfg *cfg)
 		    "nice %d", cfg->workers.nice, cur);
 }
 
+/*
+ * Whether the current generation has workers.max workers, for the
+ * workers (park_requeue_possible): rotation is the steady state then.
+ * Kept as workers come and go, not only once a second.
+ */
+static void
+publish_full(struct master *m)
+{
+	uint32_t i;
+	int n = 0;
+
+	for (i = 0; i < m->nslots; i++)
+		if (m->pids[i] > 0 && m->gens[i] == m->generation &&
+		    !m->retired[i])
+			n++;
+	atomic_store_explicit(&m->shm.hdr->waiter.pool_full,
+	    n >= m->cfg->workers.max, memory_order_relaxed);
+}
+
 int
 pool_spawn(struct master *m)
 {
@@ -93,7 +112,7 @@ pool_spawn(struct master *m)
 		if (m->checker_pod >= 0)
 			(void)close(m->checker_pod);
 		keeper_ctl_close_pod(m);
-		waiter_ctl_close_waiter_ends(m);
+		waiter_ctl_close_park_end(m);
 		/* a worker never outlives its master */
 		(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
 		if (getppid() == 1)
@@ -116,12 +135,14 @@ pool_spawn(struct master *m)
 		a.pod_fd = m->pod[0];
 		a.park_fd = waiter_ctl_park_fd(m);
 		a.ready_fd = waiter_ctl_ready_fd(m);
+		a.requeue_fd = waiter_ctl_requeue_fd(m);
 		a.sigmask = m->oldmask;
 		worker_main(&a);
 	}
 	m->pids[slot] = pid;
 	m->gens[slot] = m->generation;
 	m->nworkers++;
+	publish_full(m);
 	return (0);
 }
 
@@ -215,6 +236,7 @@ pool_reap(struct master *m)
 		m->gens[i] = 0;
 		m->retired[i] = 0;
 		m->nworkers--;
+		publish_full(m);
 		if (!expected) {
 			double now = clock_now();
 
@@ -301,6 +323,7 @@ pool_maintain(struct master *m)
 		if (st == SB_IDLE || st == SB_STARTING)
 			idle++;
 	}
+	publish_full(m);
 	if (m->held && clock_now() - m->crash_second >= 2.0)
 		m->held = 0;		/* a quiet second: back to normal */
 	if (m->held) {

@@ -151,6 +151,19 @@ waiter_ctl_ready_fd(const struct master *m)
 	return (m->cfg->waiter.max_conns > 0 ? m->ready[1] : -1);
 }
 
+int
+waiter_ctl_requeue_fd(const struct master *m)
+{
+	return (m->cfg->waiter.max_conns > 0 ? m->ready[0] : -1);
+}
+
+void
+waiter_ctl_close_park_end(const struct master *m)
+{
+	if (m->park[1] >= 0)
+		(void)close(m->park[1]);
+}
+
 void
 waiter_ctl_close_waiter_ends(const struct master *m)
 {

@@ -24,11 +24,20 @@ void	waiter_ctl_init(struct master *m);
  */
 void	waiter_ctl_apply(struct master *m);
 
-/* The ends a new worker keeps: to park with, and to take back from. */
+/*
+ * The ends a new worker keeps: to park with, to take back from, and the
+ * sending end of the take-back queue, on which a worker puts a kept-alive
+ * connection whose next request is already in when others queue for a
+ * worker (worker/park.c park_requeue): the waiter would only have read
+ * that request and queued it there itself.
+ */
 int	waiter_ctl_park_fd(const struct master *m);
 int	waiter_ctl_ready_fd(const struct master *m);
-/* In a new worker or checker: close the waiter's own ends. */
+int	waiter_ctl_requeue_fd(const struct master *m);
+/* In a new keeper: close the waiter's own ends. */
 void	waiter_ctl_close_waiter_ends(const struct master *m);
+/* In a new worker: close the waiter's end of the parking pair. */
+void	waiter_ctl_close_park_end(const struct master *m);
 
 /* pool_reap reaped pid with status st: 1 if it was the waiter. */
 int	waiter_ctl_reaped(struct master *m, pid_t pid, int st);

@@ -54,6 +54,10 @@
 	X(unparked, COUNTER, SLOT,					\
 	    "Connections workers took back from the waiter with a "	\
 	    "request to serve")	\
+	X(requeued, COUNTER, SLOT,					\
+	    "Kept-alive connections a worker queued for the next free "	\
+	    "worker itself, their next request in, while clients "	\
+	    "waited for a worker (taken back as the waiter's are)")	\
 	X(conns_capped, COUNTER, SLOT,					\
 	    "Connections refused with 503: the client held "		\
 	    "limits.max_conns_per_client already")			\

@@ -33,6 +33,9 @@ struct shm_waiter {
 						   may park */
 	_Atomic uint32_t	draining;	/* graceful stop: it hands back
 						   what it holds, then exits */
+	_Atomic uint32_t	pool_full;	/* the master: the current
+						   generation has workers.max
+						   workers (park_requeue) */
 	/* written by the waiter (reset when one starts) */
 	_Atomic uint32_t	parked[PARK_NWHY];	/* held now */
 	_Atomic uint32_t	pending;	/* ready, not yet handed back */

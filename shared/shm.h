@@ -25,7 +25,7 @@
 struct store_params;
 
 #define SHM_MAGIC	0x726574726f70ULL	/* "porter" */
-#define SHM_LAYOUT	9
+#define SHM_LAYOUT	10
 
 struct shm_header {
 	uint64_t		magic;

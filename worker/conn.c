@@ -584,7 +584,7 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 {
 	struct conn c;
 	char line[CONN_LOGLINE];
-	int first = 1, park_now = 0, counted = 0, linger = 0;
+	int first = 1, park_now = 0, counted = 0, linger = 0, rq;
 
 	memset(&c, 0, sizeof(c));
 	c.w = w;
@@ -693,9 +693,21 @@ conn_serve(struct worker *w, const struct cfg_listener *l, int lfd, int fd,
 			break;
 		}
 		first = 0;
-		if (park_now && c.len == 0 &&
-		    park_conn(&c, PARK_KEEPALIVE, clock_now_ms()) == 0)
-			break;
+		if (park_now && c.len == 0) {
+			int rotate = park_requeue_possible(w);
+
+			/* its next request comes meanwhile, mostly */
+			if (rotate)
+				worker_yield(w);
+			rq = rotate ? park_requeue(&c) : 0;
+			if (rq == 0 && park_conn(&c, c.len > 0 ? PARK_HEAD :
+			    PARK_KEEPALIVE, clock_now_ms()) == 0)
+				rq = 1;
+			if (rq != 0) {
+				w->yielded = rotate;
+				break;
+			}
+		}
 		park_now = 0;
 		sb_set_state(w->sb, c.len > 0 ? SB_READING : SB_KEEPALIVE);
 		if (c.len == 0)

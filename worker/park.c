@@ -25,14 +25,14 @@ park_possible(const struct worker *w)
 	    memory_order_relaxed));
 }
 
-int
-park_conn(struct conn *c, int why, int64_t since_ms)
+/* The hand-off header for c, why (PARK_COUNTED or'ed in) since since_ms. */
+static void
+park_header(const struct conn *c, int why, int64_t since_ms,
+    struct handoff *hp)
 {
-	struct worker *w = c->w;
+	const struct worker *w = c->w;
 	struct handoff h;
 
-	if (!park_possible(w))
-		return (-1);
 	memset(&h, 0, sizeof(h));
 	h.generation = w->generation;
 	h.listener = (uint16_t)(c->lst - w->cfg->listeners);
@@ -52,6 +52,18 @@ park_conn(struct conn *c, int why, int64_t since_ms)
 		memcpy(&h.local, &c->local_sa, c->local_len);
 		h.locallen = c->local_len;
 	}
+	*hp = h;
+}
+
+int
+park_conn(struct conn *c, int why, int64_t since_ms)
+{
+	struct worker *w = c->w;
+	struct handoff h;
+
+	if (!park_possible(w))
+		return (-1);
+	park_header(c, why, since_ms, &h);
 	/*
 	 * The slot stops counting the client for max_conns_per_client
 	 * before the waiter starts: a connection of the same client accepted
@@ -73,6 +85,88 @@ park_conn(struct conn *c, int why, int64_t since_ms)
 	}
 	sb_add(&w->sb->parked, 1);
 	return (0);
+}
+
+/*
+ * What park_requeue reads of the next request at most: a message any
+ * worker's buffer takes (a reload may make max_header_size smaller); a
+ * longer request goes to the waiter with what was read.
+ */
+#define REQUEUE_READ	(16 * 1024)
+
+/*
+ * Whether c->buf holds what a worker can serve at once, as the waiter's
+ * own test has it (waiter/waiter.c complete): a whole head, with its
+ * Content-Length body when that is all there (a chunked one, one that
+ * waits for a 100 Continue, or one too large to wait for is the worker's
+ * to read), or bytes the parser refuses (the worker answers the error).
+ */
+static int
+request_in(const struct conn *c)
+{
+	const struct cfg *cfg = c->w->cfg;
+	struct http_req q;
+
+	http_req_init(&q, cfg->limits.max_header_size,
+	    cfg->limits.max_uri_size);
+	switch (http_parse_request(&q, c->buf, c->len)) {
+	case HTTP_AGAIN:
+		return (0);
+	case HTTP_OK:
+		break;
+	default:
+		return (1);
+	}
+	if (http_req_body(&q) != HTTP_BODY_LENGTH || q.expect_continue ||
+	    q.h.content_length > REQUEUE_READ)
+		return (1);
+	return ((uint64_t)c->len >= (uint64_t)q.h.head_len +
+	    q.h.content_length);
+}
+
+int
+park_requeue_possible(const struct worker *w)
+{
+	const struct shm_waiter *sw = &w->shm->hdr->waiter;
+
+	return (w->requeue_fd >= 0 && atomic_load_explicit(&sw->pool_full,
+	    memory_order_relaxed) != 0);
+}
+
+int
+park_requeue(struct conn *c)
+{
+	struct worker *w = c->w;
+	struct handoff h;
+	ssize_t n;
+
+	if (w->requeue_fd < 0 || c->len != 0 || c->pp_pending)
+		return (0);
+	do
+		n = recv(c->io.fd, c->buf, w->ccap < REQUEUE_READ ? w->ccap :
+		    REQUEUE_READ, MSG_DONTWAIT);
+	while (n == -1 && errno == EINTR);
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK))
+		return (-1);	/* gone, or a reset: nothing to answer */
+	if (n == -1)
+		return (0);
+	c->len = (size_t)n;
+	if (!request_in(c))
+		return (0);
+	park_header(c, PARK_HEAD, clock_now_ms(), &h);
+	/* as park_conn: uncounted for max_conns_per_client while queued */
+	lim_slot_clear(w->sb);
+	if (handoff_send(w->requeue_fd, c->io.fd, &h, c->buf, c->len) == -1) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != ENOBUFS)
+			log_syserr("queueing a connection");
+		if (c->lst->mode != CFG_MODE_STATUS)
+			lim_slot_set(w->sb, (const struct sockaddr *)
+			    &c->peer_sa);
+		return (0);
+	}
+	sb_add(&w->sb->requeued, 1);
+	return (1);
 }
 
 int

@@ -30,6 +30,28 @@ int	park_possible(const struct worker *);
 int	park_conn(struct conn *c, int why, int64_t since_ms);
 
 /*
+ * Rotation without the waiter: when clients queue for a worker, a
+ * kept-alive connection whose client has sent its next request by the
+ * time its answer is out goes straight onto the queue the waiter hands
+ * connections back on, behind those there, that request with it. The
+ * waiter would only read it and queue it there itself, a sleep, a
+ * wake-up and two descriptor passes later. 1 queued (the caller closes
+ * its descriptor), 0 not (nothing in yet, or half a head: c->buf and
+ * c->len hold what came; park it, or serve it), -1 the client left.
+ */
+int	park_requeue(struct conn *c);
+
+/*
+ * Whether park_requeue is for this worker now: the pool is at
+ * workers.max (the master says), so rotation is the steady state, not a
+ * moment the master is growing the pool out of. While it can grow, a
+ * rotation goes through the waiter as before: measured, a pool grown to
+ * a worker per busy client was slower than the rotation until it got
+ * there, and idle workers left from it slowed short connections down.
+ */
+int	park_requeue_possible(const struct worker *);
+
+/*
  * During a graceful stop, whether the waiter is still there (it exits
  * once it holds nothing), or has handed back connections not yet taken:
  * the stopping workers stay to serve those, and exit after it.

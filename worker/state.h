@@ -85,6 +85,10 @@ struct worker {
 	const int		*lfds;		/* listening sockets, by listener */
 	int			 park_fd;	/* to the waiter; -1: none */
 	int			 ready_fd;	/* from the waiter; -1: none */
+	int			 requeue_fd;	/* onto ready_fd's queue; -1 */
+	int			 yielded;	/* conn_serve's last act was a
+						   yield: worker_main's is not
+						   needed */
 	double			 park_after;	/* s a client may keep a worker
 						   waiting before it is parked */
 	volatile sig_atomic_t	 told_to_stop;	/* SIGHUP: too many idle */

@@ -108,6 +108,7 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	w->lfds = a->lfds;
 	w->park_fd = a->park_fd;
 	w->ready_fd = a->ready_fd;
+	w->requeue_fd = a->requeue_fd;
 	w->park_after = cfg->waiter.park_after;
 	/* the client buffer must hold a whole head and a useful body read */
 	w->ccap = cfg->limits.max_header_size + WORKER_IO_BUF;
@@ -416,8 +417,11 @@ worker_main(const struct worker_args *a)
 			continue;
 		trimmed = 0;
 		sb_set_state(w.sb, SB_IDLE);
-		/* those holding half-served requests before a new one */
-		worker_yield(&w);
+		/* those holding half-served requests before a new one (done
+		   already when the connection went back on the queue) */
+		if (!w.yielded)
+			worker_yield(&w);
+		w.yielded = 0;
 		if (a->cfg->workers.max_requests > 0 &&
 		    served >= a->cfg->workers.max_requests)
 			worker_exit(&w, 0);

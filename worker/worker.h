@@ -19,6 +19,9 @@ struct worker_args {
 	const int		*lfds;		/* one per cfg->listeners[i] */
 	int			 park_fd;	/* hand-offs to the waiter, and */
 	int			 ready_fd;	/* from it; -1: no waiter */
+	int			 requeue_fd;	/* the waiter's end of ready_fd's
+						   pair: a rotation that needs
+						   no waiter (park_requeue) */
 	int			 pod_fd;	/* this generation's pipe of death:
 						 * hung up means finish and exit */
 	sigset_t		 sigmask;	/* to restore once handlers are set */
