@@ -31,6 +31,12 @@
 #define PARK_BATCH	64
 /* the first buffer of a connection that sends bytes; it grows by doubling */
 #define BUF_FIRST	1024
+/*
+ * Records (with a first-size buffer) kept for reuse: under a rotation
+ * (more busy kept-alive clients than workers) one is taken and dropped
+ * per request, and malloc and free then ran for each.
+ */
+#define SPARE_MAX	256
 /* the largest limits.max_header_size, and a body */
 #define WAITER_SCRATCH	((1 << 20) + WAITER_BODY_MAX)
 /* its nice value (the workers run at 0) */
@@ -79,6 +85,8 @@ struct waiter {
 	int			 ready_armed;	/* EPOLLOUT on ready_fd */
 	struct dl_heap		 heap;
 	struct parked		*rq_head, *rq_tail;	/* ready queue */
+	struct parked		*spare;		/* for reuse, by next */
+	uint32_t		 nspare;
 	struct http_req		 req;		/* scratch: heads are re-parsed */
 	/* reads, and what workers parked: a whole head fits */
 	char			 scratch[WAITER_SCRATCH];
@@ -134,6 +142,40 @@ due(const struct waiter *wt, const struct parked *p)
 	    p->len - p->mark));
 }
 
+/* A zeroed record, from the spares (its buffer kept) or new. */
+static struct parked *
+parked_new(struct waiter *wt)
+{
+	struct parked *p = wt->spare;
+	char *buf;
+	uint32_t cap;
+
+	if (p == NULL)
+		return (calloc(1, sizeof(*p)));
+	wt->spare = p->next;
+	wt->nspare--;
+	buf = p->buf;
+	cap = p->cap;
+	memset(p, 0, sizeof(*p));
+	p->buf = buf;
+	p->cap = cap;
+	return (p);
+}
+
+/* Done with p: a spare if there is room and its buffer is small. */
+static void
+parked_free(struct waiter *wt, struct parked *p)
+{
+	if (wt->nspare < SPARE_MAX && p->cap <= BUF_FIRST) {
+		p->next = wt->spare;
+		wt->spare = p;
+		wt->nspare++;
+		return;
+	}
+	free(p->buf);
+	free(p);
+}
+
 static void
 drop(struct waiter *wt, struct parked *p)
 {
@@ -146,8 +188,7 @@ drop(struct waiter *wt, struct parked *p)
 		gauge(wt, p->why, -1);
 	dl_del(&wt->heap, &p->dl);
 	(void)close(p->fd);
-	free(p->buf);
-	free(p);
+	parked_free(wt, p);
 }
 
 /* Out of epoll and the heap, onto the ready queue for a worker. */
@@ -367,7 +408,7 @@ take(struct waiter *wt, int fd, const struct handoff *h, int64_t now)
 
 	atomic_fetch_add_explicit(&wt->sw->handoffs_in, 1,
 	    memory_order_relaxed);
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
+	if ((p = parked_new(wt)) == NULL) {
 		log_syserr("waiter");
 		(void)close(fd);
 		return;
@@ -388,7 +429,7 @@ take(struct waiter *wt, int fd, const struct handoff *h, int64_t now)
 	if (h->len > 0 && append(p, wt->scratch, h->len) == -1) {
 		log_syserr("waiter");
 		(void)close(fd);
-		free(p);
+		parked_free(wt, p);
 		return;
 	}
 	/* from here drop() undoes it */
