@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -189,7 +190,8 @@ worker_setup(struct worker *w, const struct worker_args *a)
  * One epoll set per worker. Listeners are registered EPOLLEXCLUSIVE so a
  * new connection wakes one idle worker, not all of them (the thundering
  * herd); the pipe of death is not, so closing it wakes every worker of
- * the generation.
+ * the generation. The hand-back socket is registered only while the
+ * worker sleeps (watch_handbacks).
  */
 static int
 make_epoll(const struct worker_args *a)
@@ -206,14 +208,6 @@ make_epoll(const struct worker_args *a)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, a->lfds[i], &ev) == -1)
 			goto fail;
 	}
-	/* hand-backs from the waiter: like a listener, one worker per message */
-	if (a->ready_fd >= 0) {
-		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-		ev.data.u32 = EV_WAITER;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, a->ready_fd, &ev) == -1)
-			goto fail;
-	}
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
 	ev.data.u32 = EV_POD;
@@ -223,6 +217,33 @@ make_epoll(const struct worker_args *a)
 fail:
 	(void)close(ep);
 	return (-1);
+}
+
+/*
+ * Register (op EPOLL_CTL_ADD) or drop (EPOLL_CTL_DEL) the hand-back
+ * socket, around a sleep. A send wakes the processes registered on a
+ * socket by walking their entries, one lock each, until an exclusive one
+ * finds a sleeper. When clients take turns, every request ends with a
+ * connection handed back, and most workers are busy: registered for
+ * good, each send walked all of them (10 % of the CPU, in a profile at
+ * ka-c256 with 64 workers). A busy worker looks at the socket itself
+ * instead (serve_waiting), in the poll it makes anyway. An ADD of a
+ * socket that is already readable makes epoll_wait return at once, so
+ * nothing sent after that look is missed. The listeners stay registered:
+ * dropping them too made no difference at close-c64, and would cost two
+ * calls a listener for each sleep.
+ */
+static int
+watch_handbacks(int ep, int fd, int op)
+{
+	struct epoll_event ev;
+
+	if (fd < 0)
+		return (0);
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.u32 = EV_WAITER;
+	return (epoll_ctl(ep, op, fd, &ev));
 }
 
 /* Signals as a worker wants them, then the mask the master forked it with. */
@@ -332,13 +353,54 @@ take_back(struct worker *w, const struct worker_args *a)
 	return (1);
 }
 
+/*
+ * Serve a connection that already waits, without sleeping: 1 if one was
+ * served. One poll with no timeout says what waits (the listeners'
+ * entries in the epoll set may say so too, but not the hand-back
+ * socket's, and a blind try is not cheap: a failed accept makes a socket
+ * and frees it). pf holds the listeners, then the hand-back socket. When a new connection and one handed back both
+ * wait, they go in turn (*turn): kept-alive clients that come back at
+ * once would otherwise keep new ones in the accept queue for as long as
+ * the load lasts. A draining worker takes hand-backs only.
+ */
+static int
+serve_waiting(struct worker *w, const struct worker_args *a,
+    struct pollfd *pf, int draining, int *turn)
+{
+	int nl = a->cfg->nlisteners, np = nl + (a->ready_fd >= 0), k, r;
+	int back = 0, li = -1;
+
+	if (draining) {
+		pf += nl;
+		np -= nl;
+		nl = 0;
+	}
+	do
+		r = poll(pf, (nfds_t)np, 0);
+	while (r == -1 && errno == EINTR);
+	if (r <= 0)
+		return (0);
+	for (k = 0; k < nl; k++)
+		if (pf[k].revents != 0 && li == -1)
+			li = k;
+	back = np > nl && pf[nl].revents != 0;
+	if (back && li != -1) {
+		back = *turn;
+		*turn = !*turn;
+	}
+	if (back)
+		return (take_back(w, a));
+	return (li != -1 ? serve_accepted(w, a, li) : 0);
+}
+
 void
 worker_main(const struct worker_args *a)
 {
 	static struct worker w;
 	char who[64];
 	long served = 0;
-	int ep, draining = 0, turn = 0, trimmed = 1;
+	struct pollfd *pf;
+	int ep, i, draining = 0, turn = 0, trimmed = 1, woken = 0;
 
 	(void)snprintf(who, sizeof(who), "gen %u slot %u", a->generation,
 	    a->slot);
@@ -354,15 +416,30 @@ worker_main(const struct worker_args *a)
 		log_syserr("epoll");
 		_exit(2);
 	}
+	if ((pf = calloc((size_t)a->cfg->nlisteners + 1, sizeof(*pf))) ==
+	    NULL) {
+		log_syserr("worker setup");
+		_exit(2);
+	}
+	for (i = 0; i < a->cfg->nlisteners; i++)
+		pf[i].fd = a->lfds[i];
+	pf[i].fd = a->ready_fd;
+	for (i = 0; i <= a->cfg->nlisteners; i++)
+		pf[i].events = POLLIN;
 	w.sb->pid = getpid();
 	w.sb->generation = a->generation;
 	sb_set_state(w.sb, SB_IDLE);
 
 	for (;;) {
 		struct epoll_event ev[8];
-		int n, i, li = -1, back = 0;
+		int n;
 
-		if (worker_stopping(&w)) {
+		/*
+		 * A worker woken for a connection looks for it even when told
+		 * to stop: with EPOLLEXCLUSIVE no other worker was woken for
+		 * it.
+		 */
+		if (!woken && worker_stopping(&w)) {
 			if (!park_draining(&w))
 				worker_exit(&w, 0);
 			/*
@@ -374,56 +451,48 @@ worker_main(const struct worker_args *a)
 				draining = 1;
 			}
 		}
+		woken = 0;
+		if (serve_waiting(&w, a, pf, draining, &turn)) {
+			served++;
+			trimmed = 0;
+			sb_set_state(w.sb, SB_IDLE);
+			/* those holding half-served requests before a new
+			   one (done already when the connection went back
+			   on the queue) */
+			if (!w.yielded)
+				worker_yield(&w);
+			w.yielded = 0;
+			if (a->cfg->workers.max_requests > 0 &&
+			    served >= a->cfg->workers.max_requests)
+				worker_exit(&w, 0);
+			continue;
+		}
+		/* nothing waits: sleep until something comes */
+		if (watch_handbacks(ep, a->ready_fd, EPOLL_CTL_ADD) == -1) {
+			log_syserr("epoll_ctl");
+			worker_exit(&w, 2);
+		}
 		sb_set_idle(w.shm, a->slot, 1);
 		n = epoll_wait(ep, ev, 8, draining ? DRAIN_POLL_MS :
 		    trimmed ? -1 : TRIM_AFTER_MS);
 		sb_set_idle(w.shm, a->slot, 0);
+		if (n == -1 && errno != EINTR) {
+			log_syserr("epoll_wait");
+			worker_exit(&w, 2);
+		}
+		if (watch_handbacks(ep, a->ready_fd, EPOLL_CTL_DEL) == -1) {
+			log_syserr("epoll_ctl");
+			worker_exit(&w, 2);
+		}
 		if (n == 0 && !draining && !trimmed) {
 			trim_buffers(&w);
 			trimmed = 1;
-			continue;
-		}
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			log_syserr("epoll_wait");
-			worker_exit(&w, 2);
 		}
 		for (i = 0; i < n; i++) {
 			if (ev[i].data.u32 == EV_POD)
 				w.told_to_stop = 1;	/* generation retired */
-			else if (ev[i].data.u32 == EV_WAITER)
-				back = 1;
-			else if (li == -1)
-				li = (int)ev[i].data.u32;
+			else
+				woken = 1;
 		}
-		/*
-		 * A worker woken for a connection serves it even when told to
-		 * stop: with EPOLLEXCLUSIVE no other worker was woken for it.
-		 * When both a new connection and one the waiter hands back
-		 * wait, it takes them in turn: kept-alive clients that come
-		 * back at once would otherwise keep new ones in the accept
-		 * queue for as long as the load lasts.
-		 */
-		if (back && li != -1) {
-			back = turn;
-			turn = !turn;
-		}
-		if (back)
-			served += take_back(&w, a);
-		else if (li != -1)
-			served += serve_accepted(&w, a, li);
-		else
-			continue;
-		trimmed = 0;
-		sb_set_state(w.sb, SB_IDLE);
-		/* those holding half-served requests before a new one (done
-		   already when the connection went back on the queue) */
-		if (!w.yielded)
-			worker_yield(&w);
-		w.yielded = 0;
-		if (a->cfg->workers.max_requests > 0 &&
-		    served >= a->cfg->workers.max_requests)
-			worker_exit(&w, 0);
 	}
 }
