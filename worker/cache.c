@@ -38,6 +38,7 @@
 #include "keeper/keeper.h"
 #include "lib/clock.h"
 #include "lib/log.h"
+#include "lib/outbuf.h"
 #include "shared/jobs.h"
 #include "shared/purge.h"
 #include "shared/scoreboard.h"
@@ -554,13 +555,59 @@ serve_complete(struct conn *c, const struct cfg_route *rt,
 	return (ka ? 0 : -1);
 }
 
-/* Age and Cache-Status of a hit on f at now. */
+/* p += s[0..n) */
+static char *
+put(char *p, const char *s, size_t n)
+{
+	memcpy(p, s, n);
+	return (p + n);
+}
+
+/* p += v in decimal */
+static char *
+put_i64(char *p, int64_t v)
+{
+	char d[OUTBUF_U64_DIGITS];
+	size_t k;
+
+	if (v < 0)
+		*p++ = '-';
+	k = outbuf_u64_digits(d, v < 0 ? (uint64_t)0 - (uint64_t)v :
+	    (uint64_t)v);
+	return (put(p, d + k, sizeof(d) - k));
+}
+
+/*
+ * Age and Cache-Status of a hit on f at now. Written by hand, as say()
+ * would: vsnprintf was 0.8 % of the CPU at cached ka-c256, once a hit.
+ */
 static void
 say_hit(struct conn *c, const struct cp_fresh *f, int64_t now, int64_t ttl,
     const char *more)
 {
-	say(c, "Age: %lld\r\nCache-Status: porter; hit%s; ttl=%lld\r\n",
-	    (long long)cp_age(f, now), more, (long long)ttl);
+	static const char age[] = "Age: ", st[] = "\r\nCache-Status: porter; hit",
+	    tl[] = "; ttl=", crlf[] = "\r\n";
+	struct cache_work *cw = c->w->cache;
+	size_t ml = strlen(more);
+	char *p = cw->resp_extra;
+
+	/* the numbers take 20 digits and a sign at most */
+	if (sizeof(age) + sizeof(st) + ml + sizeof(tl) + sizeof(crlf) +
+	    2 * (OUTBUF_U64_DIGITS + 1) > sizeof(cw->resp_extra)) {
+		say(c, "Age: %lld\r\nCache-Status: porter; hit%s; ttl=%lld\r\n",
+		    (long long)cp_age(f, now), more, (long long)ttl);
+		return;
+	}
+	p = put(p, age, sizeof(age) - 1);
+	p = put_i64(p, cp_age(f, now));
+	p = put(p, st, sizeof(st) - 1);
+	p = put(p, more, ml);
+	p = put(p, tl, sizeof(tl) - 1);
+	p = put_i64(p, ttl);
+	p = put(p, crlf, sizeof(crlf) - 1);
+	c->resp_extra = cw->resp_extra;
+	c->resp_extra_len = (size_t)(p - cw->resp_extra);
+	log_word(c, cw->resp_extra, c->resp_extra_len);
 }
 
 /* A hit on pinned ref, usable with ttl: 1 (answered), *rc set. */

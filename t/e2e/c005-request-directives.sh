@@ -3,7 +3,8 @@
 # response (max-age=60). no-cache: forwarded (porter; fwd=request;
 # fwd-status=200; stored), the new response replaces the old one (the next
 # plain request hits fetch 2). max-age=0 once the entry is a second old:
-# forwarded too. max-age=60 and max-stale on a fresh entry: a hit.
+# forwarded too. max-age=60 and max-stale on a fresh entry: a hit; max-stale
+# on an entry past its max-age: a hit too, with a negative ttl.
 # only-if-cached: 504 without any backend request when nothing is stored, a
 # hit when it is. no-cache on a fresh immutable entry: still a hit.
 . "${srcdir:-$(dirname "$0")/../..}/t/e2e/lib.sh"
@@ -40,6 +41,15 @@ expect_match "$R_CS" "$CS_HIT" "request max-stale=10 on a fresh entry: a hit"
 creq d "/cache/ma0?h=Cache-Control:max-age%3D60" -H 'Cache-Control: max-age=0'
 expect_match "$R_CS" "$CS_REQUEST" "request max-age=0 on a 1 s old entry: fwd=request, stored"
 expect_eq "$(bpath /cache/ma0)" 2 "request max-age=0: a backend request"
+
+# max-stale on an entry past its max-age=1: a hit, with a negative ttl
+creq a "/cache/ms?h=Cache-Control:max-age%3D1"
+expect_match "$R_CS" "$CS_MISS" "max-stale part: stored"
+sleep 2.2
+creq b "/cache/ms?h=Cache-Control:max-age%3D1" -H 'Cache-Control: max-stale=60'
+expect_match "$R_CS" '^porter; hit; ttl=-[0-9]+$' "request max-stale=60 on a stale entry: a hit, ttl=-N"
+expect_match "$R_AGE" '^[2-9]$' "request max-stale=60 on a stale entry: Age 2 s or more"
+expect_eq "$(bpath /cache/ms)" 1 "request max-stale=60 on a stale entry: no backend request"
 
 # only-if-cached
 n0=$(bn)
