@@ -6,6 +6,7 @@
 #ifndef PORTER_WORKER_STATE_H
 #define PORTER_WORKER_STATE_H
 
+#include <poll.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -36,6 +37,10 @@ struct worker {
 	struct balance		*bal;		/* one per pool */
 	int			*lst_rows;	/* each listener's counters row
 						   (ctr_lst_find), by index */
+	struct pollfd		*waiting;	/* the listeners, then the
+						   hand-back socket: what a
+						   worker looks at between
+						   connections */
 	uint8_t			*eligible;	/* per server of a pool, scratch */
 	uint8_t			*tried;		/* per server of a pool: this
 						   request failed there */

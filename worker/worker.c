@@ -125,7 +125,8 @@ worker_setup(struct worker *w, const struct worker_args *a)
 		small += balance_room(&cfg->pools[i]);
 	}
 	small += 3 * ((size_t)maxsrv * sizeof(*w->active) + 16) + nlen + 16 +
-	    (size_t)cfg->nlisteners * sizeof(*w->lst_rows) + 16;
+	    (size_t)cfg->nlisteners * sizeof(*w->lst_rows) + 16 +
+	    ((size_t)cfg->nlisteners + 1) * sizeof(*w->waiting) + 16;
 	if (arena_init(&w->mem, arena_buf_room(small) +
 	    arena_buf_room(w->ccap) + arena_buf_room(w->ucap) +
 	    arena_buf_room(w->ocap) +
@@ -141,9 +142,16 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	w->tried = arena_small(&w->mem, (size_t)maxsrv * sizeof(*w->tried));
 	w->lst_rows = arena_small(&w->mem, (size_t)cfg->nlisteners *
 	    sizeof(*w->lst_rows));
+	w->waiting = arena_small(&w->mem, ((size_t)cfg->nlisteners + 1) *
+	    sizeof(*w->waiting));
 	if (w->bal == NULL || w->eligible == NULL || w->active == NULL ||
-	    w->tried == NULL || w->lst_rows == NULL)
+	    w->tried == NULL || w->lst_rows == NULL || w->waiting == NULL)
 		return (-1);
+	for (i = 0; i < cfg->nlisteners; i++)
+		w->waiting[i].fd = a->lfds[i];
+	w->waiting[i].fd = a->ready_fd;
+	for (i = 0; i <= cfg->nlisteners; i++)
+		w->waiting[i].events = POLLIN;
 	/* the master claimed them before it forked this generation */
 	for (i = 0; i < cfg->nlisteners; i++)
 		w->lst_rows[i] = ctr_lst_find(a->shm,
@@ -355,18 +363,19 @@ take_back(struct worker *w, const struct worker_args *a)
 
 /*
  * Serve a connection that already waits, without sleeping: 1 if one was
- * served. One poll with no timeout says what waits (the listeners'
- * entries in the epoll set may say so too, but not the hand-back
- * socket's, and a blind try is not cheap: a failed accept makes a socket
- * and frees it). pf holds the listeners, then the hand-back socket. When a new connection and one handed back both
- * wait, they go in turn (*turn): kept-alive clients that come back at
- * once would otherwise keep new ones in the accept queue for as long as
- * the load lasts. A draining worker takes hand-backs only.
+ * served. One poll with no timeout over w->waiting says what waits (the
+ * listeners' entries in the epoll set may say so too, but not the
+ * hand-back socket's, and a blind try is not cheap: a failed accept
+ * makes a socket and frees it). When a new connection and one handed
+ * back both wait, they go in turn (*turn): kept-alive clients that come
+ * back at once would otherwise keep new ones in the accept queue for as
+ * long as the load lasts. A draining worker takes hand-backs only.
  */
 static int
-serve_waiting(struct worker *w, const struct worker_args *a,
-    struct pollfd *pf, int draining, int *turn)
+serve_waiting(struct worker *w, const struct worker_args *a, int draining,
+    int *turn)
 {
+	struct pollfd *pf = w->waiting;
 	int nl = a->cfg->nlisteners, np = nl + (a->ready_fd >= 0), k, r;
 	int back = 0, li = -1;
 
@@ -399,7 +408,6 @@ worker_main(const struct worker_args *a)
 	static struct worker w;
 	char who[64];
 	long served = 0;
-	struct pollfd *pf;
 	int ep, i, draining = 0, turn = 0, trimmed = 1, woken = 0;
 
 	(void)snprintf(who, sizeof(who), "gen %u slot %u", a->generation,
@@ -416,16 +424,6 @@ worker_main(const struct worker_args *a)
 		log_syserr("epoll");
 		_exit(2);
 	}
-	if ((pf = calloc((size_t)a->cfg->nlisteners + 1, sizeof(*pf))) ==
-	    NULL) {
-		log_syserr("worker setup");
-		_exit(2);
-	}
-	for (i = 0; i < a->cfg->nlisteners; i++)
-		pf[i].fd = a->lfds[i];
-	pf[i].fd = a->ready_fd;
-	for (i = 0; i <= a->cfg->nlisteners; i++)
-		pf[i].events = POLLIN;
 	w.sb->pid = getpid();
 	w.sb->generation = a->generation;
 	sb_set_state(w.sb, SB_IDLE);
@@ -452,7 +450,7 @@ worker_main(const struct worker_args *a)
 			}
 		}
 		woken = 0;
-		if (serve_waiting(&w, a, pf, draining, &turn)) {
+		if (serve_waiting(&w, a, draining, &turn)) {
 			served++;
 			trimmed = 0;
 			sb_set_state(w.sb, SB_IDLE);
