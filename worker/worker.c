@@ -147,11 +147,7 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	if (w->bal == NULL || w->eligible == NULL || w->active == NULL ||
 	    w->tried == NULL || w->lst_rows == NULL || w->waiting == NULL)
 		return (-1);
-	for (i = 0; i < cfg->nlisteners; i++)
-		w->waiting[i].fd = a->lfds[i];
-	w->waiting[i].fd = a->ready_fd;
-	for (i = 0; i <= cfg->nlisteners; i++)
-		w->waiting[i].events = POLLIN;
+
 	/* the master claimed them before it forked this generation */
 	for (i = 0; i < cfg->nlisteners; i++)
 		w->lst_rows[i] = ctr_lst_find(a->shm,
@@ -424,6 +420,12 @@ worker_main(const struct worker_args *a)
 		log_syserr("epoll");
 		_exit(2);
 	}
+	/* the cache keeper sets up a worker too, with no listeners */
+	for (i = 0; i < a->cfg->nlisteners; i++)
+		w.waiting[i].fd = a->lfds[i];
+	w.waiting[i].fd = a->ready_fd;
+	for (i = 0; i <= a->cfg->nlisteners; i++)
+		w.waiting[i].events = POLLIN;
 	w.sb->pid = getpid();
 	w.sb->generation = a->generation;
 	sb_set_state(w.sb, SB_IDLE);
