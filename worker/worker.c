@@ -451,8 +451,8 @@ worker_main(const struct worker_args *a)
 				draining = 1;
 			}
 		}
-		woken = 0;
 		if (serve_waiting(&w, a, draining, &turn)) {
+			woken = 0;
 			served++;
 			trimmed = 0;
 			sb_set_state(w.sb, SB_IDLE);
@@ -465,6 +465,11 @@ worker_main(const struct worker_args *a)
 			if (a->cfg->workers.max_requests > 0 &&
 			    served >= a->cfg->workers.max_requests)
 				worker_exit(&w, 0);
+			continue;
+		}
+		if (woken) {
+			/* another worker took it: look at the stop first */
+			woken = 0;
 			continue;
 		}
 		/* nothing waits: sleep until something comes */
