@@ -52,7 +52,7 @@ chunked, and counted in the log):
        status=N      status (default 200); 204 and 304 have no body
        h=Name:Value  a response field, repeatable, in order (e.g.
                      h=Cache-Control:max-age%3D60); a Date given here
-                     replaces the automatic one
+                     replaces the automatic one (the next whole second)
        h200=Name:Value  a field sent only when the answer is not a 304
        h304=Name:Value  a field sent only on a 304 (a revalidation)
        size=N        a body of N deterministic bytes: bytes [SEED, SEED+N)
@@ -940,7 +940,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response_only(code)
         self.send_header("Server", self.version_string())
         if not any(k.lower() == "date" for k, _ in fields):
-            self.send_header("Date", self.date_time_string())
+            # The next whole second, not this one. RFC 9111's apparent age
+            # is the time a response arrives less its Date, and Date has
+            # whole seconds: one stamped at x.999 s that porter receives
+            # at x+1 s is a second old on arrival, so a max-age=1 answer
+            # was now and then not stored (detail=no-freshness) and a test
+            # that expected it failed. A Date less than 1 s ahead adds no
+            # age (a negative apparent age counts as 0).
+            self.send_header("Date", self.date_time_string(int(time.time()) + 1))
         self.send_header("X-Backend", srv.name)
         self.send_header("X-Conn", str(self.conn_id))
         self.send_header("X-Path", self.path)
