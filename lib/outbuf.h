@@ -67,6 +67,15 @@ outbuf_u64(struct outbuf *o, uint64_t v)
 	outbuf_add(o, d + n, sizeof(d) - n);
 }
 
+/* v in decimal, with a '-' when negative (a stale entry's Cache-Status ttl). */
+static inline void
+outbuf_i64(struct outbuf *o, int64_t v)
+{
+	if (v < 0)
+		outbuf_add(o, "-", 1);
+	outbuf_u64(o, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
+}
+
 /*
  * printf at p + *len, below cap (NUL-terminated): what does not fit in
  * whole is left out and sets *full, which sticks (nothing is written

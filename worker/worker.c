@@ -147,7 +147,6 @@ worker_setup(struct worker *w, const struct worker_args *a)
 	if (w->bal == NULL || w->eligible == NULL || w->active == NULL ||
 	    w->tried == NULL || w->lst_rows == NULL || w->waiting == NULL)
 		return (-1);
-
 	/* the master claimed them before it forked this generation */
 	for (i = 0; i < cfg->nlisteners; i++)
 		w->lst_rows[i] = ctr_lst_find(a->shm,
@@ -373,7 +372,7 @@ serve_waiting(struct worker *w, const struct worker_args *a, int draining,
 {
 	struct pollfd *pf = w->waiting;
 	int nl = a->cfg->nlisteners, np = nl + (a->ready_fd >= 0), k, r;
-	int back = 0, li = -1;
+	int back, li = -1;
 
 	if (draining) {
 		pf += nl;

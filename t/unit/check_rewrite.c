@@ -173,6 +173,28 @@ START_TEST(outbuf_decimal)
 }
 END_TEST
 
+/* outbuf_i64: a stale entry's negative ttl, and the extremes. */
+START_TEST(outbuf_signed)
+{
+	static const struct { int64_t v; const char *s; } t[] = {
+		{ 0, "0" }, { 7, "7" }, { -1, "-1" }, { -86400, "-86400" },
+		{ INT64_MAX, "9223372036854775807" },
+		{ INT64_MIN, "-9223372036854775808" },
+	};
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct outbuf o = { buf, sizeof(buf) - 1, 0, 0 };
+
+		outbuf_i64(&o, t[i].v);
+		ck_assert_int_eq(o.overflow, 0);
+		buf[o.len] = '\0';
+		ck_assert_str_eq(buf, t[i].s);
+	}
+}
+END_TEST
+
 START_TEST(content_length_once)
 {
 	const char *o;
@@ -321,6 +343,7 @@ rewrite_suite(void)
 	tcase_add_test(tc, empty_host_once);
 	tcase_add_test(tc, content_length_once);
 	tcase_add_test(tc, outbuf_decimal);
+	tcase_add_test(tc, outbuf_signed);
 	tcase_add_test(tc, connection_listed_request);
 	tcase_add_test(tc, connection_listed_forward);
 	tcase_add_test(tc, response_te_and_cl);
